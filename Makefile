@@ -1,0 +1,58 @@
+# Newsroom: `make run` serves the demo site, `make test` runs the test suite.
+# Both set up what they need first (a virtualenv in .venv/, the packages, the database).
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run dev test lint fmt check setup clean
+
+help:
+	@echo "make run    set up and serve the demo site with gunicorn at http://127.0.0.1:$(PORT)/"
+	@echo "make dev    the same with Django's auto-reloading development server"
+	@echo "make test   run the whole test suite"
+	@echo "make lint   ruff, Django's system checks and the migrations check"
+	@echo "make fmt    format and auto-fix with ruff"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "Newsroom needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
+	  echo "Pick another with: make $(MAKECMDGOALS) PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: setup
+	$(BIN)/python manage.py load_demo
+	@echo "Serving http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/gunicorn newsroom.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+dev: setup
+	$(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var/static *.egg-info

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    verbose_name = "Stories"
+
+    def ready(self):
+        from . import roles, signals  # noqa: F401  (connects receivers)

@@ -1,0 +1,68 @@
+"""Demo content for a fresh install, and the editor account that comes with it."""
+
+import secrets
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from . import demo_data
+from .models import Article, Author, Byline, Section
+from .roles import ensure_roles
+
+EDITOR_USERNAME = "editor"
+
+
+def paragraphs_to_html(paragraphs):
+    return "\n".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
+
+
+def demo_time(now, days_ago, hour):
+    """``hour`` o'clock local time ``days_ago`` days before ``now``, never in the future."""
+    day = timezone.localdate(now) - timedelta(days=days_ago)
+    when = timezone.make_aware(datetime.combine(day, time(hour)))
+    return min(when, now - timedelta(minutes=5 + days_ago))
+
+
+@transaction.atomic
+def load_demo_content(now=None):
+    """Fill an empty newsroom with demo stories; returns how many were created."""
+    if Article.objects.exists():
+        return 0
+    now = now or timezone.now()
+    sections = {
+        row["slug"]: Section.objects.create(position=index * 10, **row)
+        for index, row in enumerate(demo_data.SECTIONS, start=1)
+    }
+    authors = {row["slug"]: Author.objects.create(**row) for row in demo_data.AUTHORS}
+    for row in demo_data.STORIES:
+        story = Article.objects.create(
+            headline=row["headline"],
+            dek=row["dek"],
+            body=paragraphs_to_html(row["paragraphs"]),
+            section=sections[row["section"]],
+            dateline=row["dateline"],
+            featured=row["featured"],
+            status=Article.Status.PUBLISHED,
+            published_at=demo_time(now, row["days_ago"], row["hour"]),
+        )
+        for position, slug in enumerate(row["authors"]):
+            Byline.objects.create(article=story, author=authors[slug], position=position)
+        story.tags.add(*row["tags"])
+    return len(demo_data.STORIES)
+
+
+def create_editor():
+    """Create the editor account with a random password.
+
+    Returns the password, or None if the account exists already.
+    """
+    User = get_user_model()
+    if User.objects.filter(username=EDITOR_USERNAME).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    user = User.objects.create_user(EDITOR_USERNAME, password=password, is_staff=True)
+    user.groups.add(ensure_roles())
+    return password

@@ -1,0 +1,61 @@
+"""
+Rendered pieces that many reader pages share, cached in each worker process.
+
+An entry is kept under the site-wide content stamp (``ContentVersion``), so any
+change a reader could see retires it at once, in every worker, without a shared
+cache. An entry built from time-dependent data also records when it stops being
+true (the next scheduled publication), so a scheduled story appears in the
+Latest-stories list at its time even if nothing else changed.
+"""
+
+from django.template import engines
+from markupsafe import Markup
+
+from . import queries
+from .presenters import present_listing
+
+LATEST_COUNT = 5
+
+
+class FragmentCache:
+    def __init__(self):
+        self._entries = {}
+
+    def get(self, name, stamp, now, build):
+        entry = self._entries.get(name)
+        if entry is not None:
+            entry_stamp, valid_until, value = entry
+            if entry_stamp == stamp and (valid_until is None or now < valid_until):
+                return value
+        value, valid_until = build()
+        self._entries[name] = (stamp, valid_until, value)
+        return value
+
+    def clear(self):
+        self._entries.clear()
+
+
+cache = FragmentCache()
+
+
+def _macros():
+    return engines["reader"].env.get_template("includes/items.html").module
+
+
+def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
+    """The Latest-stories list as HTML: the newest live stories but ``exclude_id``."""
+
+    def build():
+        rows = present_listing(queries.latest(now, count + 1), with_bylines=False)
+        item = _macros().latest_item
+        return [(row["id"], item(row)) for row in rows], queries.next_publication(now)
+
+    items = cache.get("latest", stamp, now, build)
+    # Each item is Markup rendered by an autoescaping template; joining keeps it safe.
+    chosen = [html for story_id, html in items if story_id != exclude_id][:count]
+    return Markup("").join(chosen)
+
+
+def section_nav(stamp, now):
+    """The sections for the site navigation."""
+    return cache.get("sections", stamp, now, lambda: (queries.sections(), None))

@@ -1,0 +1,228 @@
+"""Stories, their ordered bylines and their tags."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from ..text import SLUG_MAX_LENGTH, sanitize_html, short_slug, with_suffix
+from .taxonomy import Author, Section
+
+
+def story_path(published_at, slug):
+    """The story's address: its publication date in the newsroom's zone and its slug."""
+    day = timezone.localdate(published_at)
+    return f"/{day:%Y/%m/%d}/{slug}/"
+
+
+class ArticleQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """
+        Stories a reader may see: published, and published_at not in the future.
+
+        This is the one rule for readers. A story scheduled for later needs no
+        job to go live: it matches as soon as its time has come. The reader
+        queries in ``articles.queries`` share the same rule as SQL (``LIVE``),
+        and a test holds the two to the same answer.
+        """
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        blank=True,
+        help_text="The last part of the story's address. Filled from the headline; if another "
+        "story that day has it, a number is added on publication.",
+    )
+    dek = models.TextField(
+        "dek",
+        max_length=500,
+        blank=True,
+        help_text="The standfirst: one or two sentences under the headline, also used in "
+        "listings and feeds.",
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="The story. Paragraphs, subheadings, links, lists and quotes are kept; "
+        "scripts, styles and anything unsafe are removed when you save.",
+    )
+    section = models.ForeignKey(
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    authors = models.ManyToManyField(
+        Author,
+        through="Byline",
+        related_name="articles",
+        blank=True,
+    )
+    tags = TaggableManager(
+        through="TaggedArticle",
+        blank=True,
+        help_text="Topics, people and places in the story, separated by commas.",
+    )
+    dateline = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Where the story was reported from, e.g. PORT ALDER. Leave empty if none.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publication time",
+        null=True,
+        blank=True,
+        help_text="When readers first see the story. A time in the future schedules it; "
+        "left empty, it is set when the story is published.",
+    )
+    featured = models.BooleanField(
+        default=False,
+        help_text="Lead the home page with this story while it is the newest featured one.",
+    )
+    path = models.CharField(max_length=120, blank=True, editable=False)
+    source_id = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Identifies a story brought in by an importer, so importing it again "
+        "creates no duplicate.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = "story"
+        verbose_name_plural = "stories"
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="article_live_idx"),
+            models.Index(fields=["section", "status", "published_at"], name="article_section_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["path"], condition=~Q(path=""), name="article_unique_path"
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.headline = self.headline.strip()
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = short_slug(self.headline)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        # Two saves can race for the same path; the unique constraint decides
+        # and the loser takes the next free number instead of failing.
+        for attempt in range(5):
+            try:
+                with transaction.atomic():
+                    self._assign_path()
+                    super().save(*args, **kwargs)
+                    self._copy_publication_time()
+                return
+            except IntegrityError:
+                if attempt == 4 or not self.path:
+                    raise
+                kwargs.pop("force_insert", None)
+
+    def get_absolute_url(self):
+        return self.path or None
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and not (self.body or "").strip():
+            raise ValidationError({"body": "A published story needs a body."})
+
+    @property
+    def is_live(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def _assign_path(self):
+        """Store the story's address, numbering the slug if that day has it already."""
+        if self.published_at is None:
+            self.path = ""
+            return
+        base, number = self.slug, 2
+        while True:
+            path = story_path(self.published_at, self.slug)
+            if not Article.objects.filter(path=path).exclude(pk=self.pk).exists():
+                self.path = path
+                return
+            self.slug = with_suffix(base, number)
+            number += 1
+
+    def _copy_publication_time(self):
+        """Keep the copies that let tag and author pages read through an index."""
+        TaggedArticle.objects.filter(content_object=self).exclude(
+            published_at=self.published_at
+        ).update(published_at=self.published_at)
+        Byline.objects.filter(article=self).exclude(published_at=self.published_at).update(
+            published_at=self.published_at
+        )
+
+
+class Byline(models.Model):
+    """One author's place in a story's byline."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+    # A copy of the story's publication time, kept by Article.save(), so that
+    # an author page reads its newest stories through one index.
+    published_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author"),
+        ]
+        indexes = [models.Index(fields=["author", "published_at"], name="byline_author_idx")]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+    def save(self, *args, **kwargs):
+        self.published_at = self.article.published_at
+        super().save(*args, **kwargs)
+
+
+class TaggedArticle(TaggedItemBase):
+    """A tag on a story, with a direct foreign key rather than taggit's generic one."""
+
+    content_object = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="tagged_items"
+    )
+    # Copied from the story (see Byline.published_at): a tag page walks the
+    # (tag, published_at) index instead of sorting every story with the tag.
+    published_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = "tag on a story"
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_unique_tag"),
+        ]
+        indexes = [models.Index(fields=["tag", "published_at"], name="tagged_tag_idx")]
+
+    def save(self, *args, **kwargs):
+        self.published_at = self.content_object.published_at
+        super().save(*args, **kwargs)

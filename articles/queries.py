@@ -1,0 +1,245 @@
+"""
+The reader path's read queries: fixed SQL returning plain rows.
+
+Why not the ORM here? On a reader page, building a query with the ORM costs
+about 0.2 ms per query and model instances with tag managers cost 2-3x more
+than plain rows; together they cap a page at a fraction of what the server can
+send (measured in ../shared/perf-notes.md and docs/benchmarks.md). Editing,
+the admin and every write keep the ORM. Reads that readers trigger on every
+request live here, as SQL that runs unchanged on SQLite and PostgreSQL.
+
+Every query that returns stories includes ``LIVE``, the SQL twin of
+``Article.objects.live()``; ``tests/test_queries.py`` checks that each one
+returns exactly the stories ``live()`` returns.
+"""
+
+from datetime import UTC
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .models import Article
+
+PUBLISHED = Article.Status.PUBLISHED.value
+
+# "A reader may see this story", for a story aliased ``a``; takes one
+# parameter, the current time.
+LIVE = f"a.status = '{PUBLISHED}' AND a.published_at <= %s"
+
+LISTING_COLUMNS = """
+    a.id, a.headline, a.dek, a.path, a.published_at, a.dateline,
+    s.name AS section_name, s.slug AS section_slug
+"""
+STORY_COLUMNS = (
+    LISTING_COLUMNS
+    + """,
+    a.body, a.slug, a.updated_at, a.section_id
+"""
+)
+FROM_ARTICLES = """
+    FROM articles_article a
+    LEFT JOIN articles_section s ON s.id = a.section_id
+"""
+
+
+def _db_time(value):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _aware(value):
+    """A datetime column as an aware datetime, whichever database returned it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        for key in ("published_at", "updated_at"):
+            if key in row:
+                row[key] = _aware(row[key])
+    return rows
+
+
+def _one(sql, params):
+    rows = _rows(sql, params)
+    return rows[0] if rows else None
+
+
+def _placeholders(values):
+    return ", ".join(["%s"] * len(values))
+
+
+# --- Listings ---------------------------------------------------------------
+
+
+def latest(now, limit, offset=0, exclude_id=None):
+    """The newest live stories, newest first."""
+    exclude = "AND a.id <> %s" if exclude_id else ""
+    params = [_db_time(now)] + ([exclude_id] if exclude_id else []) + [limit, offset]
+    return _rows(
+        f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} WHERE {LIVE} {exclude} "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        params,
+    )
+
+
+def lead(now):
+    """The newest live featured story, if any."""
+    return _one(
+        f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} WHERE {LIVE} AND a.featured = %s "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT 1",
+        [_db_time(now), True],
+    )
+
+
+def in_section(section_id, now, limit, offset=0):
+    return _rows(
+        f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} WHERE a.section_id = %s AND {LIVE} "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        [section_id, _db_time(now), limit, offset],
+    )
+
+
+def with_tag(tag_id, now, limit, offset=0):
+    # Walks the (tag_id, published_at) index on the tag links; the LIVE rule
+    # on the story itself still decides.
+    return _rows(
+        f"SELECT {LISTING_COLUMNS} FROM articles_taggedarticle t "
+        "JOIN articles_article a ON a.id = t.content_object_id "
+        "LEFT JOIN articles_section s ON s.id = a.section_id "
+        f"WHERE t.tag_id = %s AND t.published_at <= %s AND {LIVE} "
+        "ORDER BY t.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        [tag_id, _db_time(now), _db_time(now), limit, offset],
+    )
+
+
+def by_author(author_id, now, limit, offset=0):
+    return _rows(
+        f"SELECT {LISTING_COLUMNS} FROM articles_byline b "
+        "JOIN articles_article a ON a.id = b.article_id "
+        "LEFT JOIN articles_section s ON s.id = a.section_id "
+        f"WHERE b.author_id = %s AND b.published_at <= %s AND {LIVE} "
+        "ORDER BY b.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        [author_id, _db_time(now), _db_time(now), limit, offset],
+    )
+
+
+def between(start, end, now, limit, offset=0):
+    """Live stories published in [start, end), newest first (date archives)."""
+    return _rows(
+        f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} "
+        f"WHERE a.published_at >= %s AND a.published_at < %s AND {LIVE} "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        [_db_time(start), _db_time(end), _db_time(now), limit, offset],
+    )
+
+
+def feed_items(now, limit):
+    """The newest live stories with their bodies, for full-content feeds."""
+    return _rows(
+        f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE {LIVE} "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
+        [_db_time(now), limit],
+    )
+
+
+# --- One story --------------------------------------------------------------
+
+
+def story(path, now):
+    """The live story at ``path`` (its stored address), or None."""
+    return _one(
+        f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE a.path = %s AND {LIVE}",
+        [path, _db_time(now)],
+    )
+
+
+def next_publication(now):
+    """When the next scheduled story goes live, or None: fragments expire then."""
+    row = _one(
+        "SELECT MIN(a.published_at) AS published_at FROM articles_article a "
+        "WHERE a.status = %s AND a.published_at > %s",
+        [PUBLISHED, _db_time(now)],
+    )
+    return row["published_at"] if row else None
+
+
+# --- Bylines and tags for a set of stories ----------------------------------
+
+
+def bylines(article_ids):
+    """{article id: [{"name", "slug"}, ...]} in byline order."""
+    found = {article_id: [] for article_id in article_ids}
+    if not article_ids:
+        return found
+    for row in _rows(
+        "SELECT b.article_id, au.name, au.slug FROM articles_byline b "
+        "JOIN articles_author au ON au.id = b.author_id "
+        f"WHERE b.article_id IN ({_placeholders(article_ids)}) "
+        "ORDER BY b.article_id, b.position, b.id",
+        list(article_ids),
+    ):
+        found[row.pop("article_id")].append(row)
+    return found
+
+
+def labels(article_ids):
+    """Bylines and tags of a set of stories in one query.
+
+    Returns ({id: [author rows]}, {id: [tag rows]}), each row {"name", "slug"}.
+    """
+    authors = {article_id: [] for article_id in article_ids}
+    tags = {article_id: [] for article_id in article_ids}
+    if not article_ids:
+        return authors, tags
+    ids = list(article_ids)
+    for row in _rows(
+        "SELECT 0 AS kind, b.article_id AS article_id, au.name AS name, au.slug AS slug, "
+        "b.position AS position FROM articles_byline b "
+        "JOIN articles_author au ON au.id = b.author_id "
+        f"WHERE b.article_id IN ({_placeholders(ids)}) "
+        "UNION ALL "
+        "SELECT 1, t.content_object_id, tg.name, tg.slug, 0 FROM articles_taggedarticle t "
+        "JOIN taggit_tag tg ON tg.id = t.tag_id "
+        f"WHERE t.content_object_id IN ({_placeholders(ids)}) "
+        "ORDER BY 1, 2, 5, 3",
+        ids + ids,
+    ):
+        target = tags if row["kind"] else authors
+        target[row["article_id"]].append({"name": row["name"], "slug": row["slug"]})
+    return authors, tags
+
+
+# --- Page headers -----------------------------------------------------------
+
+
+def section_by_slug(slug):
+    return _one("SELECT id, name, slug, description FROM articles_section WHERE slug = %s", [slug])
+
+
+def author_by_slug(slug):
+    return _one("SELECT id, name, slug, bio FROM articles_author WHERE slug = %s", [slug])
+
+
+def tag_by_slug(slug):
+    return _one("SELECT id, name, slug FROM taggit_tag WHERE slug = %s", [slug])
+
+
+def sections():
+    return _rows("SELECT name, slug FROM articles_section ORDER BY position, name", [])
+
+
+def content_stamp():
+    """The site-wide content version and when it last changed (see ContentVersion)."""
+    row = _one("SELECT version, changed_at FROM articles_contentversion WHERE id = 1", [])
+    return (row["version"], row["changed_at"]) if row else (0, None)

@@ -1,0 +1,1 @@
+"""Reader views. The admin is the editors' interface; see articles.admin."""

@@ -1,0 +1,179 @@
+"""
+The reader site: front page, story pages and the listings.
+
+Views stay short: they read plain rows from ``articles.queries`` (all resting on
+the LIVE rule), hand them to ``articles.presenters`` and render a Jinja2
+template. Any bad input a reader can type into a URL ends in a 404.
+"""
+
+from datetime import datetime, timedelta
+
+from django.http import Http404, HttpResponse
+from django.template import engines
+from django.utils import timezone
+
+from .. import fragments, queries
+from ..presenters import present_listing, present_story
+
+PAGE_SIZE = 20
+MAX_PAGE = 100_000
+
+
+def render(request, template, context, status=200):
+    if "now" not in context:
+        context["now"] = timezone.now()
+    if "stamp" not in context:
+        context["stamp"] = queries.content_stamp()
+    context["sections"] = fragments.section_nav(context["stamp"], context["now"])
+    html = engines["reader"].get_template(template).render(context, request)
+    return HttpResponse(html, status=status)
+
+
+def page_number(request):
+    """``?page=N`` as a number; anything but 1..MAX_PAGE is a 404."""
+    raw = request.GET.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise Http404("No such page.")
+    return int(raw)
+
+
+class Page:
+    """One page of a listing, fetched with one row more than shown to know if another follows."""
+
+    def __init__(self, request, fetch, now=None, also=()):
+        self.number = page_number(request)
+        self.now = now or timezone.now()
+        rows = fetch(self.now, PAGE_SIZE + 1, (self.number - 1) * PAGE_SIZE)
+        if not rows and self.number > 1:
+            raise Http404("No such page.")
+        self.has_next = len(rows) > PAGE_SIZE
+        self.has_previous = self.number > 1
+        self.stories = rows[:PAGE_SIZE]
+        present_listing(self.stories + list(also))  # ``also``: other rows shown on the page
+
+
+def listing(request, fetch, title, **context):
+    page = Page(request, fetch)
+    return render(
+        request, "listing.html", {"page": page, "now": page.now, "title": title, **context}
+    )
+
+
+def front(request):
+    """The newest featured story as the lead (else the newest story), then the rest."""
+    now = timezone.now()
+    lead = queries.lead(now) or next(iter(queries.latest(now, 1)), None)
+    exclude_id = lead["id"] if lead else None
+    page = Page(
+        request,
+        lambda now, limit, offset: queries.latest(now, limit, offset, exclude_id),
+        now=now,
+        also=[lead] if lead else [],
+    )
+    return render(
+        request,
+        "front.html",
+        {"page": page, "now": now, "lead": lead if page.number == 1 else None},
+    )
+
+
+def story(request, year, month, day, slug):
+    now = timezone.now()
+    row = queries.story(f"/{year:04d}/{month:02d}/{day:02d}/{slug}/", now)
+    if row is None:
+        raise Http404("No such story.")
+    stamp = queries.content_stamp()
+    return render(
+        request,
+        "story.html",
+        {
+            "story": present_story(row),
+            "latest": fragments.latest_stories(stamp, now, exclude_id=row["id"]),
+            "now": now,
+            "stamp": stamp,
+        },
+    )
+
+
+def section(request, slug):
+    found = queries.section_by_slug(slug)
+    if found is None:
+        raise Http404("No such section.")
+    return listing(
+        request,
+        lambda now, limit, offset: queries.in_section(found["id"], now, limit, offset),
+        title=found["name"],
+        intro=found["description"],
+        kind="section",
+    )
+
+
+def tag(request, slug):
+    found = queries.tag_by_slug(slug)
+    if found is None:
+        raise Http404("No such tag.")
+    return listing(
+        request,
+        lambda now, limit, offset: queries.with_tag(found["id"], now, limit, offset),
+        title=found["name"],
+        intro="",
+        kind="tag",
+    )
+
+
+def author(request, slug):
+    found = queries.author_by_slug(slug)
+    if found is None:
+        raise Http404("No such author.")
+    return listing(
+        request,
+        lambda now, limit, offset: queries.by_author(found["id"], now, limit, offset),
+        title=found["name"],
+        intro=found["bio"],
+        kind="author",
+    )
+
+
+def archive(request, year, month=None, day=None):
+    """Stories of one year, month or day in the newsroom's zone.
+
+    An impossible date, or one with no stories, is a 404.
+    """
+    try:
+        start = timezone.make_aware(
+            datetime(year, 1 if month is None else month, 1 if day is None else day)
+        )
+        if day is not None:
+            end = timezone.make_aware(datetime(year, month, day) + timedelta(days=1))
+            title = f"{start:%B} {day}, {year}"
+        elif month is not None:
+            end = timezone.make_aware(datetime(year + month // 12, month % 12 + 1, 1))
+            title = f"{start:%B %Y}"
+        else:
+            end, title = timezone.make_aware(datetime(year + 1, 1, 1)), str(year)
+    except (ValueError, OverflowError):
+        raise Http404("No such date.") from None
+    page = Page(request, lambda now, limit, offset: queries.between(start, end, now, limit, offset))
+    if not page.stories:
+        raise Http404("No stories on that date.")
+    return render(
+        request,
+        "listing.html",
+        {
+            "page": page,
+            "now": page.now,
+            "title": f"Stories from {title}",
+            "intro": "",
+            "kind": "archive",
+        },
+    )
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", {}, status=404)
+
+
+def server_error(request):
+    # No database work here: the error may be the database.
+    html = engines["reader"].get_template("500.html").render({}, request)
+    return HttpResponse(html, status=500)

@@ -1,0 +1,48 @@
+"""The site's addresses: the reader site, its feed and the editors' admin."""
+
+from django.contrib import admin
+from django.urls import path, register_converter
+
+from articles import feeds
+from articles.views import reader
+
+
+class FourDigitYear:
+    regex = "[0-9]{4}"
+    to_python = int
+
+    def to_url(self, value):
+        return f"{value:04d}"
+
+
+class TwoDigits:
+    regex = "[0-9]{2}"
+    to_python = int
+
+    def to_url(self, value):
+        return f"{value:02d}"
+
+
+register_converter(FourDigitYear, "yyyy")
+register_converter(TwoDigits, "mm")
+register_converter(TwoDigits, "dd")
+
+admin.site.site_header = "Newsroom"
+admin.site.site_title = "Newsroom admin"
+admin.site.index_title = "Stories, sections and authors"
+
+urlpatterns = [
+    path("", reader.front, name="front"),
+    path("feed/", feeds.latest_rss, name="feed"),
+    path("section/<slug:slug>/", reader.section, name="section"),
+    path("tag/<slug:slug>/", reader.tag, name="tag"),
+    path("author/<slug:slug>/", reader.author, name="author"),
+    path("<yyyy:year>/", reader.archive, name="archive-year"),
+    path("<yyyy:year>/<mm:month>/", reader.archive, name="archive-month"),
+    path("<yyyy:year>/<mm:month>/<dd:day>/", reader.archive, name="archive-day"),
+    path("<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/", reader.story, name="story"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "articles.views.reader.not_found"
+handler500 = "articles.views.reader.server_error"

@@ -1,0 +1,228 @@
+"""import_stories: the sample format, idempotence, and errors that name the file."""
+
+from datetime import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError
+from django.utils import timezone
+
+from articles.importing import parse_story
+from articles.models import Article, Author, Section
+
+pytestmark = pytest.mark.django_db
+
+STORY = """Friday, June 14, 2024
+
+Ferry timetable changes for the summer season
+
+Date:
+
+The harbour ferry will run every twenty minutes from Monday,
+the operator said on Thursday.
+
+“We listened to riders,” a spokesperson said.
+
+Latest stories
+"""
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_stories", *map(str, args), stdout=out, stderr=err)
+    except CommandError as error:
+        return 1, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def write(folder, name, text, encoding="utf-8"):
+    path = folder / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def test_sample_story_imports_and_reads_like_the_original(client, seeds_dir):
+    sample = next(seeds_dir.glob("*.txt"))
+    lines = [line.strip() for line in sample.read_text(encoding="utf-8").splitlines()]
+    filled = [line for line in lines if line]
+    headline, paragraphs = filled[1], [line for line in filled[3:-1]]
+    code, out, _ = run(sample)
+    assert code == 0 and "Imported 1, already present 0, failed 0." in out
+    story = Article.objects.get()
+    assert story.headline == headline
+    assert story.is_live
+    assert timezone.localtime(story.published_at).replace(tzinfo=None) == datetime(2024, 3, 7)
+    html = client.get(story.path).content.decode()
+    assert story.path.startswith("/2024/03/07/")
+    assert "Thursday, March 7, 2024" in html
+    from django.utils.html import escape
+
+    assert escape(headline) in html
+    for paragraph in paragraphs:
+        assert f"<p>{escape(paragraph)}</p>" in story.body
+    body = story.body
+    assert "Date:" not in body and "Latest stories" not in body
+    assert body.count("<p>") == len(paragraphs)
+
+
+def test_importing_the_same_file_again_creates_no_duplicate(tmp_path):
+    path = write(tmp_path, "ferry.txt", STORY)
+    assert run(path)[0] == 0
+    code, out, _ = run(path)
+    assert code == 0
+    assert "Imported 0, already present 1, failed 0." in out
+    assert Article.objects.count() == 1
+
+
+def test_folder_import_with_options(tmp_path):
+    write(tmp_path, "one.txt", STORY)
+    (tmp_path / "nested").mkdir()
+    write(tmp_path / "nested", "two.txt", STORY.replace("Ferry timetable", "Bus timetable"))
+    write(tmp_path, "notes.md", "not a story")
+    code, out, _ = run(
+        tmp_path,
+        "--section",
+        "Transit",
+        "--tag",
+        "ferries",
+        "--tag",
+        "summer",
+        "--author",
+        "Ana Reyes",
+        "--draft",
+    )
+    assert code == 0, out
+    assert "Imported 2, already present 0, failed 0." in out
+    assert Article.objects.count() == 2
+    for story in Article.objects.all():
+        assert story.status == Article.Status.DRAFT
+        assert story.section.name == "Transit"
+        assert sorted(story.tags.names()) == ["ferries", "summer"]
+        assert [author.name for author in story.authors.all()] == ["Ana Reyes"]
+        assert not story.is_live
+    assert Section.objects.count() == 1 and Author.objects.count() == 1
+
+
+def test_existing_section_and_author_are_reused_by_name(tmp_path):
+    Section.objects.create(name="Transit", slug="transit")
+    Author.objects.create(name="Ana Reyes", slug="ana")
+    write(tmp_path, "one.txt", STORY)
+    assert run(tmp_path, "--section", "transit", "--author", "ana reyes")[0] == 0
+    assert Section.objects.count() == 1 and Author.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "crlf",
+        "bom",
+        "no weekday",
+        "iso",
+        "cr",
+        "no date label",
+        "no latest stories",
+        "extra blank lines",
+    ],
+)
+def test_format_variants(tmp_path, variant):
+    text = {
+        "crlf": STORY.replace("\n", "\r\n"),
+        "bom": "\ufeff" + STORY,
+        "no weekday": STORY.replace("Friday, June 14, 2024", "June 14, 2024"),
+        "iso": STORY.replace("Friday, June 14, 2024", "2024-06-14"),
+        "cr": STORY.replace("\n", "\r"),
+        "no date label": STORY.replace("Date:\n", ""),
+        "no latest stories": STORY.replace("Latest stories\n", ""),
+        "extra blank lines": "\n\n  \n" + STORY.replace("\n\n", "\n\n\n  \n"),
+    }[variant]
+    write(tmp_path, "story.txt", text)
+    code, _, err = run(tmp_path)
+    assert code == 0, err
+    story = Article.objects.get()
+    assert story.headline == "Ferry timetable changes for the summer season"
+    assert timezone.localdate(story.published_at).isoformat() == "2024-06-14"
+    assert story.body == (
+        "<p>The harbour ferry will run every twenty minutes from Monday, the operator said on "
+        "Thursday.</p>\n<p>“We listened to riders,” a spokesperson said.</p>"
+    )
+
+
+def test_curly_quotes_and_non_ascii_text_survive(tmp_path):
+    text = STORY.replace("Ferry timetable changes", "Zoë’s café — “naïve” 日本語 changes")
+    write(tmp_path, "story.txt", text)
+    assert run(tmp_path)[0] == 0
+    story = Article.objects.get()
+    assert story.headline.startswith("Zoë’s café — “naïve” 日本語")
+    assert story.slug.startswith("zoes-cafe-naive-changes")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("", 1, "the file is empty"),
+        ("   \n\n  \n", 1, "the file is empty"),
+        ("Someday soon\n\nHeadline\n\nBody.\n", 1, "cannot read a date from 'Someday soon'"),
+        ("February 30, 2024\n\nHeadline\n\nBody.\n", 1, "cannot read a date"),
+        ("Monday, March 7, 2024\n\nHeadline\n\nBody.\n", 1, "was a Thursday"),
+        ("March 7, 2024\n", 1, "no headline"),
+        ("March 7, 2024\n\nDate:\n\nBody.\n", 1, "no headline"),
+        ("March 7, 2024\n\nHeadline only\n", 3, "no body paragraphs"),
+        ("March 7, 2024\n\nHeadline\n\nDate:\n\nLatest stories\n", 3, "no body paragraphs"),
+        ("March 7, 2024\n\n" + "Long " * 60 + "\n\nBody.\n", 3, "the headline is 299 characters"),
+    ],
+)
+def test_bad_files_are_rejected_with_file_line_and_reason(tmp_path, text, line, reason):
+    good = write(tmp_path, "a-good.txt", STORY)
+    bad = write(tmp_path, "b-bad.txt", text)
+    code, out, err = run(tmp_path)
+    assert code == 1
+    assert f"{bad}:{line}: " in err and reason in err, err
+    assert "Imported 1, already present 0, failed 1." in err
+    assert f"imported {good}" in out
+    assert Article.objects.count() == 1
+
+
+def test_undecodable_file_names_the_line(tmp_path):
+    bad = write(tmp_path, "latin1.txt", STORY.replace("“We", "\n\nCafé “We").encode("cp1252"))
+    code, _, err = run(bad)
+    assert code == 1
+    assert f"{bad}:" in err and "not UTF-8 text" in err
+    assert Article.objects.count() == 0
+
+
+def test_missing_path_fails_but_the_others_import(tmp_path):
+    good = write(tmp_path, "good.txt", STORY)
+    code, _, err = run(good, tmp_path / "missing.txt")
+    assert code == 1
+    assert f"{tmp_path / 'missing.txt'}: no such file or folder" in err
+    assert Article.objects.count() == 1
+
+
+def test_failed_file_leaves_nothing_behind(tmp_path, monkeypatch):
+    """A file that fails half-way through saving is rolled back, section and author included."""
+    write(tmp_path, "story.txt", STORY)
+
+    def explode(*args, **kwargs):
+        raise DatabaseError("tags could not be saved")
+
+    monkeypatch.setattr("taggit.managers._TaggableManager.add", explode)
+    code, _, err = run(tmp_path, "--section", "New section", "--author", "New Author", "--tag", "x")
+    assert code == 1 and "tags could not be saved" in err
+    assert Article.objects.count() == 0
+    assert Section.objects.count() == 0 and Author.objects.count() == 0
+
+
+def test_future_dated_import_is_scheduled(tmp_path, client):
+    write(tmp_path, "story.txt", STORY.replace("Friday, June 14, 2024", "2099-01-01"))
+    assert run(tmp_path)[0] == 0
+    story = Article.objects.get()
+    assert story.status == Article.Status.PUBLISHED and not story.is_live
+    assert client.get(story.path).status_code == 404
+
+
+def test_parse_story_keeps_paragraph_breaks_and_joins_wrapped_lines():
+    parsed = parse_story("2024-01-02\nHeadline\nline one\nline two\n\nnext paragraph")
+    assert parsed.headline == "Headline"
+    assert parsed.paragraphs == ["line one line two", "next paragraph"]

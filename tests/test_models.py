@@ -1,0 +1,128 @@
+"""Stories: addresses, slugs, sanitised bodies, and the copies that keep listings fast."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from articles import queries
+from articles.models import Article, Byline, ContentVersion, TaggedArticle
+
+from .factories import make_author, make_draft, make_section, make_story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_story_path_uses_the_date_in_the_newsrooms_time_zone(settings):
+    # 03:30 UTC on March 8 is still March 7 in New York.
+    story = make_story("Late night vote", published_at=datetime(2024, 3, 8, 3, 30, tzinfo=UTC))
+    assert story.path == "/2024/03/07/late-night-vote/"
+    assert story.get_absolute_url() == story.path
+
+
+def test_same_headline_on_the_same_day_gets_distinct_slugs():
+    when = datetime(2024, 3, 7, 15, tzinfo=UTC)
+    first = make_story("Council meets", published_at=when)
+    second = make_story("Council meets", published_at=when + timedelta(hours=1))
+    third = make_story("Council meets", published_at=when + timedelta(hours=2))
+    assert [first.slug, second.slug, third.slug] == [
+        "council-meets",
+        "council-meets-2",
+        "council-meets-3",
+    ]
+    assert len({first.path, second.path, third.path}) == 3
+
+
+def test_same_headline_on_another_day_keeps_its_slug():
+    first = make_story("Council meets", published_at=datetime(2024, 3, 7, 15, tzinfo=UTC))
+    second = make_story("Council meets", published_at=datetime(2024, 3, 8, 15, tzinfo=UTC))
+    assert first.slug == second.slug == "council-meets"
+
+
+def test_long_headlines_get_short_slugs_cut_at_a_word():
+    headline = "An extraordinarily long headline " * 10
+    story = make_story(headline.strip())
+    assert len(story.slug) <= 80
+    assert not story.slug.endswith("-")
+    assert story.slug.startswith("an-extraordinarily-long-headline")
+    assert headline.split()[:3] == ["An", "extraordinarily", "long"]
+    numbered = make_story(headline.strip(), published_at=story.published_at)
+    assert len(numbered.slug) <= 80 and numbered.slug.endswith("-2")
+
+
+def test_headline_without_latin_letters_still_gets_a_slug():
+    assert make_story("¿¡ — !?").slug == "story"
+
+
+def test_body_is_sanitised_on_save():
+    story = make_story(
+        body=(
+            '<p onclick="steal()">Hello <script>alert(1)</script><b style="color:red">world</b></p>'
+            '<a href="javascript:alert(1)">bad</a><a href="https://example.org/">good</a>'
+            '<iframe src="https://example.org"></iframe><img src="x" onerror="alert(1)">'
+        )
+    )
+    story.refresh_from_db()
+    assert "script" not in story.body
+    assert "onclick" not in story.body and "onerror" not in story.body
+    assert "style" not in story.body and "javascript:" not in story.body
+    assert "iframe" not in story.body
+    assert '<a href="https://example.org/" rel="noopener noreferrer">good</a>' in story.body
+    assert "<b>world</b>" in story.body
+
+
+def test_publishing_without_a_time_sets_it_to_now():
+    before = timezone.now()
+    story = make_draft()
+    assert story.published_at is None and story.path == ""
+    story.status = Article.Status.PUBLISHED
+    story.save()
+    assert before <= story.published_at <= timezone.now()
+    assert story.path.endswith(f"/{story.slug}/")
+
+
+def test_tag_links_and_bylines_carry_the_publication_time():
+    author = make_author()
+    story = make_story(authors=[author], tags=["harbour", "budget"])
+    assert set(TaggedArticle.objects.values_list("published_at", flat=True)) == {story.published_at}
+    story.published_at = datetime(2023, 1, 2, 12, tzinfo=UTC)
+    story.save()
+    assert set(TaggedArticle.objects.values_list("published_at", flat=True)) == {story.published_at}
+    assert Byline.objects.get().published_at == story.published_at
+    story.tags.add("late tag")
+    assert TaggedArticle.objects.get(tag__name="late tag").published_at == story.published_at
+
+
+def test_every_visible_change_bumps_the_content_version():
+    def version():
+        return ContentVersion.objects.get().version
+
+    start = version()
+    section = make_section()
+    story = make_story(section=section)
+    after_create = version()
+    assert after_create > start
+    story.headline = "A new headline"
+    story.save()
+    assert version() > after_create
+    before_tag = version()
+    story.tags.add("new")
+    assert version() > before_tag
+    before_delete = version()
+    Article.objects.filter(pk=story.pk).delete()
+    assert version() > before_delete
+
+
+def test_published_at_index_serves_the_latest_stories_query():
+    if connection.vendor != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    sql = (
+        f"EXPLAIN QUERY PLAN SELECT {queries.LISTING_COLUMNS} {queries.FROM_ARTICLES} "
+        f"WHERE {queries.LIVE} ORDER BY a.published_at DESC, a.id DESC LIMIT 20"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(timezone.now())])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "article_live_idx" in plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan.replace("RIGHT PART OF ORDER BY", "")
