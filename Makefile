@@ -41,8 +41,18 @@ dev: setup
 	$(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite runs on SQLite; with TEST_POSTGRES_URL set (.ci/run sets it) it runs
+# again, whole, on PostgreSQL.
 test: $(STAMP)
+	@echo "== Test suite on SQLite =="
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  echo "== Test suite on PostgreSQL =="; \
+	  DATABASE_URL="$$TEST_POSTGRES_URL" SECRET_KEY=test-only-not-secret-$$$$ \
+	    $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+	  echo "SKIPPED: the PostgreSQL pass (set TEST_POSTGRES_URL=postgres://user:pass@host/db to run it; .ci/run does)"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

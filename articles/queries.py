@@ -118,7 +118,7 @@ def with_tag(tag_id, now, limit, offset=0):
         "JOIN articles_article a ON a.id = t.content_object_id "
         "LEFT JOIN articles_section s ON s.id = a.section_id "
         f"WHERE t.tag_id = %s AND t.published_at <= %s AND {LIVE} "
-        "ORDER BY t.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        "ORDER BY t.published_at DESC, t.content_object_id DESC LIMIT %s OFFSET %s",
         [tag_id, _db_time(now), _db_time(now), limit, offset],
     )
 
@@ -129,7 +129,7 @@ def by_author(author_id, now, limit, offset=0):
         "JOIN articles_article a ON a.id = b.article_id "
         "LEFT JOIN articles_section s ON s.id = a.section_id "
         f"WHERE b.author_id = %s AND b.published_at <= %s AND {LIVE} "
-        "ORDER BY b.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        "ORDER BY b.published_at DESC, b.article_id DESC LIMIT %s OFFSET %s",
         [author_id, _db_time(now), _db_time(now), limit, offset],
     )
 

@@ -41,7 +41,7 @@ def test_same_headline_on_another_day_keeps_its_slug():
 
 
 def test_long_headlines_get_short_slugs_cut_at_a_word():
-    headline = "An extraordinarily long headline " * 10
+    headline = "An extraordinarily long headline " * 5
     story = make_story(headline.strip())
     assert len(story.slug) <= 80
     assert not story.slug.endswith("-")
@@ -114,15 +114,49 @@ def test_every_visible_change_bumps_the_content_version():
     assert version() > before_delete
 
 
+def explain(sql, params):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Test tables are tiny, so PostgreSQL would rightly scan them; ask
+            # which index it would use on a real archive.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return " ".join(str(row) for row in cursor.fetchall())
+
+
 def test_published_at_index_serves_the_latest_stories_query():
-    if connection.vendor != "sqlite":
-        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    make_story()
     sql = (
-        f"EXPLAIN QUERY PLAN SELECT {queries.LISTING_COLUMNS} {queries.FROM_ARTICLES} "
+        f"SELECT {queries.LISTING_COLUMNS} {queries.FROM_ARTICLES} "
         f"WHERE {queries.LIVE} ORDER BY a.published_at DESC, a.id DESC LIMIT 20"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [str(timezone.now())])
-        plan = " ".join(str(row) for row in cursor.fetchall())
+    plan = explain(sql, [connection.ops.adapt_datetimefield_value(timezone.now())])
     assert "article_live_idx" in plan
-    assert "TEMP B-TREE FOR ORDER BY" not in plan.replace("RIGHT PART OF ORDER BY", "")
+    assert "TEMP B-TREE" not in plan and "Sort Key" not in plan  # read in order, no sort
+
+
+def test_tag_pages_read_through_the_tag_link_index():
+    make_story(tags=["harbour"])
+    tag_id = queries.tag_by_slug("harbour")["id"]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        "SELECT a.id FROM articles_taggedarticle t "
+        "JOIN articles_article a ON a.id = t.content_object_id "
+        f"WHERE t.tag_id = %s AND t.published_at <= %s AND {queries.LIVE} "
+        "ORDER BY t.published_at DESC, t.content_object_id DESC LIMIT 20"
+    )
+    plan = explain(sql, [tag_id, now, now])
+    assert "tagged_tag_idx" in plan
+    if connection.vendor == "sqlite":
+        # PostgreSQL's planner picks its join order from table statistics, which
+        # a test's few rows do not resemble; SQLite's choice is stable.
+        assert "TEMP B-TREE" not in plan
+
+
+def test_control_characters_are_removed_from_text_on_save():
+    story = make_story("Pasted\x00 from\x0b a PDF", dek="A\x1f dek", body="<p>Body\x08 text</p>")
+    story.refresh_from_db()
+    assert story.headline == "Pasted from a PDF"
+    assert story.dek == "A dek" and story.body == "<p>Body text</p>"

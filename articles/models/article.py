@@ -7,7 +7,13 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from ..text import SLUG_MAX_LENGTH, sanitize_html, short_slug, with_suffix
+from ..text import (
+    SLUG_MAX_LENGTH,
+    sanitize_html,
+    short_slug,
+    strip_control_characters,
+    with_suffix,
+)
 from .taxonomy import Author, Section
 
 
@@ -109,8 +115,10 @@ class Article(models.Model):
         verbose_name = "story"
         verbose_name_plural = "stories"
         indexes = [
-            models.Index(fields=["status", "published_at"], name="article_live_idx"),
-            models.Index(fields=["section", "status", "published_at"], name="article_section_idx"),
+            models.Index(fields=["status", "published_at", "id"], name="article_live_idx"),
+            models.Index(
+                fields=["section", "status", "published_at", "id"], name="article_section_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -122,8 +130,12 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
-        self.headline = self.headline.strip()
-        self.body = sanitize_html(self.body)
+        # Text pasted from PDFs and wire copy can carry control characters that
+        # XML feeds and PostgreSQL refuse; they are never meant to be there.
+        self.headline = strip_control_characters(self.headline).strip()
+        self.dek = strip_control_characters(self.dek).strip()
+        self.dateline = strip_control_characters(self.dateline).strip()
+        self.body = sanitize_html(strip_control_characters(self.body))
         if not self.slug:
             self.slug = short_slug(self.headline)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -196,7 +208,9 @@ class Byline(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author"),
         ]
-        indexes = [models.Index(fields=["author", "published_at"], name="byline_author_idx")]
+        indexes = [
+            models.Index(fields=["author", "published_at", "article"], name="byline_author_idx")
+        ]
 
     def __str__(self):
         return f"{self.author} on {self.article}"
@@ -221,7 +235,9 @@ class TaggedArticle(TaggedItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_unique_tag"),
         ]
-        indexes = [models.Index(fields=["tag", "published_at"], name="tagged_tag_idx")]
+        indexes = [
+            models.Index(fields=["tag", "published_at", "content_object"], name="tagged_tag_idx")
+        ]
 
     def save(self, *args, **kwargs):
         self.published_at = self.content_object.published_at

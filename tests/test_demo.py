@@ -1,0 +1,78 @@
+"""A fresh install fills itself with demo content and an editor account with a random password."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from taggit.models import Tag
+
+from articles import demo_data
+from articles.models import Article, Author, Section
+
+pytestmark = pytest.mark.django_db
+
+
+def load_demo():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_fills_every_page_kind(client):
+    output = load_demo()
+    live = Article.objects.live()
+    assert live.count() >= 30
+    assert Section.objects.filter(articles__isnull=False).distinct().count() >= 4
+    assert Tag.objects.count() >= 15 and Author.objects.count() >= 3
+    assert live.filter(featured=True).exists()
+    assert "Created" in output
+    html = client.get("/").content.decode()
+    assert html.count('class="story-item"') >= 15
+    for section in Section.objects.all():
+        assert client.get(section.get_absolute_url()).status_code == 200
+    story = live.first()
+    assert client.get(story.path).status_code == 200
+
+
+def test_demo_content_is_our_own_not_the_samples(seeds_dir):
+    sample = next(seeds_dir.glob("*.txt")).read_text(encoding="utf-8")
+    sample_sentences = {s.strip() for s in re.split(r"[.!?]\s", sample) if len(s.strip()) > 40}
+    demo_text = " ".join(" ".join(story["paragraphs"]) for story in demo_data.STORIES)
+    assert not [s for s in sample_sentences if s in demo_text]
+
+
+def test_editor_account_gets_a_random_password_printed_once():
+    first = load_demo()
+    password = re.search(r"Password: (\S+)", first).group(1)
+    assert len(password) >= 12
+    user = authenticate(username="editor", password=password)
+    assert user is not None and user.is_staff and not user.is_superuser
+    assert user.has_perm("articles.change_article")
+    second = load_demo()
+    assert "Password:" not in second and password not in second
+    assert "changepassword editor" in second
+
+
+def test_two_installs_get_different_passwords():
+    first = re.search(r"Password: (\S+)", load_demo()).group(1)
+    get_user_model().objects.all().delete()
+    second = re.search(r"Password: (\S+)", load_demo()).group(1)
+    assert first != second
+
+
+def test_running_again_keeps_existing_data():
+    load_demo()
+    story = Article.objects.first()
+    story.headline = "Edited by an editor"
+    story.save()
+    count = Article.objects.count()
+    assert "left as it is" in load_demo()
+    assert Article.objects.count() == count
+    assert Article.objects.filter(headline="Edited by an editor").exists()
+
+
+def test_demo_headlines_exercise_escaping():
+    headlines = " ".join(story["headline"] for story in demo_data.STORIES)
+    assert "&" in headlines and "’" in headlines
