@@ -86,3 +86,11 @@ def test_empty_feed_is_still_valid(client):
     assert not feed.bozo
     assert feed.entries == []
     assert feed.feed.title == "Newsroom"
+
+
+def test_feed_is_sent_as_one_piece(client):
+    for n in range(5):
+        make_story(f"Story {n}", tags=["a", "b"], authors=[make_author()])
+    response = client.get("/feed/")
+    assert not response.streaming
+    assert len(response._container) == 1  # one write, not hundreds of small chunks

@@ -85,3 +85,12 @@ def test_second_story_page_reuses_the_latest_stories_fragment(client):
     with CaptureQueriesContext(connection) as context:
         client.get(second.path)
     assert len(context.captured_queries) == 3  # content version, story, bylines and tags
+
+
+def test_listings_never_load_story_bodies(client):
+    build_archive(3)
+    for url in ["/", "/section/news/", "/tag/common/", "/author/writer-0/"]:
+        fragments.cache.clear()
+        with CaptureQueriesContext(connection) as context:
+            client.get(url)
+        assert not [q["sql"] for q in context.captured_queries if "body" in q["sql"]], url
