@@ -6,4 +6,4 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
-        from . import roles, signals  # noqa: F401  (connects receivers)
+        from . import revisions, roles, signals  # noqa: F401  (registers and connects)

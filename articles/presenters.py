@@ -1,15 +1,21 @@
 """Turn query rows into what reader templates show: bylines attached, dates formatted once."""
 
 from django.conf import settings
+from django.utils import timezone
 
 from . import queries
-from .dates import long_date, short_date
+from .dates import long_date, short_date, time_of_day
 
 
 def _dates(row):
     row["date_label"] = short_date(row["published_at"])
     row["iso_date"] = row["published_at"].isoformat()
     return row
+
+
+def moment(value):
+    """ "March 7, 2024, 9:30 a.m.", for notes with a time."""
+    return f"{short_date(value)}, {time_of_day(value)}"
 
 
 def present_listing(rows, with_bylines=True):
@@ -21,11 +27,56 @@ def present_listing(rows, with_bylines=True):
     return rows
 
 
-def present_story(row):
-    authors, tags = queries.labels([row["id"]])
+def present_notes(notes):
+    """Corrections and updates with their labels and times."""
+    for note in notes:
+        note["when"] = moment(note["published_at"])
+        note["iso_date"] = note["published_at"].isoformat()
+        note["label"] = "Correction" if note["kind"] == "correction" else "Update"
+    return notes
+
+
+def _story_details(row, authors, tags, notes):
     _dates(row)
     row["dateline_date"] = long_date(row["published_at"])
-    row["authors"] = authors[row["id"]]
-    row["tags"] = tags[row["id"]]
+    row["authors"] = authors
+    row["tags"] = tags
     row["url"] = settings.SITE_URL + row["path"]
+    row["corrections"] = present_notes(notes)
+    revised = row.get("revised_at")
+    row["revised_label"] = moment(revised) if revised else ""
+    row["revised_iso"] = revised.isoformat() if revised else ""
     return row
+
+
+def present_story(row):
+    """A live story's row, from ``queries.story``, ready for story.html."""
+    authors, tags = queries.labels([row["id"]])
+    # Most stories have no corrections; only those with an "Updated" time are asked.
+    notes = queries.corrections(row["id"]) if row["revised_at"] else []
+    return _story_details(row, authors[row["id"]], tags[row["id"]], notes)
+
+
+def present_instance(article):
+    """Any story, draft or scheduled included, as story.html shows it (for previews)."""
+    section = article.section
+    row = {
+        "id": article.pk,
+        "headline": article.headline,
+        "dek": article.dek,
+        "path": article.path,
+        "published_at": article.published_at or timezone.now(),
+        "dateline": article.dateline,
+        "section_name": section.name if section else None,
+        "section_slug": section.slug if section else None,
+        "body": article.body,
+        "slug": article.slug,
+        "revised_at": article.revised_at,
+    }
+    authors = [
+        {"name": byline.author.name, "slug": byline.author.slug}
+        for byline in article.bylines.select_related("author")
+    ]
+    tags = [{"name": tag.name, "slug": tag.slug} for tag in article.tags.order_by("name")]
+    notes = list(article.corrections.values("kind", "text", "published_at"))
+    return _story_details(row, authors, tags, notes)

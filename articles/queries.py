@@ -34,7 +34,7 @@ LISTING_COLUMNS = """
 STORY_COLUMNS = (
     LISTING_COLUMNS
     + """,
-    a.body, a.slug, a.updated_at, a.section_id
+    a.body, a.slug, a.updated_at, a.revised_at, a.section_id
 """
 )
 FROM_ARTICLES = """
@@ -64,7 +64,7 @@ def _rows(sql, params):
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:
-        for key in ("published_at", "updated_at"):
+        for key in ("published_at", "updated_at", "revised_at"):
             if key in row:
                 row[key] = _aware(row[key])
     return rows
@@ -164,6 +164,37 @@ def story(path, now):
     )
 
 
+def moved_story(old_path, now):
+    """The current address of a live story that used to live at ``old_path``, or None."""
+    row = _one(
+        "SELECT a.path FROM articles_storyredirect r "
+        "JOIN articles_article a ON a.id = r.article_id "
+        f"WHERE r.old_path = %s AND {LIVE}",
+        [old_path, _db_time(now)],
+    )
+    return row["path"] if row else None
+
+
+def corrections(article_id):
+    """A story's corrections and updates, oldest first."""
+    return _rows(
+        "SELECT kind, text, published_at FROM articles_correction "
+        "WHERE article_id = %s ORDER BY published_at, id",
+        [article_id],
+    )
+
+
+def all_corrections(now, limit, offset=0):
+    """Corrections on live stories, newest first, with their stories' headlines."""
+    return _rows(
+        "SELECT c.id, c.kind, c.text, c.published_at, a.headline, a.path "
+        "FROM articles_correction c JOIN articles_article a ON a.id = c.article_id "
+        f"WHERE c.kind = 'correction' AND c.published_at <= %s AND {LIVE} "
+        "ORDER BY c.published_at DESC, c.id DESC LIMIT %s OFFSET %s",
+        [_db_time(now), _db_time(now), limit, offset],
+    )
+
+
 def next_publication(now):
     """When the next scheduled story goes live, or None: fragments expire then."""
     row = _one(
@@ -233,6 +264,16 @@ def author_by_slug(slug):
 
 def tag_by_slug(slug):
     return _one("SELECT id, name, slug FROM taggit_tag WHERE slug = %s", [slug])
+
+
+def renamed_tag(old_slug):
+    """The slug a renamed or merged tag now has, or None."""
+    row = _one(
+        "SELECT t.slug FROM articles_tagredirect r JOIN taggit_tag t ON t.id = r.tag_id "
+        "WHERE r.old_slug = %s",
+        [old_slug],
+    )
+    return row["slug"] if row else None
 
 
 def sections():

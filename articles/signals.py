@@ -6,19 +6,29 @@ the site-wide ``ContentVersion`` in the same transaction, which retires every
 fragment rendered under the old version (see ``articles.models.version``).
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from .models import Article, Author, Byline, ContentVersion, Section, TaggedArticle
+from .models import (
+    Article,
+    Author,
+    Byline,
+    ContentVersion,
+    Correction,
+    Section,
+    TaggedArticle,
+    TagRedirect,
+)
 
-WATCHED = (Article, Author, Byline, Section, TaggedArticle, Tag)
+WATCHED = (Article, Author, Byline, Correction, Section, TaggedArticle, Tag, TagRedirect)
 
 
 @receiver(post_save)
 @receiver(post_delete)
-def bump_content_version(sender, raw=False, **kwargs):
-    if sender in WATCHED and not raw:
+def bump_content_version(sender, **kwargs):
+    # Raw saves too: reverting a revision restores rows with raw saves.
+    if sender in WATCHED:
         ContentVersion.bump()
 
 
@@ -26,3 +36,14 @@ def bump_content_version(sender, raw=False, **kwargs):
 def bump_on_tag_change(sender, action, **kwargs):
     if action in {"post_add", "post_remove", "post_clear"}:
         ContentVersion.bump()
+
+
+@receiver(pre_save, sender=Article)
+def keep_edit_version_rising(sender, instance, raw=False, **kwargs):
+    """A revert restores a story with a raw save; its old edit version must not come
+    back with it, or a form opened before the revert could pass as fresh."""
+    if raw and instance.pk:
+        current = (
+            Article.objects.filter(pk=instance.pk).values_list("edit_version", flat=True).first()
+        )
+        instance.edit_version = (current or 0) + 1

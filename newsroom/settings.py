@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "taggit",
+    "reversion",
+    "django_prose_editor",
     "articles",
 ]
 
@@ -224,6 +226,12 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Editorial workflow ------------------------------------------------------
+
+PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 48)
+# Someone who opened a story this many minutes ago is shown as editing it.
+EDITING_PRESENCE_MINUTES = env_int("EDITING_PRESENCE_MINUTES", 10)
 
 # --- Tags ------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import path, register_converter
 
-from articles import feeds
+from articles import feeds, previews
 from articles.views import reader
 
 
@@ -34,6 +34,8 @@ admin.site.index_title = "Stories, sections and authors"
 urlpatterns = [
     path("", reader.front, name="front"),
     path("feed/", feeds.latest_rss, name="feed"),
+    path("corrections/", reader.corrections, name="corrections"),
+    path("preview/<str:token>/", previews.shared_preview, name="preview"),
     path("section/<slug:slug>/", reader.section, name="section"),
     path("tag/<slug:slug>/", reader.tag, name="tag"),
     path("author/<slug:slug>/", reader.author, name="author"),

@@ -46,3 +46,18 @@ def make_draft(headline=None, **fields):
 
 def make_scheduled(headline=None, *, delay=timedelta(hours=2), **fields):
     return make_story(headline, published_at=timezone.now() + delay, **fields)
+
+
+def make_staff(username, role=None, **fields):
+    """A staff account in the Writer or Editor role (or a superuser with role="superuser")."""
+    from django.contrib.auth import get_user_model
+
+    from articles.roles import sync_roles
+
+    User = get_user_model()
+    if role == "superuser":
+        return User.objects.create_superuser(username, password="unused-pass-123", **fields)
+    user = User.objects.create_user(username, password="unused-pass-123", is_staff=True, **fields)
+    if role:
+        user.groups.add(sync_roles()[role])
+    return user

@@ -147,13 +147,13 @@ def test_change_form_loads_and_links_to_the_live_story(client, editor, stories):
     assert "Draft about the port" in html and "View on site" not in html
 
 
-def test_bulk_publish_and_unpublish(client, editor, stories):
+def test_bulk_publish_and_withdraw(client, editor, stories):
     live, draft, _ = stories
     url = reverse("admin:articles_article_changelist")
     client.post(url, {"action": "publish", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.is_live and client.get(draft.path).status_code == 200
-    client.post(url, {"action": "unpublish", "_selected_action": [live.pk]})
+    client.post(url, {"action": "withdraw", "_selected_action": [live.pk]})
     live.refresh_from_db()
     assert not live.is_live and client.get(live.path).status_code == 404
 

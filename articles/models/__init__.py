@@ -1,6 +1,8 @@
-"""The newsroom's content: stories, their sections, bylines and tags."""
+"""The newsroom's content: stories, their sections, bylines and tags, and the desk's records."""
 
 from .article import Article, ArticleQuerySet, Byline, TaggedArticle
+from .editorial import Correction, EditingPresence, PreviewLink
+from .redirects import StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
 from .version import ContentVersion
 
@@ -10,6 +12,11 @@ __all__ = [
     "Author",
     "Byline",
     "ContentVersion",
+    "Correction",
+    "EditingPresence",
+    "PreviewLink",
     "Section",
+    "StoryRedirect",
+    "TagRedirect",
     "TaggedArticle",
 ]

@@ -1,9 +1,11 @@
 """Stories, their ordered bylines and their tags."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -15,6 +17,21 @@ from ..text import (
     with_suffix,
 )
 from .taxonomy import Author, Section
+
+# What the rich-text editor offers; the server's own allowlist (articles.text)
+# decides what is kept, whatever the browser sends.
+BODY_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Heading": {"levels": [2, 3]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "Link": {"enableTarget": False},
+    "HardBreak": True,
+    "HorizontalRule": True,
+}
 
 
 def story_path(published_at, slug):
@@ -39,7 +56,9 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     headline = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -55,8 +74,10 @@ class Article(models.Model):
         help_text="The standfirst: one or two sentences under the headline, also used in "
         "listings and feeds.",
     )
-    body = models.TextField(
+    body = ProseEditorField(
         blank=True,
+        extensions=BODY_EDITOR_EXTENSIONS,
+        sanitize=sanitize_html,
         help_text="The story. Paragraphs, subheadings, links, lists and quotes are kept; "
         "scripts, styles and anything unsafe are removed when you save.",
     )
@@ -83,7 +104,13 @@ class Article(models.Model):
         blank=True,
         help_text="Where the story was reported from, e.g. PORT ALDER. Leave empty if none.",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Writers move a story from Draft to In review; editors publish, schedule "
+        "(publish with a future time) or withdraw it.",
+    )
     published_at = models.DateTimeField(
         "publication time",
         null=True,
@@ -105,6 +132,32 @@ class Article(models.Model):
         help_text="Identifies a story brought in by an importer, so importing it again "
         "creates no duplicate.",
     )
+    revised_at = models.DateTimeField(
+        "updated for readers",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a correction or update was last appended; shown as 'Updated'.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Incremented by every save: an edit form carries the number it was opened
+    # with, and a save from a stale form is refused instead of overwriting.
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,6 +167,10 @@ class Article(models.Model):
         ordering = ["-published_at", "-id"]
         verbose_name = "story"
         verbose_name_plural = "stories"
+        permissions = [
+            ("publish_article", "Can publish, schedule and withdraw stories"),
+            ("edit_any_article", "Can edit any writer's story, published ones included"),
+        ]
         indexes = [
             models.Index(fields=["status", "published_at", "id"], name="article_live_idx"),
             models.Index(
@@ -140,14 +197,17 @@ class Article(models.Model):
             self.slug = short_slug(self.headline)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        self.edit_version += 1
         # Two saves can race for the same path; the unique constraint decides
         # and the loser takes the next free number instead of failing.
         for attempt in range(5):
             try:
                 with transaction.atomic():
+                    old_path = self._stored_path()
                     self._assign_path()
                     super().save(*args, **kwargs)
                     self._copy_publication_time()
+                    self._keep_old_address(old_path)
                 return
             except IntegrityError:
                 if attempt == 4 or not self.path:
@@ -182,6 +242,19 @@ class Article(models.Model):
                 return
             self.slug = with_suffix(base, number)
             number += 1
+
+    def _stored_path(self):
+        if self.pk is None:
+            return ""
+        return Article.objects.filter(pk=self.pk).values_list("path", flat=True).first() or ""
+
+    def _keep_old_address(self, old_path):
+        """A published address lasts: the old one redirects here, and the new one is ours."""
+        from .redirects import StoryRedirect
+
+        StoryRedirect.objects.filter(old_path=self.path).delete()
+        if old_path and old_path != self.path:
+            StoryRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
 
     def _copy_publication_time(self):
         """Keep the copies that let tag and author pages read through an index."""

@@ -8,12 +8,12 @@ template. Any bad input a reader can type into a URL ends in a 404.
 
 from datetime import datetime, timedelta
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
 from .. import fragments, queries
-from ..presenters import present_listing, present_story
+from ..presenters import present_listing, present_notes, present_story
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
@@ -79,8 +79,12 @@ def front(request):
 
 def story(request, year, month, day, slug):
     now = timezone.now()
-    row = queries.story(f"/{year:04d}/{month:02d}/{day:02d}/{slug}/", now)
+    path = f"/{year:04d}/{month:02d}/{day:02d}/{slug}/"
+    row = queries.story(path, now)
     if row is None:
+        moved_to = queries.moved_story(path, now)
+        if moved_to:
+            return HttpResponsePermanentRedirect(moved_to)
         raise Http404("No such story.")
     stamp = queries.content_stamp()
     return render(
@@ -111,6 +115,9 @@ def section(request, slug):
 def tag(request, slug):
     found = queries.tag_by_slug(slug)
     if found is None:
+        renamed = queries.renamed_tag(slug)
+        if renamed:
+            return HttpResponsePermanentRedirect(f"/tag/{renamed}/")
         raise Http404("No such tag.")
     return listing(
         request,
@@ -165,6 +172,28 @@ def archive(request, year, month=None, day=None):
             "title": f"Stories from {title}",
             "intro": "",
             "kind": "archive",
+        },
+    )
+
+
+def corrections(request):
+    """Every correction to a live story, newest first."""
+    number = page_number(request)
+    now = timezone.now()
+    rows = queries.all_corrections(now, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
+    if not rows and number > 1:
+        raise Http404("No such page.")
+    return render(
+        request,
+        "corrections.html",
+        {
+            "notes": present_notes(rows[:PAGE_SIZE]),
+            "page": {
+                "number": number,
+                "has_next": len(rows) > PAGE_SIZE,
+                "has_previous": number > 1,
+            },
+            "now": now,
         },
     )
 

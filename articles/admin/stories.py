@@ -1,0 +1,478 @@
+"""
+The story admin: where writers and editors do their work.
+
+Who may do what is decided here, on the server, never by hiding a button:
+
+* a **writer** creates stories, edits their own while they are drafts or in
+  review, and submits them for review; the status field offers them nothing
+  else, and the publication time and the home-page flag are read-only to them;
+* an **editor** edits any story, publishes, schedules, withdraws and corrects;
+* a writer's lists, autocompletes, histories and previews hold only their own
+  stories and stories readers can already see.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from reversion.admin import VersionAdmin
+from reversion.models import Version
+
+from .. import previews
+from ..diffs import compare_versions
+from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
+
+Status = Article.Status
+WRITER_STATUSES = [Status.DRAFT, Status.REVIEW]
+
+
+def is_editor(user):
+    return user.has_perm("articles.edit_any_article")
+
+
+def can_publish(user):
+    return user.has_perm("articles.publish_article")
+
+
+class StoryForm(forms.ModelForm):
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Reverting to a revision overwrites the story on purpose (see revision_view).
+    reverting = False
+
+    class Meta:
+        model = Article
+        fields = [
+            "headline",
+            "dek",
+            "body",
+            "section",
+            "tags",
+            "dateline",
+            "featured",
+            "status",
+            "published_at",
+            "slug",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opened_version"].initial = self.instance.edit_version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.reverting:
+            self._refuse_a_stale_save(cleaned.get("opened_version"))
+        return cleaned
+
+    def _refuse_a_stale_save(self, opened_version):
+        # The admin runs the whole view in one transaction; the row lock (and
+        # SQLite's immediate transactions) keep a second save from slipping in
+        # between this check and the write.
+        current = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .select_related("updated_by")
+            .only(
+                "edit_version",
+                "updated_at",
+                "updated_by__username",
+                "updated_by__first_name",
+                "updated_by__last_name",
+            )
+            .first()
+        )
+        if current is None or opened_version == current.edit_version:
+            return
+        editor = current.updated_by
+        who = (editor.get_full_name() or editor.username) if editor else "someone"
+        when = date_format(timezone.localtime(current.updated_at), "j M Y, H:i")
+        raise forms.ValidationError(
+            f"{who} saved this story at {when}, after you opened it. Your changes were not "
+            "saved and are still in the form below: open the story in another tab to see "
+            "their version, merge what you need, then save again.",
+            code="stale",
+        )
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    fields = ["author", "position"]
+    autocomplete_fields = ["author"]
+    extra = 1
+    verbose_name = "byline author"
+    verbose_name_plural = "Byline (in order)"
+
+
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    fields = ["kind", "text", "published_at"]
+    extra = 0
+    verbose_name = "correction or update"
+    verbose_name_plural = "Corrections and updates (shown to readers)"
+
+
+@admin.register(Article)
+class ArticleAdmin(VersionAdmin):
+    form = StoryForm
+    list_display = ["headline", "section", "state", "published_at", "byline"]
+    list_filter = ["status", "section", "featured", "tags"]
+    list_select_related = ["section"]
+    search_fields = ["headline", "dek", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["section"]
+    actions = ["submit_for_review", "publish", "withdraw"]
+    history_latest_first = True
+    change_form_template = "admin/articles/article/change_form.html"
+    change_list_template = "admin/articles/article/change_list.html"
+    object_history_template = "admin/articles/article/object_history.html"
+    fieldsets = [
+        (None, {"fields": ["headline", "dek", "body", "opened_version"]}),
+        ("Filing", {"fields": ["section", "tags", "dateline", "featured"]}),
+        ("Publication", {"fields": ["status", "published_at", "slug", "path"]}),
+        (
+            "Record",
+            {
+                "fields": ["created_by", "created_at", "updated_by", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    # --- Who sees and edits what -------------------------------------------
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("bylines__author")
+        if not is_editor(request.user):
+            queryset = queryset.filter(
+                Q(created_by=request.user)
+                | Q(status=Status.PUBLISHED, published_at__lte=timezone.now())
+            )
+        match = request.resolver_match
+        if match and match.url_name == "articles_article_changelist":
+            queryset = queryset.defer("body")  # the list never shows bodies
+        return queryset
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or is_editor(request.user):
+            return True
+        return obj.created_by_id == request.user.pk and obj.status in WRITER_STATUSES
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        if obj is None or is_editor(request.user):
+            return True
+        return obj.created_by_id == request.user.pk or obj.is_live
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not is_editor(request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    def has_review_permission(self, request):
+        return super().has_change_permission(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["path", "created_by", "created_at", "updated_by", "updated_at"]
+        if not can_publish(request.user):
+            fields += ["published_at", "featured"]
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.reverting = getattr(request, "reverting_to_revision", False)
+        if not can_publish(request.user):
+            status = form.base_fields["status"]
+            status.choices = [(s.value, s.label) for s in WRITER_STATUSES]
+            status.help_text = "Set to In review when the story is ready for an editor."
+        return form
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.published_at and can_publish(request.user):
+            return [BylineInline, CorrectionInline]
+        return [BylineInline]
+
+    def save_model(self, request, obj, form, change):
+        if not can_publish(request.user) and obj.status not in WRITER_STATUSES:
+            raise PermissionDenied  # the form allows no such choice; this is the backstop
+        if not change:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, Correction) and instance.pk is None:
+                instance.created_by = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+
+    def view_on_site(self, obj):
+        return obj.path if obj.is_live else None
+
+    # --- The list ------------------------------------------------------------
+
+    @admin.display(description="State", ordering="status")
+    def state(self, obj):
+        if obj.status == Status.PUBLISHED and obj.published_at > timezone.now():
+            when = date_format(timezone.localtime(obj.published_at), "D j M H:i")
+            return format_html('<span title="Goes live by itself">Scheduled · {}</span>', when)
+        return obj.get_status_display()
+
+    @admin.display(description="Byline")
+    def byline(self, obj):
+        return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+    # --- Actions ---------------------------------------------------------------
+
+    def _apply(self, request, queryset, change, done):
+        count = 0
+        with transaction.atomic():
+            for story in queryset:
+                if change(story) is False:
+                    continue
+                story.updated_by = request.user
+                story.save()
+                count += 1
+        noun = "story" if count == 1 else "stories"
+        self.message_user(request, f"{done} {count} {noun}.")
+
+    @admin.action(description="Submit the selected stories for review", permissions=["review"])
+    def submit_for_review(self, request, queryset):
+        def change(story):
+            if story.status != Status.DRAFT or not self.has_change_permission(request, story):
+                return False
+            story.status = Status.REVIEW
+            return True
+
+        self._apply(request, queryset, change, "Submitted for review:")
+
+    @admin.action(description="Publish the selected stories now", permissions=["publish"])
+    def publish(self, request, queryset):
+        def change(story):
+            if story.status == Status.PUBLISHED:
+                return False
+            if not story.body.strip():
+                self.message_user(
+                    request,
+                    f"“{story.headline}” has no body and was not published.",
+                    messages.WARNING,
+                )
+                return False
+            story.status = Status.PUBLISHED
+            return True
+
+        self._apply(request, queryset, change, "Published")
+
+    @admin.action(description="Withdraw the selected stories from readers", permissions=["publish"])
+    def withdraw(self, request, queryset):
+        def change(story):
+            if story.status != Status.PUBLISHED:
+                return False
+            story.status = Status.WITHDRAWN
+            return True
+
+        self._apply(request, queryset, change, "Withdrew")
+
+    # --- Extra pages: preview, share links, compare, calendar -------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("calendar/", view(self.calendar_view), name="articles_article_calendar"),
+            path(
+                "<path:object_id>/preview/",
+                view(self.preview_view),
+                name="articles_article_preview",
+            ),
+            path("<path:object_id>/share/", view(self.share_view), name="articles_article_share"),
+            path(
+                "<path:object_id>/share/<uuid:link_id>/revoke/",
+                view(self.revoke_view),
+                name="articles_article_revoke",
+            ),
+            path(
+                "<path:object_id>/history/compare/",
+                view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _visible_story(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404("No such story.")
+        return obj
+
+    def preview_view(self, request, object_id):
+        return previews.render_preview(request, self._visible_story(request, object_id))
+
+    def share_view(self, request, object_id):
+        story = self._visible_story(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+        if not (
+            request.user.has_perm("articles.add_previewlink")
+            and self.has_change_permission(request, story)
+        ):
+            raise PermissionDenied
+        link = PreviewLink.objects.create(article=story, created_by=request.user)
+        url = request.build_absolute_uri(previews.share_url(link))
+        expires = date_format(timezone.localtime(link.expires_at), "j M Y, H:i")
+        self.message_user(
+            request,
+            format_html(
+                'Share link created, valid until {}: <a href="{}">{}</a>', expires, url, url
+            ),
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+
+    def revoke_view(self, request, object_id, link_id):
+        story = self._visible_story(request, object_id)
+        if request.method != "POST":
+            raise Http404("Revoke with the button on the story's page.")
+        if not (
+            request.user.has_perm("articles.change_previewlink")
+            and self.has_change_permission(request, story)
+        ):
+            raise PermissionDenied
+        updated = PreviewLink.objects.filter(
+            pk=link_id, article=story, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not updated:
+            raise Http404("No such link.")
+        self.message_user(request, "The share link was revoked; it no longer opens the preview.")
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+
+    def compare_view(self, request, object_id):
+        story = self._visible_story(request, object_id)
+        versions = Version.objects.get_for_object(story).select_related("revision__user")
+        try:
+            older = versions.get(pk=int(request.GET.get("from", "")))
+            newer = versions.get(pk=int(request.GET.get("to", "")))
+        except (ValueError, Version.DoesNotExist):
+            raise Http404("Choose two revisions of this story to compare.") from None
+        if older.revision.date_created > newer.revision.date_created:
+            older, newer = newer, older
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": story,
+            "title": f"Changes to “{story.headline}”",
+            "older": older,
+            "newer": newer,
+            "changes": compare_versions(older, newer),
+        }
+        return TemplateResponse(request, "admin/articles/article/compare.html", context)
+
+    def calendar_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        stories = (
+            self.get_queryset(request)
+            .filter(status=Status.PUBLISHED, published_at__gte=now - timedelta(days=7))
+            .select_related("section")
+            .order_by("published_at")
+        )
+        days = {}
+        for story in stories:
+            day = timezone.localdate(story.published_at)
+            days.setdefault(day, []).append(story)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Editorial calendar",
+            "days": sorted(days.items()),
+            "now": now,
+        }
+        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
+
+    # --- Views with object-level checks that reversion leaves to us -----------
+
+    def history_view(self, request, object_id, extra_context=None):
+        story = self._visible_story(request, object_id)
+        versions = Version.objects.get_for_object(story).select_related("revision")
+        context = {"compare_versions": versions, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        story = self._visible_story(request, object_id)
+        if not self.has_change_permission(request, story):
+            raise PermissionDenied
+        request.reverting_to_revision = True
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        if not is_editor(request.user):
+            raise PermissionDenied
+        return super().recoverlist_view(request, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not is_editor(request.user):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"can_recover": is_editor(request.user), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        story = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if story is not None and self.has_view_permission(request, story):
+            if request.method == "GET":
+                self._note_who_else_is_editing(request, story)
+            context["preview_url"] = reverse("admin:articles_article_preview", args=[story.pk])
+            context["share_links"] = (
+                [link for link in story.preview_links.all() if link.is_active]
+                if request.user.has_perm("articles.add_previewlink")
+                else []
+            )
+            context["can_share"] = request.user.has_perm(
+                "articles.add_previewlink"
+            ) and self.has_change_permission(request, story)
+        return super().change_view(request, object_id, form_url, context)
+
+    def _note_who_else_is_editing(self, request, story):
+        now = timezone.now()
+        since = now - timedelta(minutes=settings.EDITING_PRESENCE_MINUTES)
+        others = (
+            EditingPresence.objects.filter(article=story, seen_at__gte=since)
+            .exclude(user=request.user)
+            .select_related("user")
+        )
+        for presence in others:
+            name = presence.user.get_full_name() or presence.user.username
+            minutes = int((now - presence.seen_at).total_seconds() // 60)
+            ago = "just now" if minutes < 1 else f"{minutes} min ago"
+            self.message_user(
+                request,
+                f"{name} opened this story for editing {ago}. Talk to them before you both "
+                "save: the second save will be refused.",
+                messages.WARNING,
+            )
+        if self.has_change_permission(request, story):
+            EditingPresence.objects.update_or_create(
+                article=story, user=request.user, defaults={"seen_at": now}
+            )

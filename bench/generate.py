@@ -1,0 +1,558 @@
+"""
+Create a benchmark database: a fresh SQLite file filled with a realistic archive.
+
+    python bench/generate.py --stories 100000 --database /tmp/bench.sqlite3
+
+The schema comes from ``manage.py migrate`` (run in a subprocess against the
+new file); the content is then written with ``executemany`` on :mod:`sqlite3`,
+which is two orders of magnitude faster than ``Article.save()``. Every stored
+column is what ``Article.save()`` would have stored: the body goes through the
+app's own ``sanitize_html``, the slug through ``short_slug`` (numbered with
+``with_suffix`` when another story that day has it), the path through
+``story_path`` (the date in the newsroom's zone), datetimes through the
+database backend's own adapter (UTC text), and each byline and tag link carries
+a copy of its story's ``published_at``. For a given ``--seed`` the text and the
+shape of the archive are always the same; dates are relative to the moment of
+generation.
+
+The archive: 12 sections, 40 authors, 2,000 tags; stories published over the
+last three years with 1-3 authors and 3 tags each (popular sections, authors
+and tags are used more often than others), ~600 words of HTML per body; about
+3% drafts (some never published, some withdrawn), 0.5% scheduled for the
+coming month and one story in 50 featured.
+"""
+
+import argparse
+import bisect
+import itertools
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BATCH = 2_000
+YEARS = 3
+DRAFT_SHARE = 0.02  # never published: no publication time, no path
+WITHDRAWN_SHARE = 0.01  # published once, then set back to draft
+SCHEDULED_SHARE = 0.005
+FEATURED_SHARE = 1 / 50
+TAGS_PER_STORY = 3
+BODY_WORDS = 600
+
+SECTIONS = [
+    ("City", "city", 10),
+    ("Politics", "politics", 7),
+    ("Business", "business", 6),
+    ("Transit", "transit", 4),
+    ("Schools", "schools", 4),
+    ("Health", "health", 3),
+    ("Science & Environment", "science", 3),
+    ("Sports", "sports", 6),
+    ("Arts & Culture", "arts", 4),
+    ("Food", "food", 2),
+    ("Opinion", "opinion", 3),
+    ("Obituaries", "obituaries", 1),
+]
+
+FIRST_NAMES_TEXT = """
+Ada Amara Anton Beatriz Callum Dalia Elif Farid Greta Hamish Ines Jonah Kavya Lars Mireille
+Nadia Oskar Paloma Quentin Rosa Soren Talia Umar Vera Wendell Ximena Yusuf Zofia
+"""
+LAST_NAMES_TEXT = """
+Abernethy Bassett Carvalho Delacroix Eriksen Fairweather Gallardo Haddad Ishikawa Jankowski
+Kovacs Lindqvist Moreau Nakamura Okafor Petrakis Quintero Rasmussen Sandoval Thorne
+"""
+
+PLACES_TEXT = """
+PORT ALDER, KESTREL BAY, MILLBROOK, NORTH SHORE, HARTWELL, CEDAR POINT, EASTON FERRY,
+GREY HARBOUR, LOWER DOCKS, SALTMARSH
+"""
+
+# The vocabulary of the generated text: ordinary news English.
+VOCABULARY = """
+the of and to in a is that for on was with as by at from said it be are have has this
+which will not but an they their were been more after about who its would new also
+city council mayor budget vote plan project residents neighbourhood street harbour ferry
+bus route station transit bridge road traffic cyclists parking school board teachers
+students parents classroom district college university hospital clinic doctors nurses
+patients health care funding grant province federal government minister election campaign
+candidate party poll voters debate policy report study data survey researchers scientists
+climate weather storm rain flood coast beach water river park trees wildlife birds salmon
+business company owner shop restaurant market jobs workers union strike wages economy
+prices housing rent tenants landlord developer tower permit zoning heritage building
+museum gallery theatre festival music concert artist exhibit film library book author
+team season game coach players league championship goal match win loss crowd fans stadium
+police fire court judge trial charge investigation safety emergency crews officials
+spokesperson statement meeting hearing committee proposal decision approval review cost
+million thousand percent year month week day morning evening night weekend summer winter
+spring autumn local regional national community public private volunteer group families
+children seniors visitors staff members leaders experts critics supporters opponents
+early late long short high low large small major minor first last next final recent
+former current local annual weekly daily open closed free full empty quiet busy
+says told asked added noted explained argued expected announced approved rejected delayed
+opened closed started finished built planned raised cut spent saved moved changed grew
+fell rose doubled reached signed launched hired lost won joined left returned arrived
+because while although since until before during under over between across through
+around near along against without within toward into onto upon among despite
+"""
+
+FIRST_NAMES = FIRST_NAMES_TEXT.split()
+LAST_NAMES = LAST_NAMES_TEXT.split()
+PLACES = [place.strip() for place in PLACES_TEXT.split(",")]
+WORDS = VOCABULARY.split()
+
+QUOTE_NAMES = [f"{first} {last}" for first in FIRST_NAMES[:12] for last in LAST_NAMES[:10]]
+
+BIO = "{name} reports for the newsroom on {beat} and has covered the region for {years} years."
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+    parser.add_argument("--stories", type=int, required=True, help="how many stories to create")
+    parser.add_argument("--database", type=Path, required=True, help="the SQLite file to create")
+    parser.add_argument(
+        "--seed", type=int, default=20261125, help="random seed (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace the database file if it exists"
+    )
+    args = parser.parse_args(argv)
+    if args.stories < 1:
+        parser.error("--stories must be at least 1")
+    return args
+
+
+def django_environment(database, var_dir):
+    """Environment variables that point the project's settings at ``database``."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "NEWSROOM_VAR_DIR": str(var_dir),
+        "SECRET_KEY": "bench",
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+    }
+
+
+def migrate(env):
+    """Create the schema (and the content-version row) with the project's migrations."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+
+
+def setup_django(env):
+    """Configure Django in this process for the same database (for the app's helpers)."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+class Text:
+    """Deterministic news-like text built from ``WORDS``."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def words(self, count):
+        return self.rng.choices(WORDS, k=count)
+
+    def sentence(self, low=8, high=22):
+        words = self.words(self.rng.randint(low, high))
+        if len(words) > 10 and self.rng.random() < 0.3:
+            words[len(words) // 2] += ","
+        return " ".join(words).capitalize() + "."
+
+    def paragraph(self, target):
+        """About ``target`` words of sentences; returns (text, words used)."""
+        sentences, used = [], 0
+        while used < target:
+            sentence = self.sentence()
+            sentences.append(sentence)
+            used += sentence.count(" ") + 1
+        return " ".join(sentences), used
+
+    def headline(self):
+        return " ".join(self.words(self.rng.randint(6, 11))).capitalize()
+
+    def dek(self):
+        return " ".join(self.sentence(12, 24) for _ in range(self.rng.randint(1, 2)))
+
+    def body(self, words=BODY_WORDS):
+        """Paragraphs of HTML: plain ones, a quote, sometimes a subheading and a link."""
+        parts, used = [], 0
+        while used < words:
+            roll = self.rng.random()
+            if roll < 0.12:
+                quote, count = self.paragraph(20)
+                name = self.rng.choice(QUOTE_NAMES)
+                parts.append(f"<p>\u201c{quote}\u201d said {name}.</p>")
+            elif roll < 0.18 and parts:
+                heading = " ".join(self.words(4)).capitalize()
+                parts.append(f"<h2>{heading}</h2>")
+                count = 4
+            elif roll < 0.24:
+                text, count = self.paragraph(50)
+                head, _, tail = text.partition(" ")
+                slug = "-".join(self.words(3))
+                parts.append(
+                    f'<p>{head} <a href="https://example.org/reports/{slug}">'
+                    f"{' '.join(self.words(3))}</a> {tail}</p>"
+                )
+            else:
+                text, count = self.paragraph(self.rng.randint(35, 90))
+                parts.append(f"<p>{text}</p>")
+            used += count
+        return "\n".join(parts)
+
+
+class WeightedPicker:
+    """Draws items with weights 1/(rank + offset): a few popular, a long tail."""
+
+    def __init__(self, rng, items, offset):
+        self.rng = rng
+        self.items = items
+        total, self.cumulative = 0.0, []
+        for rank in range(len(items)):
+            total += 1 / (rank + offset)
+            self.cumulative.append(total)
+        self.total = total
+
+    def one(self):
+        index = bisect.bisect(self.cumulative, self.rng.random() * self.total)
+        return self.items[min(index, len(self.items) - 1)]
+
+    def distinct(self, count):
+        chosen = []
+        while len(chosen) < count:
+            item = self.one()
+            if item not in chosen:
+                chosen.append(item)
+        return chosen
+
+
+class Table:
+    """Bulk INSERTs into a model's table.
+
+    The caller gives some columns; every other column the table has gets the
+    model field's default, as ``Model.objects.create()`` would store it. So the
+    generator keeps working when the model grows a field with a default.
+    """
+
+    def __init__(self, db, model, columns):
+        from django.db import connection
+
+        table = model._meta.db_table
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        missing = set(columns) - present
+        if missing:
+            raise SystemExit(f"{table} has no column {', '.join(sorted(missing))}")
+        self.defaulted = [
+            field
+            for field in model._meta.concrete_fields
+            if field.column in present and field.column not in columns and not field.primary_key
+        ]
+        self.defaults = tuple(
+            field.get_db_prep_save(field.get_default(), connection) for field in self.defaulted
+        )
+        names = [*columns, *(field.column for field in self.defaulted)]
+        self.sql = (
+            f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 -- names from the model
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
+        self.db = db
+
+    def insert(self, rows):
+        self.db.executemany(self.sql, [(*row, *self.defaults) for row in rows])
+
+
+def insert_taxonomy(db, rng, text):
+    """Sections, authors and tags; returns their ids in order of popularity."""
+    from django.utils.text import slugify
+    from taggit.models import Tag
+
+    from articles.models import Author, Section
+
+    Table(db, Section, ("id", "name", "slug", "description", "position")).insert(
+        [
+            (number, name, slug, text.sentence(14, 24), number * 10)
+            for number, (name, slug, _) in enumerate(SECTIONS, start=1)
+        ]
+    )
+    section_weights = [weight for _, _, weight in SECTIONS]
+
+    names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
+    rng.shuffle(names)
+    authors = []
+    for number, name in enumerate(names[:40], start=1):
+        beat = rng.choice(SECTIONS)[0].lower()
+        bio = BIO.format(name=name, beat=beat, years=rng.randint(2, 25))
+        authors.append((number, name, slugify(name), bio))
+    Table(db, Author, ("id", "name", "slug", "bio")).insert(authors)
+
+    tags, slugs = [], set()
+    content_words = [word for word in WORDS if len(word) > 3]
+    while len(tags) < 2_000:
+        name = " ".join(rng.sample(content_words, rng.choice((1, 2, 2, 3)))).title()
+        slug = slugify(name)
+        if slug not in slugs:
+            slugs.add(slug)
+            tags.append((len(tags) + 1, name, slug))
+    Table(db, Tag, ("id", "name", "slug")).insert(tags)
+    return section_weights, [row[0] for row in authors], [row[0] for row in tags]
+
+
+def story_times(rng, count, now):
+    """(status, published_at) per story in id order: the archive, then the scheduled ones."""
+    scheduled = max(1, round(count * SCHEDULED_SHARE)) if count >= 10 else 0
+    start = now - timedelta(days=365 * YEARS)
+    span = (now - timedelta(minutes=10) - start).total_seconds()
+    past = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count - scheduled))
+    future = sorted(
+        now + timedelta(days=1) + timedelta(seconds=rng.random() * 29 * 86_400)
+        for _ in range(scheduled)
+    )
+    for when in past:
+        roll = rng.random()
+        if roll < DRAFT_SHARE:
+            yield "draft", None, when
+        elif roll < DRAFT_SHARE + WITHDRAWN_SHARE:
+            yield "draft", when, when
+        else:
+            yield "published", when, when
+    for when in future:
+        yield "published", when, now - timedelta(hours=rng.randint(1, 48))
+
+
+def generate(db, count, seed, now):
+    """Write ``count`` stories with bylines and tags; returns the expected live count."""
+    from django.db import connection
+
+    from articles.models import Article, Byline, TaggedArticle
+    from articles.models.article import story_path
+    from articles.text import sanitize_html, short_slug, strip_control_characters, with_suffix
+
+    rng = random.Random(seed)  # noqa: S311 -- test data, not secrets
+    text = Text(rng)
+    db_time = connection.ops.adapt_datetimefield_value
+
+    section_weights, author_ids, tag_ids = insert_taxonomy(db, rng, text)
+    section_ids = list(range(1, len(SECTIONS) + 1))
+    section_cumulative = list(itertools.accumulate(section_weights))
+    author_picker = WeightedPicker(rng, author_ids, offset=8)
+    tag_picker = WeightedPicker(rng, tag_ids, offset=5)
+
+    # The migration creates the content-version row; keep it whatever happens.
+    db.execute(
+        "INSERT OR IGNORE INTO articles_contentversion (id, version, changed_at) VALUES (1, 1, ?)",
+        [db_time(now)],
+    )
+    used_paths = set()
+    articles, bylines, tagged = [], [], []
+    live = 0
+
+    article_table = Table(
+        db,
+        Article,
+        (
+            "id",
+            "headline",
+            "slug",
+            "dek",
+            "body",
+            "dateline",
+            "status",
+            "published_at",
+            "featured",
+            "path",
+            "created_at",
+            "updated_at",
+            "section_id",
+        ),
+    )
+    byline_table = Table(db, Byline, ("position", "published_at", "article_id", "author_id"))
+    tagged_table = Table(db, TaggedArticle, ("published_at", "content_object_id", "tag_id"))
+    for table in (article_table, byline_table, tagged_table):
+        if table.defaulted:
+            names = ", ".join(field.column for field in table.defaulted)
+            print(f"{table.sql.split()[2]}: model defaults for {names}")
+
+    def flush():
+        article_table.insert(articles)
+        byline_table.insert(bylines)
+        tagged_table.insert(tagged)
+        db.commit()
+        articles.clear()
+        bylines.clear()
+        tagged.clear()
+
+    for story_id, (status, published_at, written_at) in enumerate(
+        story_times(rng, count, now), start=1
+    ):
+        # What Article.save() does to the fields, in the same order.
+        headline = strip_control_characters(text.headline()).strip()
+        dek = strip_control_characters(text.dek()).strip()
+        dateline = rng.choice(PLACES) if rng.random() < 0.6 else ""
+        body = sanitize_html(strip_control_characters(text.body()))
+        slug = short_slug(headline)
+        path = ""
+        if published_at is not None:
+            base, number = slug, 2
+            path = story_path(published_at, slug)
+            while path in used_paths:
+                slug = with_suffix(base, number)
+                number += 1
+                path = story_path(published_at, slug)
+            used_paths.add(path)
+        created_at = written_at - timedelta(minutes=rng.randint(10, 600))
+        updated_at = min(written_at + timedelta(minutes=rng.randint(0, 2_880)), now)
+        updated_at = max(updated_at, created_at)
+        published = db_time(published_at)
+        featured = status == "published" and rng.random() < FEATURED_SHARE
+        articles.append(
+            (
+                story_id,
+                headline,
+                slug,
+                dek,
+                body,
+                dateline,
+                status,
+                published,
+                featured,
+                path,
+                db_time(created_at),
+                db_time(updated_at),
+                rng.choices(section_ids, cum_weights=section_cumulative)[0],
+            )
+        )
+        authors = author_picker.distinct(rng.choices((1, 2, 3), weights=(80, 17, 3))[0])
+        bylines.extend(
+            (position, published, story_id, author_id) for position, author_id in enumerate(authors)
+        )
+        tagged.extend(
+            (published, story_id, tag_id) for tag_id in tag_picker.distinct(TAGS_PER_STORY)
+        )
+        if status == "published" and published_at <= now:
+            live += 1
+        if len(articles) >= BATCH:
+            flush()
+    flush()
+    return live
+
+
+def require(condition, message):
+    """Stop with ``message`` unless ``condition`` holds (unlike assert, not skipped by -O)."""
+    if not condition:
+        raise SystemExit(f"check failed: {message}")
+
+
+def check(expected_live):
+    """Read the new database back through Django: counts, stored columns, two pages."""
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import setup_test_environment
+
+    from articles.models import Article, Byline, TaggedArticle
+    from articles.models.article import story_path
+    from articles.text import sanitize_html
+
+    live = Article.objects.live().count()
+    require(live == expected_live, f"live().count() is {live}, expected {expected_live}")
+    # .values(): only the columns this script writes, whatever else the model has grown.
+    sample = Article.objects.exclude(published_at=None).order_by("?")
+    for story in sample.values("id", "path", "slug", "published_at", "body")[:50]:
+        require(
+            story["path"] == story_path(story["published_at"], story["slug"]),
+            f"the path of story {story['id']}",
+        )
+        require(story["body"] == sanitize_html(story["body"]), f"the body of {story['id']}")
+    with connection.cursor() as cursor:
+        for table, column in (
+            ("articles_byline", "article_id"),
+            ("articles_taggedarticle", "content_object_id"),
+        ):
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {table} x JOIN articles_article a ON a.id = x.{column} "  # noqa: S608
+                "WHERE x.published_at IS NOT a.published_at"
+            )
+            require(cursor.fetchone()[0] == 0, f"{table}.published_at differs from the story's")
+        cursor.execute("SELECT COUNT(*) FROM articles_contentversion WHERE id = 1")
+        require(cursor.fetchone()[0] == 1, "the content-version row is missing")
+
+    newest = Article.objects.live().order_by("-published_at").values("path", "headline")
+    story = newest[min(10, live - 1)]
+    setup_test_environment()
+    # whitenoise warns that nothing was collected: this check needs no static files.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    plain_static = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=plain_static):
+        client = Client()
+        page = client.get(story["path"])
+        front = client.get("/")
+    require(
+        page.status_code == 200 and story["headline"] in page.content.decode(),
+        f"{story['path']} answered {page.status_code} without its headline",
+    )
+    require(front.status_code == 200, f"the front page answered {front.status_code}")
+    return {
+        "live": live,
+        "stories": Article.objects.count(),
+        "bylines": Byline.objects.count(),
+        "tag links": TaggedArticle.objects.count(),
+        "story page": f"{story['path']} ({len(page.content):,} bytes)",
+    }
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    database = args.database.resolve()
+    if database.exists():
+        if not args.force:
+            raise SystemExit(f"{database} exists; pass --force to replace it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+    database.parent.mkdir(parents=True, exist_ok=True)
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as var_dir:
+        env = django_environment(database, var_dir)
+        migrate(env)
+        setup_django(env)
+        import sqlite3
+
+        from django.utils import timezone
+
+        db = sqlite3.connect(database)
+        try:
+            db.execute("PRAGMA synchronous = OFF")
+            db.execute("PRAGMA cache_size = -200000")
+            expected_live = generate(db, args.stories, args.seed, timezone.now())
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
+        written = time.monotonic() - started
+        summary = check(expected_live)
+
+    print(f"{database}: {args.stories:,} stories written in {written:.1f} s")
+    for name, value in summary.items():
+        print(f"  {name}: {value:,}" if isinstance(value, int) else f"  {name}: {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""
+Profile reader pages with cProfile: where does one request's time go?
+
+    python bench/profile_pages.py --database /tmp/bench.sqlite3 / /feed/ [--requests 300]
+
+Serves each address ``--requests`` times in this process through the project's
+real WSGI application (``bench.settings``, DEBUG off, collected static files,
+the full middleware stack, the database connection closed after each request
+as under gunicorn), after a few warm-up requests, and prints the mean time per
+request and the functions that took most of it.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.run import collectstatic, server_environment  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+    parser.add_argument("--database", type=Path, required=True, help="made by bench/generate.py")
+    parser.add_argument("--requests", type=int, default=300, help="per address (%(default)s)")
+    parser.add_argument("--limit", type=int, default=25, help="functions shown (%(default)s)")
+    parser.add_argument(
+        "--sort", default="tottime", choices=("tottime", "cumulative"), help="(%(default)s)"
+    )
+    parser.add_argument("urls", nargs="+", metavar="URL", help="addresses such as / or /feed/")
+    return parser.parse_args(argv)
+
+
+def serve(application, url):
+    """One request through the WSGI application, as gunicorn would make it; returns the status."""
+    from django.test import RequestFactory
+
+    path, _, query = url.partition("?")
+    environ = RequestFactory().get(path).environ
+    environ.update(QUERY_STRING=query, SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1")
+    status = []
+    response = application(environ, lambda code, headers, exc_info=None: status.append(code))
+    try:
+        for _ in response:
+            pass
+    finally:
+        response.close()  # request_finished: closes the database connection (CONN_MAX_AGE=0)
+    return status[0]
+
+
+def profile(application, url, requests, sort, limit):
+    for _ in range(5):
+        status = serve(application, url)
+    if not status.startswith("200"):
+        raise SystemExit(f"{url} answered {status}")
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(requests):
+        serve(application, url)
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(sort).print_stats(limit)
+    print(f"== {url}: {elapsed / requests * 1000:.2f} ms per request under cProfile ==")
+    print(out.getvalue())
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="newsroom-profile-") as var_dir:
+        env = server_environment(args.database.resolve(), var_dir)
+        collectstatic(env)
+        os.environ.update(env)
+        from django.core.wsgi import get_wsgi_application
+
+        application = get_wsgi_application()
+        for url in args.urls:
+            profile(application, url, args.requests, args.sort, args.limit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,413 @@
+"""
+Measure the reader pages against the ceiling, the way ../shared/perf-notes.md does.
+
+    python bench/run.py --database /tmp/bench.sqlite3 [--duration 10] [--connections 16]
+
+Runs ``collectstatic`` into a temporary directory, starts gunicorn (2 sync
+workers on 127.0.0.1, a free port, DEBUG off, ``bench.settings``) on the given
+database (made by ``bench/generate.py``), warms every page up, then runs
+``wrk -t1 -c16 -d10s --latency`` once per page: the ceiling first, the reader
+pages, and the ceiling again at the end to show drift. Prints a Markdown table
+(requests per second, ratio to the ceiling, p50/p99 latency, the target) and
+the peak resident memory of each worker, then stops gunicorn.
+
+Every wrk run is bounded: wrk stops itself after ``--duration`` seconds and is
+killed if it has not finished five seconds later.
+"""
+
+import argparse
+import os
+import re
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from shutil import which
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PAGE_SIZE = 20  # articles.views.reader.PAGE_SIZE
+DEEP_PAGE = 500
+GRACE = 5  # seconds a wrk run may overrun its duration before it is killed
+
+# Lowest acceptable ratio to the ceiling, from the production issue (see
+# ../shared/perf-notes.md; the notes list 0.14 for the feed, the issue 0.2).
+TARGETS = {
+    "story": 0.34,
+    "front": 0.17,
+    "section": 0.17,
+    "tag": 0.17,
+    "author": 0.17,
+    "feed": 0.2,
+}
+DEEP_PAGE_TARGET = 0.8  # page 500 of the front page, as a share of page 1
+
+
+@dataclass
+class Result:
+    """One wrk run: throughput, latency percentiles (ms) and anything that went wrong."""
+
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: str = ""
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+    parser.add_argument("--database", type=Path, required=True, help="made by bench/generate.py")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page (%(default)s)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk -c (%(default)s)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds per page (%(default)s)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (%(default)s)")
+    args = parser.parse_args(argv)
+    if not args.database.is_file():
+        parser.error(f"{args.database} does not exist; make it with bench/generate.py")
+    if args.duration < 1 or args.connections < 1 or args.warmup < 0:
+        parser.error("--duration and --connections must be positive, --warmup not negative")
+    return args
+
+
+# --- Which pages ------------------------------------------------------------
+
+
+def db_now():
+    """The current time as Django stores it in SQLite (UTC text), for comparisons."""
+    return str(datetime.now(UTC).replace(tzinfo=None))
+
+
+def pick_urls(database):
+    """One address per page kind, chosen from the database: well-used ones, all live."""
+    live = "a.status = 'published' AND a.published_at <= :now"
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+
+        def one(sql):
+            row = db.execute(sql, {"now": db_now()}).fetchone()
+            if row is None:
+                raise SystemExit(f"{database} has no live stories; make it with bench/generate.py")
+            return row
+
+        (count,) = one(f"SELECT COUNT(*) FROM articles_article a WHERE {live}")  # noqa: S608
+        if count < 2:
+            raise SystemExit(f"{database} has {count} live stories; benchmarks need more")
+        (story,) = one(
+            f"SELECT a.path FROM articles_article a WHERE {live} "  # noqa: S608
+            f"ORDER BY a.published_at DESC, a.id DESC LIMIT 1 OFFSET {min(100, count - 1)}"
+        )
+        (section,) = one(
+            "SELECT s.slug FROM articles_section s JOIN articles_article a ON a.section_id = s.id "  # noqa: S608
+            f"WHERE {live} GROUP BY s.id ORDER BY COUNT(*) DESC LIMIT 1"
+        )
+        (tag,) = one(
+            "SELECT g.slug FROM taggit_tag g JOIN articles_taggedarticle t ON t.tag_id = g.id "
+            "GROUP BY g.id ORDER BY COUNT(*) DESC LIMIT 1"
+        )
+        (author,) = one(
+            "SELECT u.slug FROM articles_author u JOIN articles_byline b ON b.author_id = u.id "
+            "GROUP BY u.id ORDER BY COUNT(*) DESC LIMIT 1"
+        )
+    finally:
+        db.close()
+    # The front page leads with one story and lists the others, PAGE_SIZE a page.
+    deepest = max(1, -(-(count - 1) // PAGE_SIZE))
+    deep = min(DEEP_PAGE, deepest)
+    return count, [
+        ("ceiling", "/bench/ceiling/"),
+        ("front", "/"),
+        ("story", story),
+        ("section", f"/section/{section}/"),
+        ("tag", f"/tag/{tag}/"),
+        ("author", f"/author/{author}/"),
+        ("archive (month)", previous_month()),
+        (f"front, page {deep}", f"/?page={deep}"),
+        ("feed", "/feed/"),
+    ]
+
+
+def previous_month():
+    """``/YYYY/MM/`` of last month in the newsroom's zone: a full month of stories."""
+    zone = zoneinfo.ZoneInfo(os.environ.get("TIME_ZONE") or "America/New_York")
+    today = datetime.now(zone)
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"/{year:04d}/{month:02d}/"
+
+
+# --- The server -------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(database, var_dir):
+    """A clean environment: only what the settings need, nothing from the caller's shell."""
+    keep = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ") if name in os.environ}
+    return {
+        **keep,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "NEWSROOM_VAR_DIR": str(var_dir),
+    }
+
+
+def collectstatic(env):
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+
+
+def start_gunicorn(env, port, workers, log):
+    return subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "newsroom.wsgi:application",
+            "--chdir",
+            str(ROOT),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--error-logfile",
+            str(log),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until_ready(server, base, log, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/bench/ceiling/", timeout=2) as response:  # noqa: S310
+                response.read()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+
+
+def stop(server):
+    """Stop the gunicorn we started: TERM to its master, KILL if it lingers."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+def fetch(url):
+    """(status, body size) of one GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+            return response.status, len(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, len(error.read())
+
+
+# --- Memory -----------------------------------------------------------------
+
+
+def children(pid):
+    """The processes whose parent is ``pid`` (gunicorn's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: split after it.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def peak_rss_kb(pid):
+    """VmHWM of a process: the most resident memory it has ever had, in kB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class MemoryWatch:
+    """Keeps the peak RSS of every worker seen; a worker that was replaced stays listed."""
+
+    def __init__(self, master):
+        self.master = master
+        self.peaks = {}
+
+    def sample(self):
+        for pid in children(self.master):
+            peak = peak_rss_kb(pid)
+            if peak is not None:
+                self.peaks[pid] = max(peak, self.peaks.get(pid, 0))
+
+
+# --- Load -------------------------------------------------------------------
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def to_ms(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * UNITS_MS[unit]
+
+
+def parse_wrk(output):
+    def find(pattern):
+        match = re.search(pattern, output, re.MULTILINE)
+        if match is None:
+            raise SystemExit(f"unexpected wrk output:\n{output}")
+        return match.group(1)
+
+    errors = []
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        errors.append(f"{non_2xx.group(1)} non-2xx")
+    sockets = re.search(r"Socket errors: (.+)", output)
+    if sockets:
+        errors.append(f"socket errors: {sockets.group(1)}")
+    return Result(
+        requests_per_second=float(find(r"^Requests/sec:\s+([\d.]+)")),
+        p50_ms=to_ms(find(r"^\s+50%\s+(\S+)")),
+        p99_ms=to_ms(find(r"^\s+99%\s+(\S+)")),
+        requests=int(find(r"^\s+(\d+) requests in")),
+        errors="; ".join(errors),
+    )
+
+
+def wrk(url, duration, connections):
+    """One bounded wrk run against ``url``."""
+    command = [
+        which("wrk") or "/usr/bin/wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        url,
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + GRACE, check=True
+    )
+    return parse_wrk(done.stdout)
+
+
+# --- Report -----------------------------------------------------------------
+
+
+def verdict(name, ratio, share_of_front):
+    """The target column: the page's target and whether this run met it."""
+    if name.startswith("front, page"):
+        met = "met" if share_of_front >= DEEP_PAGE_TARGET else "**not met**"
+        return f"{share_of_front:.2f} × page 1 (≥ {DEEP_PAGE_TARGET}: {met})"
+    target = TARGETS.get(name)
+    if target is None:
+        return ""
+    return f"≥ {target:.2f}: {'met' if ratio >= target else '**not met**'}"
+
+
+def report(rows, ceiling, memory, count, args):
+    """The Markdown table and the notes under it."""
+    lines = [
+        f"{count:,} live stories · wrk -t1 -c{args.connections} -d{args.duration}s · "
+        f"gunicorn {args.workers} sync workers",
+        "",
+        "| page | URL | bytes | req/s | × ceiling | p50 ms | p99 ms | target |",
+        "|---|---|--:|--:|--:|--:|--:|---|",
+    ]
+    front = next(result for name, _, _, result in rows if name == "front")
+    for name, url, size, result in rows:
+        ratio = result.requests_per_second / ceiling
+        note = verdict(name, ratio, result.requests_per_second / front.requests_per_second)
+        if result.errors:
+            note = f"{note} ⚠ {result.errors}".strip()
+        lines.append(
+            f"| {name} | `{url}` | {size:,} | {result.requests_per_second:,.0f} | {ratio:.2f} "
+            f"| {result.p50_ms:.1f} | {result.p99_ms:.1f} | {note} |"
+        )
+    first, last = rows[0][3].requests_per_second, rows[-1][3].requests_per_second
+    lines += [
+        "",
+        f"Ceiling: {first:,.0f} req/s before the pages, {last:,.0f} after "
+        f"({(last - first) / first:+.1%} drift); ratios use the mean, {ceiling:,.0f}.",
+        "Peak RSS (VmHWM) per gunicorn worker: "
+        + ", ".join(f"{kb / 1024:.1f} MB (pid {pid})" for pid, kb in sorted(memory.peaks.items())),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    database = args.database.resolve()
+    count, pages = pick_urls(database)
+    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as var_dir:
+        env = server_environment(database, var_dir)
+        collectstatic(env)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log = Path(var_dir) / "gunicorn.log"
+        server = start_gunicorn(env, port, args.workers, log)
+        try:
+            wait_until_ready(server, base, log)
+            memory = MemoryWatch(server.pid)
+            sizes = {}
+            for name, url in pages:
+                status, sizes[url] = fetch(base + url)
+                if status != 200:
+                    raise SystemExit(f"{name} {url} answered {status}, not 200")
+                if args.warmup:
+                    wrk(base + url, args.warmup, args.connections)
+            memory.sample()
+
+            rows = []
+            for name, url in [*pages, ("ceiling, again", pages[0][1])]:
+                print(f"measuring {name} {url} for {args.duration} s ...", file=sys.stderr)
+                result = wrk(base + url, args.duration, args.connections)
+                memory.sample()
+                rows.append((name, url, sizes[url], result))
+        finally:
+            stop(server)
+    ceiling = (rows[0][3].requests_per_second + rows[-1][3].requests_per_second) / 2
+    print(report(rows, ceiling, memory, count, args))
+
+
+if __name__ == "__main__":
+    main()
