@@ -54,7 +54,7 @@ def _related(version, model_name, describe):
 def _byline(version):
     from .models import Author
 
-    rows = sorted(_related(version, "byline", lambda f: (f.get("position", 0), f["author"])))
+    rows = sorted(_related(version, "byline", lambda f: (f["position"], f["author_id"])))
     names = dict(Author.objects.filter(pk__in=[a for _, a in rows]).values_list("pk", "name"))
     return ", ".join(names.get(author_id, f"author #{author_id}") for _, author_id in rows)
 
@@ -62,7 +62,7 @@ def _byline(version):
 def _tags(version):
     from taggit.models import Tag
 
-    ids = _related(version, "taggedarticle", lambda f: f["tag"])
+    ids = _related(version, "taggedarticle", lambda f: f["tag_id"])
     return ", ".join(sorted(Tag.objects.filter(pk__in=ids).values_list("name", flat=True)))
 
 

@@ -7,13 +7,15 @@ SEEDS_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def plain_static_storage():
+def test_settings():
     """Tests render pages without running collectstatic first (gunicorn tests do run it)."""
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(STORAGES=storages):
+    # Real password hashing takes a third of a second per account; tests make hundreds.
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
 
 

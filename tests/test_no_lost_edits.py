@@ -30,15 +30,18 @@ def test_second_save_is_refused_naming_who_saved_and_keeping_the_text():
     first = logged_in(ana).post(change_url(story), form_data(opened, body="<p>Ana's fix.</p>"))
     assert first.status_code == 302
 
-    second = logged_in(ben).post(change_url(story), form_data(
-        opened, body="<p>Ben's long rewrite that must not be lost.</p>"
-    ))
+    second = logged_in(ben).post(
+        change_url(story),
+        form_data(opened, body="<p>Ben's long rewrite that must not be lost.</p>"),
+    )
     assert second.status_code == 200
     html = second.content.decode()
     saved_at = timezone.localtime(Article.objects.get(pk=story.pk).updated_at)
     assert f"Ana Reyes saved this story at {saved_at:%-d %b %Y, %H:%M}" in html
-    assert "Ben&#x27;s long rewrite that must not be lost." in html or \
-        "Ben's long rewrite that must not be lost." in html
+    assert (
+        "Ben&#x27;s long rewrite that must not be lost." in html
+        or "Ben's long rewrite that must not be lost." in html
+    )
     story.refresh_from_db()
     assert story.body == "<p>Ana's fix.</p>"
 
@@ -101,9 +104,14 @@ def test_stale_check_survives_a_revert_in_between():
     page = client.get(revert_url)
     assert page.status_code == 200
     reverting = Article.objects.get(pk=story.pk)
-    response = client.post(revert_url, form_data(reverting, headline="Version two",
-                                                 opened_version=page.context["adminform"]
-                                                 .form.initial.get("opened_version", "")))
+    response = client.post(
+        revert_url,
+        form_data(
+            reverting,
+            headline="Version two",
+            opened_version=page.context["adminform"].form.initial.get("opened_version", ""),
+        ),
+    )
     assert response.status_code == 302
     refused = logged_in(ben).post(change_url(story), form_data(opened_by_ben, headline="Ben's"))
     assert refused.status_code == 200

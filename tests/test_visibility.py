@@ -50,7 +50,7 @@ def pages(client, story, section, author, live):
         yield url, response.status_code, response.content.decode()
 
 
-@pytest.mark.parametrize("kind", ["draft", "dated draft", "scheduled", "withdrawn"])
+@pytest.mark.parametrize("kind", ["draft", "dated draft", "in review", "scheduled", "withdrawn"])
 def test_hidden_story_appears_on_no_reader_page(client, setting, kind):
     section, author, live = setting
     common = {"section": section, "authors": [author], "tags": ["secret"]}
@@ -59,11 +59,18 @@ def test_hidden_story_appears_on_no_reader_page(client, setting, kind):
         hidden = make_draft(headline, **common)
     elif kind == "dated draft":
         hidden = make_draft(headline, published_at=timezone.now() - timedelta(hours=1), **common)
+    elif kind == "in review":
+        hidden = make_story(
+            headline,
+            status=Article.Status.REVIEW,
+            published_at=timezone.now() - timedelta(hours=1),
+            **common,
+        )
     elif kind == "scheduled":
         hidden = make_scheduled(headline, **common)
     else:
         hidden = make_story(headline, **common)
-        hidden.status = Article.Status.DRAFT
+        hidden.status = Article.Status.WITHDRAWN
         hidden.save()
     for url, status, html in pages(client, hidden, section, author, live):
         # A date archive with only the hidden story in it does not exist for readers.

@@ -79,10 +79,17 @@ def test_writer_creates_a_draft_and_submits_it_for_review(client, writer):
 def test_writer_crafting_a_publish_post_is_refused_and_nothing_changes(client, writer, status):
     story = make_story("Writer's draft", status="draft", created_by=writer)
     before = Article.objects.values().get(pk=story.pk)
-    response = client.post(change_url(story), form_data(
-        story, status=status, published_at_0="2020-01-01", published_at_1="10:00:00",
-        featured="on", headline="Changed headline",
-    ))
+    response = client.post(
+        change_url(story),
+        form_data(
+            story,
+            status=status,
+            published_at_0="2020-01-01",
+            published_at_1="10:00:00",
+            featured="on",
+            headline="Changed headline",
+        ),
+    )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert Article.objects.values().get(pk=story.pk) == before
@@ -90,10 +97,16 @@ def test_writer_crafting_a_publish_post_is_refused_and_nothing_changes(client, w
 
 def test_writer_cannot_schedule_or_feature_through_a_crafted_post(client, writer):
     story = make_story("Writer's draft", status="draft", created_by=writer)
-    client.post(change_url(story), form_data(
-        story, status="review", published_at_0="2030-01-01", published_at_1="10:00:00",
-        featured="on",
-    ))
+    client.post(
+        change_url(story),
+        form_data(
+            story,
+            status="review",
+            published_at_0="2030-01-01",
+            published_at_1="10:00:00",
+            featured="on",
+        ),
+    )
     story.refresh_from_db()
     assert story.status == "review"
     assert story.published_at is None and story.featured is False
@@ -101,8 +114,10 @@ def test_writer_cannot_schedule_or_feature_through_a_crafted_post(client, writer
 
 def test_writer_cannot_publish_with_the_bulk_action(client, writer):
     story = make_story("Writer's draft", status="draft", created_by=writer)
-    response = client.post(reverse("admin:articles_article_changelist"),
-                           {"action": "publish", "_selected_action": [story.pk]})
+    response = client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish", "_selected_action": [story.pk]},
+    )
     story.refresh_from_db()
     assert story.status == "draft"
     assert response.status_code == 302  # back to the list: the action is not offered to writers
@@ -122,8 +137,9 @@ def test_writer_cannot_see_or_edit_another_writers_story(client, writer):
 
 def test_writer_cannot_edit_their_own_story_once_published(client, writer):
     story = make_story("Published piece", created_by=writer)
-    response = client.post(change_url(story), form_data(story, status="draft",
-                                                        headline="Sneaky edit"))
+    response = client.post(
+        change_url(story), form_data(story, status="draft", headline="Sneaky edit")
+    )
     assert response.status_code == 403
     story.refresh_from_db()
     assert story.headline == "Published piece" and story.is_live
@@ -137,16 +153,23 @@ def test_editor_publishes_schedules_and_withdraws(client, editor):
 
     later = timezone.localtime(timezone.now() + timedelta(days=1)).replace(microsecond=0)
     scheduled = make_story("Embargoed", status="review")
-    client.post(change_url(scheduled), form_data(
-        scheduled, status="published", published_at_0=f"{later:%Y-%m-%d}",
-        published_at_1=f"{later:%H:%M:%S}",
-    ))
+    client.post(
+        change_url(scheduled),
+        form_data(
+            scheduled,
+            status="published",
+            published_at_0=f"{later:%Y-%m-%d}",
+            published_at_1=f"{later:%H:%M:%S}",
+        ),
+    )
     scheduled.refresh_from_db()
     assert scheduled.status == "published" and scheduled.published_at == later
     assert not scheduled.is_live
 
-    client.post(reverse("admin:articles_article_changelist"),
-                {"action": "withdraw", "_selected_action": [story.pk]})
+    client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "withdraw", "_selected_action": [story.pk]},
+    )
     story.refresh_from_db()
     assert story.status == "withdrawn" and not story.is_live
     assert client.get(story.path).status_code == 404
@@ -169,8 +192,13 @@ def test_admin_list_shows_every_state_plainly(client, editor):
     when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(hour=9, minute=0)
     make_story("Later one", published_at=when)
     html = client.get(reverse("admin:articles_article_changelist")).content.decode()
-    for label in ["Draft", "In review", "Published", "Withdrawn",
-                  f"Scheduled · {when:%a} {when.day} {when:%b} 09:00"]:
+    for label in [
+        "Draft",
+        "In review",
+        "Published",
+        "Withdrawn",
+        f"Scheduled · {when:%a} {when.day} {when:%b} 09:00",
+    ]:
         assert label in html, label
 
 

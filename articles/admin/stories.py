@@ -79,7 +79,7 @@ class StoryForm(forms.ModelForm):
         # SQLite's immediate transactions) keep a second save from slipping in
         # between this check and the write.
         current = (
-            Article.objects.select_for_update()
+            Article.objects.select_for_update(of=("self",))
             .filter(pk=self.instance.pk)
             .select_related("updated_by")
             .only(
@@ -197,7 +197,7 @@ class ArticleAdmin(VersionAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.reverting = getattr(request, "reverting_to_revision", False)
-        if not can_publish(request.user):
+        if not can_publish(request.user) and "status" in form.base_fields:
             status = form.base_fields["status"]
             status.choices = [(s.value, s.label) for s in WRITER_STATUSES]
             status.help_text = "Set to In review when the story is ready for an editor."
@@ -431,6 +431,7 @@ class ArticleAdmin(VersionAdmin):
     def recover_view(self, request, version_id, extra_context=None):
         if not is_editor(request.user):
             raise PermissionDenied
+        request.reverting_to_revision = True
         return super().recover_view(request, version_id, extra_context)
 
     def changelist_view(self, request, extra_context=None):

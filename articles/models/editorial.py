@@ -53,10 +53,6 @@ class Correction(models.Model):
         Article.objects.filter(pk=self.article_id).update(revised_at=latest)
 
 
-def default_expiry():
-    return timezone.now() + timedelta(hours=settings.PREVIEW_LINK_HOURS)
-
-
 class PreviewLink(models.Model):
     """A share link to a story's preview for someone without an account.
 
@@ -71,8 +67,10 @@ class PreviewLink(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(default=default_expiry)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(
+        blank=True, help_text="Defaults to PREVIEW_LINK_HOURS (48) after creation."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -80,6 +78,11 @@ class PreviewLink(models.Model):
 
     def __str__(self):
         return f"Preview link for {self.article}"
+
+    def save(self, *args, **kwargs):
+        if self.expires_at is None:
+            self.expires_at = self.created_at + timedelta(hours=settings.PREVIEW_LINK_HOURS)
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self):
