@@ -6,4 +6,10 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
         from . import revisions, roles, signals  # noqa: F401  (registers and connects)
+
+        # Pillow refuses to open anything larger than twice this: decompression bombs.
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

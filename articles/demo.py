@@ -4,12 +4,14 @@ import secrets
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
 from . import demo_data
-from .models import Article, Author, Byline, Section
+from .demo_photos import demo_photo
+from .models import Article, Author, Byline, Image, Section
 from .roles import ensure_roles
 
 EDITOR_USERNAME = "editor"
@@ -26,8 +28,23 @@ def demo_time(now, days_ago, hour):
     return min(when, now - timedelta(minutes=5 + days_ago))
 
 
+PHOTO_EVERY = 4  # one demo story in four gets a lead photo
+
+
+def make_demo_photo(row, number):
+    data = demo_photo(row["section"], seed=number)
+    return Image.objects.create(
+        file=SimpleUploadedFile(f"demo-{number}.jpg", data, "image/jpeg"),
+        alt_text=f"An illustration for the story: {row['headline']}",
+        caption=f"Port Alder, drawn for the demo. {row['dek'][:120]}",
+        credit="Newsroom demo",
+        focal_x=0.5,
+        focal_y=0.4,
+    )
+
+
 @transaction.atomic
-def load_demo_content(now=None):
+def load_demo_content(now=None, photos=True):
     """Fill an empty newsroom with demo stories; returns how many were created."""
     if Article.objects.exists():
         return 0
@@ -37,8 +54,10 @@ def load_demo_content(now=None):
         for index, row in enumerate(demo_data.SECTIONS, start=1)
     }
     authors = {row["slug"]: Author.objects.create(**row) for row in demo_data.AUTHORS}
-    for row in demo_data.STORIES:
+    for number, row in enumerate(demo_data.STORIES):
+        with_photo = photos and (row["featured"] or number % PHOTO_EVERY == 0)
         story = Article.objects.create(
+            lead_image=make_demo_photo(row, number) if with_photo else None,
             headline=row["headline"],
             dek=row["dek"],
             body=paragraphs_to_html(row["paragraphs"]),

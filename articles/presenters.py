@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from . import queries
 from .dates import long_date, short_date, time_of_day
+from .images.presentation import picture
 
 
 def _dates(row):
@@ -24,7 +25,14 @@ def present_listing(rows, with_bylines=True):
     for row in rows:
         _dates(row)
         row["authors"] = by_story.get(row["id"], [])
+        row["thumb"] = picture(row["image_renditions"], row["image_alt"], "thumb")
     return rows
+
+
+def present_lead(row):
+    """The front page's lead story also shows its photo uncropped."""
+    row["image"] = picture(row["image_renditions"], row["image_alt"])
+    return row
 
 
 def present_notes(notes):
@@ -38,6 +46,12 @@ def present_notes(notes):
 
 def _story_details(row, authors, tags, notes):
     _dates(row)
+    row["image"] = picture(
+        row["image_renditions"],
+        row["image_alt"],
+        caption=row["image_caption"],
+        credit=row["image_credit"],
+    )
     row["dateline_date"] = long_date(row["published_at"])
     row["authors"] = authors
     row["tags"] = tags
@@ -59,7 +73,7 @@ def present_story(row):
 
 def present_instance(article):
     """Any story, draft or scheduled included, as story.html shows it (for previews)."""
-    section = article.section
+    section, image = article.section, article.lead_image
     row = {
         "id": article.pk,
         "headline": article.headline,
@@ -72,6 +86,10 @@ def present_instance(article):
         "body": article.body,
         "slug": article.slug,
         "revised_at": article.revised_at,
+        "image_renditions": image.renditions if image else None,
+        "image_alt": image.alt_text if image else "",
+        "image_caption": image.caption if image else "",
+        "image_credit": image.credit if image else "",
     }
     authors = [
         {"name": byline.author.name, "slug": byline.author.slug}

@@ -13,6 +13,7 @@ Every query that returns stories includes ``LIVE``, the SQL twin of
 returns exactly the stories ``live()`` returns.
 """
 
+import json
 from datetime import UTC
 
 from django.db import connection
@@ -29,18 +30,22 @@ LIVE = f"a.status = '{PUBLISHED}' AND a.published_at <= %s"
 
 LISTING_COLUMNS = """
     a.id, a.headline, a.dek, a.path, a.published_at, a.dateline,
-    s.name AS section_name, s.slug AS section_slug
+    s.name AS section_name, s.slug AS section_slug,
+    i.renditions AS image_renditions, i.alt_text AS image_alt
 """
 STORY_COLUMNS = (
     LISTING_COLUMNS
     + """,
-    a.body, a.slug, a.updated_at, a.revised_at, a.section_id
+    a.body, a.slug, a.updated_at, a.revised_at, a.section_id,
+    i.caption AS image_caption, i.credit AS image_credit
 """
 )
-FROM_ARTICLES = """
-    FROM articles_article a
+# What every story row shows beside the story itself: its section and lead photo.
+JOIN_SECTION_AND_IMAGE = """
     LEFT JOIN articles_section s ON s.id = a.section_id
+    LEFT JOIN articles_image i ON i.id = a.lead_image_id
 """
+FROM_ARTICLES = "FROM articles_article a " + JOIN_SECTION_AND_IMAGE
 
 
 def _db_time(value):
@@ -67,6 +72,8 @@ def _rows(sql, params):
         for key in ("published_at", "updated_at", "revised_at"):
             if key in row:
                 row[key] = _aware(row[key])
+        if isinstance(row.get("image_renditions"), str):  # SQLite keeps JSON as text
+            row["image_renditions"] = json.loads(row["image_renditions"])
     return rows
 
 
@@ -116,7 +123,7 @@ def with_tag(tag_id, now, limit, offset=0):
     return _rows(
         f"SELECT {LISTING_COLUMNS} FROM articles_taggedarticle t "
         "JOIN articles_article a ON a.id = t.content_object_id "
-        "LEFT JOIN articles_section s ON s.id = a.section_id "
+        f"{JOIN_SECTION_AND_IMAGE} "
         f"WHERE t.tag_id = %s AND t.published_at <= %s AND {LIVE} "
         "ORDER BY t.published_at DESC, t.content_object_id DESC LIMIT %s OFFSET %s",
         [tag_id, _db_time(now), _db_time(now), limit, offset],
@@ -127,7 +134,7 @@ def by_author(author_id, now, limit, offset=0):
     return _rows(
         f"SELECT {LISTING_COLUMNS} FROM articles_byline b "
         "JOIN articles_article a ON a.id = b.article_id "
-        "LEFT JOIN articles_section s ON s.id = a.section_id "
+        f"{JOIN_SECTION_AND_IMAGE} "
         f"WHERE b.author_id = %s AND b.published_at <= %s AND {LIVE} "
         "ORDER BY b.published_at DESC, b.article_id DESC LIMIT %s OFFSET %s",
         [author_id, _db_time(now), _db_time(now), limit, offset],

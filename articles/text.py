@@ -44,7 +44,7 @@ BODY_TAGS = {
 }
 BODY_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "srcset", "sizes", "loading", "decoding"},
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
     "ol": {"start"},

@@ -119,7 +119,7 @@ SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en").strip() or "en"
 # --- Applications ----------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -198,6 +198,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Photos in an S3-compatible bucket (pip install '.[s3]'); credentials come from
+# the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables.
+S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,  # photo addresses must not expire in cached pages
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+SERVE_MEDIA = not S3_BUCKET and env_bool("SERVE_MEDIA", True)
 
 # --- Cache -----------------------------------------------------------------
 
@@ -226,6 +243,12 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Photos ------------------------------------------------------------------
+
+IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_MB", 20) * 1024 * 1024
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 60) * 1_000_000
+IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280, 1920]
 
 # --- Editorial workflow ------------------------------------------------------
 

@@ -1,10 +1,11 @@
 """The site's addresses: the reader site, its feed and the editors' admin."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from articles import feeds, previews
-from articles.views import reader
+from articles.views import media, reader
 
 
 class FourDigitYear:
@@ -27,10 +28,6 @@ register_converter(FourDigitYear, "yyyy")
 register_converter(TwoDigits, "mm")
 register_converter(TwoDigits, "dd")
 
-admin.site.site_header = "Newsroom"
-admin.site.site_title = "Newsroom admin"
-admin.site.index_title = "Stories, sections and authors"
-
 urlpatterns = [
     path("", reader.front, name="front"),
     path("feed/", feeds.latest_rss, name="feed"),
@@ -45,6 +42,8 @@ urlpatterns = [
     path("<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/", reader.story, name="story"),
     path("admin/", admin.site.urls),
 ]
+if settings.SERVE_MEDIA:
+    urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))
 
 handler404 = "articles.views.reader.not_found"
 handler500 = "articles.views.reader.server_error"

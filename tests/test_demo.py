@@ -14,10 +14,30 @@ from articles.models import Article, Author, Section
 pytestmark = pytest.mark.django_db
 
 
-def load_demo():
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def load_demo(*options):
+    out = StringIO()
+    call_command("load_demo", "--no-photos", *options, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_stories_get_photos_drawn_on_the_spot(client, media_root):
     out = StringIO()
     call_command("load_demo", stdout=out)
-    return out.getvalue()
+    with_photos = Article.objects.filter(lead_image__isnull=False)
+    assert with_photos.count() >= 8
+    assert (
+        with_photos.filter(featured=True).count() == Article.objects.filter(featured=True).count()
+    )
+    story = with_photos.first()
+    html = client.get(story.path).content.decode()
+    assert '<figure class="lead-figure">' in html and "Newsroom demo" in html
+    assert (media_root / story.lead_image.file.name).is_file()
 
 
 def test_demo_fills_every_page_kind(client):

@@ -27,6 +27,8 @@ MATRIX = {
     "add": (LOGIN, 200, 200, 200),
     "calendar": (LOGIN, 200, 200, 200),
     "recover list": (LOGIN, 403, 200, 200),
+    "upload photo": (LOGIN, 200, 200, 200),
+    "photo library": (LOGIN, 200, 200, 200),
     "autocomplete": (LOGIN, 200, 200, 200),
     "change own": (LOGIN, 200, 200, 200),
     "change theirs": (LOGIN, 302, 200, 200),
@@ -86,6 +88,10 @@ def request(client, name, stories):
         return client.get(reverse("admin:articles_article_calendar"))
     if name == "recover list":
         return client.get(reverse("admin:articles_article_recoverlist"))
+    if name == "upload photo":
+        return client.get(reverse("admin:articles_image_add"))
+    if name == "photo library":
+        return client.get(reverse("admin:articles_image_changelist"))
     if name == "autocomplete":
         return client.get(
             reverse("admin:autocomplete"),

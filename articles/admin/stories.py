@@ -31,6 +31,7 @@ from reversion.models import Version
 from .. import previews
 from ..diffs import compare_versions
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
+from .images import thumbnail
 
 Status = Article.Status
 WRITER_STATUSES = [Status.DRAFT, Status.REVIEW]
@@ -55,6 +56,7 @@ class StoryForm(forms.ModelForm):
             "headline",
             "dek",
             "body",
+            "lead_image",
             "section",
             "tags",
             "dateline",
@@ -124,13 +126,14 @@ class CorrectionInline(admin.StackedInline):
 @admin.register(Article)
 class ArticleAdmin(VersionAdmin):
     form = StoryForm
-    list_display = ["headline", "section", "state", "published_at", "byline"]
+    list_display = ["photo", "headline", "section", "state", "published_at", "byline"]
+    list_display_links = ["headline"]
     list_filter = ["status", "section", "featured", "tags"]
-    list_select_related = ["section"]
+    list_select_related = ["section", "lead_image"]
     search_fields = ["headline", "dek", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section"]
+    autocomplete_fields = ["section", "lead_image"]
     actions = ["submit_for_review", "publish", "withdraw"]
     history_latest_first = True
     change_form_template = "admin/articles/article/change_form.html"
@@ -138,7 +141,7 @@ class ArticleAdmin(VersionAdmin):
     object_history_template = "admin/articles/article/object_history.html"
     fieldsets = [
         (None, {"fields": ["headline", "dek", "body", "opened_version"]}),
-        ("Filing", {"fields": ["section", "tags", "dateline", "featured"]}),
+        ("Filing", {"fields": ["lead_image", "section", "tags", "dateline", "featured"]}),
         ("Publication", {"fields": ["status", "published_at", "slug", "path"]}),
         (
             "Record",
@@ -237,6 +240,13 @@ class ArticleAdmin(VersionAdmin):
             when = date_format(timezone.localtime(obj.published_at), "D j M H:i")
             return format_html('<span title="Goes live by itself">Scheduled · {}</span>', when)
         return obj.get_status_display()
+
+    class Media:
+        js = ["admin/newsroom/photo-autocomplete.js"]
+
+    @admin.display(description="Photo")
+    def photo(self, obj):
+        return thumbnail(obj.lead_image, 60)
 
     @admin.display(description="Byline")
     def byline(self, obj):

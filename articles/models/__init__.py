@@ -2,6 +2,7 @@
 
 from .article import Article, ArticleQuerySet, Byline, TaggedArticle
 from .editorial import Correction, EditingPresence, PreviewLink
+from .image import Image
 from .redirects import StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
 from .version import ContentVersion
@@ -14,6 +15,7 @@ __all__ = [
     "ContentVersion",
     "Correction",
     "EditingPresence",
+    "Image",
     "PreviewLink",
     "Section",
     "StoryRedirect",

@@ -9,6 +9,7 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from ..images.placement import enrich_body_images
 from ..text import (
     SLUG_MAX_LENGTH,
     sanitize_html,
@@ -31,6 +32,9 @@ BODY_EDITOR_EXTENSIONS = {
     "Link": {"enableTarget": False},
     "HardBreak": True,
     "HorizontalRule": True,
+    "Figure": True,
+    "Caption": True,
+    "Image": True,
 }
 
 
@@ -98,6 +102,14 @@ class Article(models.Model):
         through="TaggedArticle",
         blank=True,
         help_text="Topics, people and places in the story, separated by commas.",
+    )
+    lead_image = models.ForeignKey(
+        "articles.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_of",
+        help_text="Shown at the top of the story, in listings and in feeds.",
     )
     dateline = models.CharField(
         max_length=100,
@@ -192,7 +204,7 @@ class Article(models.Model):
         self.headline = strip_control_characters(self.headline).strip()
         self.dek = strip_control_characters(self.dek).strip()
         self.dateline = strip_control_characters(self.dateline).strip()
-        self.body = sanitize_html(strip_control_characters(self.body))
+        self.body = enrich_body_images(sanitize_html(strip_control_characters(self.body)))
         if not self.slug:
             self.slug = short_slug(self.headline)
         if self.status == self.Status.PUBLISHED and self.published_at is None:

@@ -13,7 +13,7 @@ from django.template import engines
 from django.utils import timezone
 
 from .. import fragments, queries
-from ..presenters import present_listing, present_notes, present_story
+from ..presenters import present_lead, present_listing, present_notes, present_story
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
@@ -73,7 +73,11 @@ def front(request):
     return render(
         request,
         "front.html",
-        {"page": page, "now": now, "lead": lead if page.number == 1 else None},
+        {
+            "page": page,
+            "now": now,
+            "lead": present_lead(lead) if lead and page.number == 1 else None,
+        },
     )
 
 

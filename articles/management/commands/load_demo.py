@@ -10,8 +10,13 @@ class Command(BaseCommand):
         "editor account with a random password (printed once). Existing data is kept."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-photos", action="store_true", help="Skip drawing the demo photos (faster)."
+        )
+
     def handle(self, *args, **options):
-        created = load_demo_content()
+        created = load_demo_content(photos=not options["no_photos"])
         if created:
             self.stdout.write(f"Created {created} demo stories.")
         else:
