@@ -113,10 +113,13 @@ def open_upload(upload):
     return picture
 
 
-def clean(upload):
-    """The upright, sRGB, metadata-free picture for an accepted upload."""
-    picture = open_upload(upload)
-    picture = ImageOps.exif_transpose(picture)
+def clean(upload, picture=None):
+    """The upright, sRGB, metadata-free picture for an accepted upload.
+
+    ``picture`` is the upload already decoded by ``open_upload``, to avoid doing it twice.
+    """
+    picture = picture or open_upload(upload)
+    ImageOps.exif_transpose(picture, in_place=True)
     if picture.info.get("icc_profile"):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(picture.info["icc_profile"]))
@@ -129,7 +132,9 @@ def clean(upload):
     has_alpha = picture.mode in {"RGBA", "LA", "PA"} or (
         picture.mode == "P" and "transparency" in picture.info
     )
-    picture = picture.convert("RGBA" if has_alpha else "RGB")
+    target = "RGBA" if has_alpha else "RGB"
+    if picture.mode != target:
+        picture = picture.convert(target)
     picture.info = {}  # nothing from the upload travels on
     if has_alpha:
         data, extension, content_type = encode(picture, "PNG"), "png", "image/png"
@@ -187,11 +192,13 @@ def renditions(cleaned, focal_x=0.5, focal_y=0.5):
     fallback_ext = "png" if cleaned.has_alpha else "jpg"
     fallback_type = "image/png" if cleaned.has_alpha else "image/jpeg"
     # Work downwards from the largest size: each resize starts from a smaller picture.
-    source = cleaned.picture
+    source, largest = cleaned.picture, None
     for width in sorted(rendition_widths(source.width), reverse=True):
         source = _resized(source, width)
+        largest = largest or source
         made["full"].append(_pair(source, f"{width}", fallback_fmt, fallback_ext, fallback_type))
-    crop = focal_crop(cleaned.picture, focal_x, focal_y)
+    # Thumbnails are at most 640 wide: crop the largest rendition, not the original.
+    crop = focal_crop(largest, focal_x, focal_y)
     for width in sorted((w for w in THUMB_WIDTHS if w <= crop.width), reverse=True) or [crop.width]:
         crop = _resized(crop, width)
         made["thumb"].append(

@@ -75,7 +75,8 @@ class Image(models.Model):
             )
         )
         if fresh_upload:
-            cleaned = processing.clean(self.file)
+            cleaned = processing.clean(self.file, getattr(self, "_decoded", None))
+            self._decoded = None
             folder = f"images/{cleaned.digest[:2]}/{cleaned.digest[:20]}"
             name = self._store(f"{folder}/original.{cleaned.extension}", cleaned.data)
             self.file.name = name
@@ -90,7 +91,7 @@ class Image(models.Model):
     def clean(self):
         if self.file and not self.file._committed:
             # Judge the upload here, so a form shows the reason instead of failing later.
-            processing.open_upload(self.file)
+            self._decoded = processing.open_upload(self.file)
 
     @property
     def thumbnail_url(self):
