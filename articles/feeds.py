@@ -1,26 +1,48 @@
 """
-The RSS feed of the latest stories.
+Feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1, for the latest stories and for each
+section, tag and author.
 
-Written from one Jinja2 template into one string, rather than through
-``django.contrib.syndication``: Django's feed writer emits hundreds of small
-chunks, and a sync gunicorn worker sends each one separately, which made the
-feed four times slower (../shared/perf-notes.md). Jinja2's autoescaping gives
-XML-safe text; characters XML forbids are stripped before rendering.
+Each feed is written from one template (or one ``json.dumps``) into one string,
+rather than through ``django.contrib.syndication``: Django's feed writer emits
+hundreds of small chunks, and a sync gunicorn worker sends each one separately,
+which made a feed four times slower (../shared/perf-notes.md). Jinja2's
+autoescaping gives XML-safe text; characters XML forbids are stripped first.
+
+A built feed is kept in the worker's fragment cache under the site-wide content
+version, until the next scheduled story goes live. Its ETag and Last-Modified
+let a feed reader's poll that finds nothing new end in a 304 for the price of
+one small query.
 """
 
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template import engines
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 
-from . import queries
+from . import fragments, queries
 from .dates import rfc2822
+from .images.presentation import media_url
 from .text import strip_control_characters
 
 FEED_LENGTH = 20
-TEXT_FIELDS = ("headline", "dek", "body", "dateline")
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+TEMPLATES = {"rss": "feeds/rss.xml", "atom": "feeds/atom.xml"}
+FEED_PATHS = {"rss": "feed/", "atom": "feed/atom/", "json": "feed/json/"}
+RELATIVE_URL = re.compile(r'(\s(?:href|src)=")(/[^/"][^"]*|/)"')
+SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 
 
 def guid(story_id):
@@ -28,33 +50,178 @@ def guid(story_id):
     return f"tag:{urlsplit(settings.SITE_URL).hostname},2024:story:{story_id}"
 
 
-def feed_item(row, authors, tags):
-    for field in TEXT_FIELDS:
-        row[field] = strip_control_characters(row[field])
-    row["link"] = settings.SITE_URL + row["path"]
-    row["guid"] = guid(row["id"])
-    row["pub_date"] = rfc2822(row["published_at"])
-    row["authors"] = [strip_control_characters(a["name"]) for a in authors]
-    row["categories"] = [strip_control_characters(t["name"]) for t in tags]
-    return row
+def absolute(url):
+    return settings.SITE_URL + url if url.startswith("/") and not url.startswith("//") else url
 
 
-def latest_rss(request):
-    now = timezone.now()
-    rows = queries.feed_items(now, FEED_LENGTH)
-    authors, tags = queries.labels([row["id"] for row in rows])
-    items = [feed_item(row, authors[row["id"]], tags[row["id"]]) for row in rows]
-    body = (
-        engines["reader"]
-        .get_template("feeds/rss.xml")
-        .render(
-            {
-                "title": strip_control_characters(settings.SITE_NAME),
-                "description": f"The latest stories from {settings.SITE_NAME}",
-                "self_url": settings.SITE_URL + request.path,
-                "items": items,
-                "build_date": rfc2822(items[0]["published_at"] if items else now),
-            }
-        )
+def absolute_html(html):
+    """A body whose links and pictures work outside the site, in a feed reader."""
+    html = RELATIVE_URL.sub(lambda m: f'{m.group(1)}{absolute(m.group(2))}"', html)
+    return SRCSET.sub(
+        lambda m: (
+            m.group(1) + ", ".join(absolute(part.strip()) for part in m.group(2).split(",")) + '"'
+        ),
+        html,
     )
-    return HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
+
+
+def _image(row):
+    renditions = row.get("image_renditions") or {}
+    sizes = renditions.get("full") or []
+    if not sizes:
+        return None
+    largest = sizes[-1]
+    return {
+        "url": absolute(media_url(largest["fallback"])),
+        "type": renditions.get("fallback_type", "image/jpeg"),
+        "length": largest.get("fallback_bytes", 0),
+        "width": largest["w"],
+        "height": largest["h"],
+        "alt": row.get("image_alt") or "",
+    }
+
+
+def entry(row, authors, tags):
+    """One story as every feed format needs it."""
+    clean = strip_control_characters
+    updated = max(t for t in (row["published_at"], row["updated_at"], row["revised_at"]) if t)
+    return {
+        "id": guid(row["id"]),
+        "link": settings.SITE_URL + row["path"],
+        "title": clean(row["headline"]),
+        "summary": clean(row["dek"]),
+        "content": absolute_html(clean(row["body"])),
+        "authors": [
+            {"name": clean(a["name"]), "url": f"{settings.SITE_URL}/author/{a['slug']}/"}
+            for a in authors
+        ],
+        "categories": [clean(t["name"]) for t in tags],
+        "published": row["published_at"],
+        "updated": updated,
+        "published_rfc2822": rfc2822(row["published_at"]),
+        "published_rfc3339": row["published_at"].isoformat(),
+        "updated_rfc3339": updated.isoformat(),
+        "image": _image(row),
+    }
+
+
+@dataclass
+class Channel:
+    title: str
+    description: str
+    page: str  # the listing's address on the site
+    fetch: object  # fetch(now, limit, columns=...) -> rows
+
+
+def channel(kind, slug):
+    """Which stories a feed holds, or None for an unknown section, tag or author."""
+    site = settings.SITE_NAME
+    if kind == "latest":
+        return Channel(site, f"The latest stories from {site}", "/", queries.latest)
+    finders = {
+        "section": (queries.section_by_slug, queries.in_section, "Stories in"),
+        "tag": (queries.tag_by_slug, queries.with_tag, "Stories tagged"),
+        "author": (queries.author_by_slug, queries.by_author, "Stories by"),
+    }
+    find, listing, wording = finders[kind]
+    found = find(slug)
+    if found is None:
+        return None
+    return Channel(
+        f"{site}: {found['name']}",
+        f"{wording} {found['name']} from {site}",
+        f"/{kind}/{slug}/",
+        lambda now, limit, columns: listing(found["id"], now, limit, columns=columns),
+    )
+
+
+@dataclass
+class BuiltFeed:
+    body: str
+    etag: str
+    last_modified: datetime
+
+
+def build(kind, slug, fmt, now):
+    source = channel(kind, slug)
+    if source is None:
+        return None
+    rows = source.fetch(now, FEED_LENGTH, columns=queries.STORY_COLUMNS)
+    authors, tags = queries.labels([row["id"] for row in rows])
+    items = [entry(row, authors[row["id"]], tags[row["id"]]) for row in rows]
+    updated = max((item["updated"] for item in items), default=now)
+    context = {
+        "title": strip_control_characters(source.title),
+        "description": strip_control_characters(source.description),
+        "page_url": settings.SITE_URL + source.page,
+        "self_url": settings.SITE_URL + source.page + FEED_PATHS[fmt],
+        "feed_id": f"tag:{urlsplit(settings.SITE_URL).hostname},2024:feed:{kind}:{slug}",
+        "items": items,
+        "updated_rfc2822": rfc2822(updated),
+        "updated_rfc3339": updated.isoformat(),
+    }
+    if fmt == "json":
+        body = json_feed(context)
+    else:
+        body = engines["reader"].get_template(TEMPLATES[fmt]).render(context)
+    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    return BuiltFeed(body, etag, updated.replace(microsecond=0))
+
+
+def json_feed(context):
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": context["title"],
+        "home_page_url": context["page_url"],
+        "feed_url": context["self_url"],
+        "description": context["description"],
+        "language": settings.SITE_LANGUAGE,
+        "items": [json_item(item) for item in context["items"]],
+    }
+    return json.dumps(feed, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_item(item):
+    """A story as JSON Feed 1.1 (also the read API's shape)."""
+    data = {
+        "id": item["id"],
+        "url": item["link"],
+        "title": item["title"],
+        "summary": item["summary"],
+        "content_html": item["content"],
+        "date_published": item["published_rfc3339"],
+        "date_modified": item["updated_rfc3339"],
+        "authors": item["authors"],
+        "tags": item["categories"],
+    }
+    if item["image"]:
+        data["image"] = item["image"]["url"]
+    return data
+
+
+def serve(request, kind="latest", slug="", fmt="rss"):
+    now = timezone.now()
+    stamp = queries.content_stamp()
+    feed = fragments.cache.get(
+        f"feed:{kind}:{slug}:{fmt}",
+        stamp,
+        now,
+        lambda: (build(kind, slug, fmt, now), queries.next_publication(now)),
+    )
+    if feed is None:
+        raise Http404("No such feed.")
+    modified = feed.last_modified.timestamp()
+    not_modified = get_conditional_response(request, etag=feed.etag, last_modified=modified)
+    response = not_modified or HttpResponse(feed.body, content_type=CONTENT_TYPES[fmt])
+    response["ETag"] = feed.etag
+    response["Last-Modified"] = http_date(modified)
+    return response
+
+
+def feed_links(kind="latest", slug=""):
+    """The autodiscovery links for a page's own feeds."""
+    base = "/" if kind == "latest" else f"/{kind}/{slug}/"
+    return [
+        {"type": CONTENT_TYPES[fmt].split(";")[0], "href": base + FEED_PATHS[fmt], "format": fmt}
+        for fmt in ("rss", "atom", "json")
+    ]

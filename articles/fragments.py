@@ -8,6 +8,8 @@ true (the next scheduled publication), so a scheduled story appears in the
 Latest-stories list at its time even if nothing else changed.
 """
 
+from collections import OrderedDict
+
 from django.template import engines
 from markupsafe import Markup
 
@@ -18,17 +20,24 @@ LATEST_COUNT = 5
 
 
 class FragmentCache:
-    def __init__(self):
-        self._entries = {}
+    """At most ``max_entries`` entries, the least recently used dropped first."""
+
+    def __init__(self, max_entries=500):
+        self._entries = OrderedDict()
+        self.max_entries = max_entries
 
     def get(self, name, stamp, now, build):
         entry = self._entries.get(name)
         if entry is not None:
             entry_stamp, valid_until, value = entry
             if entry_stamp == stamp and (valid_until is None or now < valid_until):
+                self._entries.move_to_end(name)
                 return value
         value, valid_until = build()
         self._entries[name] = (stamp, valid_until, value)
+        self._entries.move_to_end(name)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
         return value
 
     def clear(self):

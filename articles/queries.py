@@ -89,12 +89,15 @@ def _placeholders(values):
 # --- Listings ---------------------------------------------------------------
 
 
-def latest(now, limit, offset=0, exclude_id=None):
+# Every listing returns LISTING_COLUMNS; full-content feeds ask for STORY_COLUMNS.
+
+
+def latest(now, limit, offset=0, exclude_id=None, columns=LISTING_COLUMNS):
     """The newest live stories, newest first."""
     exclude = "AND a.id <> %s" if exclude_id else ""
     params = [_db_time(now)] + ([exclude_id] if exclude_id else []) + [limit, offset]
     return _rows(
-        f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} WHERE {LIVE} {exclude} "
+        f"SELECT {columns} {FROM_ARTICLES} WHERE {LIVE} {exclude} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
         params,
     )
@@ -109,19 +112,19 @@ def lead(now):
     )
 
 
-def in_section(section_id, now, limit, offset=0):
+def in_section(section_id, now, limit, offset=0, columns=LISTING_COLUMNS):
     return _rows(
-        f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} WHERE a.section_id = %s AND {LIVE} "
+        f"SELECT {columns} {FROM_ARTICLES} WHERE a.section_id = %s AND {LIVE} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
         [section_id, _db_time(now), limit, offset],
     )
 
 
-def with_tag(tag_id, now, limit, offset=0):
+def with_tag(tag_id, now, limit, offset=0, columns=LISTING_COLUMNS):
     # Walks the (tag_id, published_at) index on the tag links; the LIVE rule
     # on the story itself still decides.
     return _rows(
-        f"SELECT {LISTING_COLUMNS} FROM articles_taggedarticle t "
+        f"SELECT {columns} FROM articles_taggedarticle t "
         "JOIN articles_article a ON a.id = t.content_object_id "
         f"{JOIN_SECTION_AND_IMAGE} "
         f"WHERE t.tag_id = %s AND t.published_at <= %s AND {LIVE} "
@@ -130,9 +133,9 @@ def with_tag(tag_id, now, limit, offset=0):
     )
 
 
-def by_author(author_id, now, limit, offset=0):
+def by_author(author_id, now, limit, offset=0, columns=LISTING_COLUMNS):
     return _rows(
-        f"SELECT {LISTING_COLUMNS} FROM articles_byline b "
+        f"SELECT {columns} FROM articles_byline b "
         "JOIN articles_article a ON a.id = b.article_id "
         f"{JOIN_SECTION_AND_IMAGE} "
         f"WHERE b.author_id = %s AND b.published_at <= %s AND {LIVE} "
@@ -148,15 +151,6 @@ def between(start, end, now, limit, offset=0):
         f"WHERE a.published_at >= %s AND a.published_at < %s AND {LIVE} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
         [_db_time(start), _db_time(end), _db_time(now), limit, offset],
-    )
-
-
-def feed_items(now, limit):
-    """The newest live stories with their bodies, for full-content feeds."""
-    return _rows(
-        f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE {LIVE} "
-        "ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
-        [_db_time(now), limit],
     )
 
 

@@ -30,7 +30,19 @@ register_converter(TwoDigits, "dd")
 
 urlpatterns = [
     path("", reader.front, name="front"),
-    path("feed/", feeds.latest_rss, name="feed"),
+    path("feed/", feeds.serve, name="feed"),
+    path("feed/atom/", feeds.serve, {"fmt": "atom"}, name="feed-atom"),
+    path("feed/json/", feeds.serve, {"fmt": "json"}, name="feed-json"),
+    *[
+        path(
+            f"{kind}/<slug:slug>/{suffix}",
+            feeds.serve,
+            {"kind": kind, "fmt": fmt},
+            name=f"{kind}-feed-{fmt}",
+        )
+        for kind in ("section", "tag", "author")
+        for fmt, suffix in feeds.FEED_PATHS.items()
+    ],
     path("corrections/", reader.corrections, name="corrections"),
     path("preview/<str:token>/", previews.shared_preview, name="preview"),
     path("section/<slug:slug>/", reader.section, name="section"),

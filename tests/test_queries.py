@@ -53,8 +53,12 @@ def test_listing_queries_return_exactly_the_live_stories(newsroom):
     ):
         expected = live_ids(now)
         assert ids(queries.latest(now, 100)) == expected
-        assert ids(queries.feed_items(now, 100)) == expected
+        assert ids(queries.latest(now, 100, columns=queries.STORY_COLUMNS)) == expected
         assert ids(queries.in_section(section.id, now, 100)) == expected
+        full = queries.STORY_COLUMNS
+        assert ids(queries.in_section(section.id, now, 100, columns=full)) == expected
+        assert ids(queries.with_tag(tag_id, now, 100, columns=full)) == expected
+        assert ids(queries.by_author(author.id, now, 100, columns=full)) == expected
         assert ids(queries.with_tag(tag_id, now, 100)) == expected
         assert ids(queries.by_author(author.id, now, 100)) == expected
         assert (

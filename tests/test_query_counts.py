@@ -20,7 +20,7 @@ BUDGET = {
     "tag": 5,
     "author": 5,
     "archive": 4,
-    "feed": 2,
+    "feed": 4,  # cold; a warm feed (or a 304 poll) is one query
 }
 
 

@@ -128,6 +128,8 @@ class Image(models.Model):
                     {
                         "w": webp.width,
                         "h": webp.height,
+                        "webp_bytes": len(webp.data),
+                        "fallback_bytes": len(fallback.data),
                         "webp": self._store(
                             f"{folder}/{webp.name.replace('.', extra + '.')}", webp.data
                         ),

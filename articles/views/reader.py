@@ -8,11 +8,13 @@ template. Any bad input a reader can type into a URL ends in a 404.
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
 from .. import fragments, queries
+from ..feeds import CONTENT_TYPES, FEED_PATHS
 from ..presenters import present_lead, present_listing, present_notes, present_story
 
 PAGE_SIZE = 20
@@ -25,8 +27,37 @@ def render(request, template, context, status=200):
     if "stamp" not in context:
         context["stamp"] = queries.content_stamp()
     context["sections"] = fragments.section_nav(context["stamp"], context["now"])
+    context["feed_links"] = feed_links(context.pop("feed_title", ""), context.pop("feed", None))
     html = engines["reader"].get_template(template).render(context, request)
     return HttpResponse(html, status=status)
+
+
+FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+def feed_links(title, feed):
+    """Autodiscovery links: the page's own feeds first, then the site's latest stories."""
+    site = settings.SITE_NAME
+    links = []
+    if feed:
+        kind, slug = feed
+        links += [
+            {
+                "type": CONTENT_TYPES[fmt].split(";")[0],
+                "href": f"/{kind}/{slug}/{path}",
+                "title": f"{site}: {title} ({FORMAT_NAMES[fmt]})",
+            }
+            for fmt, path in FEED_PATHS.items()
+        ]
+    links += [
+        {
+            "type": CONTENT_TYPES[fmt].split(";")[0],
+            "href": f"/{path}",
+            "title": f"{site}: latest stories ({FORMAT_NAMES[fmt]})",
+        }
+        for fmt, path in FEED_PATHS.items()
+    ]
+    return links
 
 
 def page_number(request):
@@ -113,6 +144,8 @@ def section(request, slug):
         title=found["name"],
         intro=found["description"],
         kind="section",
+        feed=("section", slug),
+        feed_title=found["name"],
     )
 
 
@@ -129,6 +162,8 @@ def tag(request, slug):
         title=found["name"],
         intro="",
         kind="tag",
+        feed=("tag", slug),
+        feed_title=found["name"],
     )
 
 
@@ -142,6 +177,8 @@ def author(request, slug):
         title=found["name"],
         intro=found["bio"],
         kind="author",
+        feed=("author", slug),
+        feed_title=found["name"],
     )
 
 
