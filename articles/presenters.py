@@ -1,7 +1,11 @@
 """Turn query rows into what reader templates show: bylines attached, dates formatted once."""
 
+import json
+
 from django.conf import settings
+from django.templatetags.static import static
 from django.utils import timezone
+from markupsafe import Markup
 
 from . import queries
 from .dates import long_date, short_date, time_of_day
@@ -60,6 +64,7 @@ def _story_details(row, authors, tags, notes):
     revised = row.get("revised_at")
     row["revised_label"] = moment(revised) if revised else ""
     row["revised_iso"] = revised.isoformat() if revised else ""
+    row["sharing"] = sharing(row)
     return row
 
 
@@ -98,3 +103,52 @@ def present_instance(article):
     tags = [{"name": tag.name, "slug": tag.slug} for tag in article.tags.order_by("name")]
     notes = list(article.corrections.values("kind", "text", "published_at"))
     return _story_details(row, authors, tags, notes)
+
+
+def json_for_script(data):
+    """JSON safe inside <script>: no "</script>", "<!--" or "&" can break out of the block."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704  (every character that could end the block is escaped)
+
+
+def sharing(row):
+    """schema.org NewsArticle JSON-LD and the Open Graph / Twitter card values for a story."""
+    site = settings.SITE_URL
+    image = row["image"]
+    modified = max(t for t in (row["published_at"], row.get("updated_at"), row["revised_at"]) if t)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": row["headline"][:110],
+        "description": row["dek"],
+        "datePublished": row["published_at"].isoformat(),
+        "dateModified": modified.isoformat(),
+        "mainEntityOfPage": {"@type": "WebPage", "@id": row["url"]},
+        "url": row["url"],
+        "author": [
+            {"@type": "Person", "name": a["name"], "url": f"{site}/author/{a['slug']}/"}
+            for a in row["authors"]
+        ],
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "logo": {"@type": "ImageObject", "url": site + static("newsroom-logo.png"),
+                     "width": 192, "height": 192},
+        },
+        "keywords": [t["name"] for t in row["tags"]],
+    }
+    if row["section_name"]:
+        data["articleSection"] = row["section_name"]
+    if image:
+        data["image"] = [absolute_media(image["largest"])]
+    return {
+        "json_ld": json_for_script(data),
+        "image": absolute_media(image["largest"]) if image else "",
+        "image_alt": image["alt"] if image else "",
+        "modified": modified.isoformat(),
+    }
+
+
+def absolute_media(url):
+    return settings.SITE_URL + url if url.startswith("/") else url

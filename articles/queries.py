@@ -165,6 +165,18 @@ def story(path, now):
     )
 
 
+def stories_by_id(ids, now):
+    """Live stories with these ids, in the order given (the read API's pages)."""
+    if not ids:
+        return []
+    rows = _rows(
+        f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE a.id IN ({_placeholders(ids)}) AND {LIVE}",
+        [*ids, _db_time(now)],
+    )
+    order = {story_id: position for position, story_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row["id"]])
+
+
 def moved_story(old_path, now):
     """The current address of a live story that used to live at ``old_path``, or None."""
     row = _one(

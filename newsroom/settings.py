@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django_filters",
     "taggit",
     "reversion",
     "django_prose_editor",

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path, re_path, register_converter
 
-from articles import feeds, previews
+from django.contrib.sitemaps import views as sitemap_views
+
+from articles import api, feeds, previews, sitemaps
 from articles.views import media, reader
 
 
@@ -44,6 +46,17 @@ urlpatterns = [
         for fmt, suffix in feeds.FEED_PATHS.items()
     ],
     path("corrections/", reader.corrections, name="corrections"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("api/articles/", api.article_list, name="api-articles"),
+    path("api/articles/<int:pk>/", api.article_detail, name="api-article"),
     path("preview/<str:token>/", previews.shared_preview, name="preview"),
     path("section/<slug:slug>/", reader.section, name="section"),
     path("tag/<slug:slug>/", reader.tag, name="tag"),

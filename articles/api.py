@@ -1,0 +1,108 @@
+"""
+The read API for apps and partners: live stories as JSON, in the JSON Feed item shape.
+
+``/api/articles/`` filters with django-filter (section, tag, author, published
+after/before, a text query) and pages with ``?page=``; ``/api/articles/<id>/`` is
+one story. Every answer rests on ``Article.objects.live()``. A bad filter value is
+a 400 with the field errors as JSON, never a 500.
+"""
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.http import JsonResponse
+from django.utils import timezone
+
+from . import queries
+from .feeds import entry, json_item
+from .models import Article
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class ArticleFilter(django_filters.FilterSet):
+    section = django_filters.CharFilter(field_name="section__slug", help_text="A section slug.")
+    tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
+    author = django_filters.CharFilter(field_name="authors__slug", distinct=True)
+    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="search", max_length=200)
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def search(self, queryset, name, value):
+        words = value.split()[:10]
+        for word in words:
+            queryset = queryset.filter(
+                Q(headline__icontains=word) | Q(dek__icontains=word) | Q(body__icontains=word)
+            )
+        return queryset
+
+
+class Paging(forms.Form):
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    page_size = forms.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False)
+
+
+def bad_request(errors):
+    return JsonResponse({"errors": errors}, status=400)
+
+
+def present(rows):
+    authors, tags = queries.labels([row["id"] for row in rows])
+    items = []
+    for row in rows:
+        item = json_item(entry(row, authors[row["id"]], tags[row["id"]]))
+        item["api_id"] = row["id"]
+        item["section"] = (
+            {"name": row["section_name"], "slug": row["section_slug"]}
+            if row["section_slug"]
+            else None
+        )
+        items.append(item)
+    return items
+
+
+def article_list(request):
+    now = timezone.now()
+    paging = Paging(request.GET)
+    filters = ArticleFilter(request.GET, queryset=Article.objects.live(now))
+    if not paging.is_valid():
+        return bad_request(paging.errors.get_json_data())
+    if not filters.is_valid():
+        return bad_request(filters.errors.get_json_data())
+    page = paging.cleaned_data["page"] or 1
+    size = paging.cleaned_data["page_size"] or PAGE_SIZE
+    start = (page - 1) * size
+    ids = list(
+        filters.qs.order_by("-published_at", "-id").values_list("id", flat=True)[
+            start : start + size + 1
+        ]
+    )
+    rows = queries.stories_by_id(ids[:size], now)
+    query = request.GET.copy()
+
+    def link(number):
+        query["page"] = number
+        return f"{settings.SITE_URL}{request.path}?{query.urlencode()}"
+
+    return JsonResponse(
+        {
+            "items": present(rows),
+            "page": page,
+            "next": link(page + 1) if len(ids) > size else None,
+            "previous": link(page - 1) if page > 1 else None,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def article_detail(request, pk):
+    rows = queries.stories_by_id([pk], timezone.now())
+    if not rows:
+        return JsonResponse({"errors": {"id": ["No live story has this id."]}}, status=404)
+    return JsonResponse(present(rows)[0], json_dumps_params={"ensure_ascii": False})

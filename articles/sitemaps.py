@@ -1,0 +1,175 @@
+"""
+Sitemaps for search engines: stories, sections, tags and authors with their last
+change, and a Google News sitemap of the last 48 hours.
+
+Sitemaps are read rarely, by crawlers, so they use the ORM, always through
+``Article.objects.live()``: a draft, scheduled or withdrawn story is in none.
+"""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, Q
+from django.http import HttpResponse
+from django.template import engines
+from django.utils import timezone
+from taggit.models import Tag
+
+from .models import Article, Author, Section
+
+NEWS_WINDOW = timedelta(hours=48)
+
+
+class SiteSitemap(Sitemap):
+    """Absolute addresses from SITE_URL, not from whatever Host a request carried."""
+
+    limit = 5000
+
+    def get_latest_lastmod(self):
+        return max((item.latest for item in self.items() if item.latest), default=None)
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def location(self, item):
+        return item.get_absolute_url()
+
+
+class StorySitemap(SiteSitemap):
+    def items(self):
+        return (
+            Article.objects.live()
+            .only("path", "published_at", "updated_at", "revised_at")
+            .order_by("-published_at", "-id")
+        )
+
+    def lastmod(self, story):
+        return max(t for t in (story.published_at, story.updated_at, story.revised_at) if t)
+
+    def get_latest_lastmod(self):
+        # One aggregate, not a walk over every story (Django's default).
+        latest = Article.objects.live().aggregate(
+            published=Max("published_at"), updated=Max("updated_at"), revised=Max("revised_at")
+        )
+        return max((t for t in latest.values() if t), default=None)
+
+
+def _latest_live(prefix):
+    """Max publication time of the live stories reached through ``prefix``."""
+    now = timezone.now()
+    return Max(
+        f"{prefix}published_at",
+        filter=Q(
+            **{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": now}
+        ),
+    )
+
+
+class SectionSitemap(SiteSitemap):
+    def items(self):
+        return Section.objects.annotate(latest=_latest_live("articles__")).order_by("position")
+
+    def lastmod(self, section):
+        return section.latest
+
+
+class TagSitemap(SiteSitemap):
+    def items(self):
+        prefix = "articles_taggedarticle_items__content_object__"
+        return (
+            Tag.objects.annotate(latest=_latest_live(prefix))
+            .filter(latest__isnull=False)
+            .order_by("name")
+        )
+
+    def location(self, tag):
+        return f"/tag/{tag.slug}/"
+
+    def lastmod(self, tag):
+        return tag.latest
+
+
+class AuthorSitemap(SiteSitemap):
+    def items(self):
+        return (
+            Author.objects.annotate(latest=_latest_live("articles__"))
+            .filter(latest__isnull=False)
+            .order_by("name")
+        )
+
+    def lastmod(self, author):
+        return author.latest
+
+
+SITEMAPS = {
+    "stories": StorySitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
+
+
+def sitemap_index(request):
+    """The index of every sitemap page, with absolute addresses from SITE_URL."""
+    entries = []
+    for name, cls in SITEMAPS.items():
+        sitemap = cls()
+        lastmod = sitemap.get_latest_lastmod()
+        for page in range(1, sitemap.paginator.num_pages + 1):
+            location = f"{settings.SITE_URL}/sitemap-{name}.xml"
+            entries.append(
+                {
+                    "loc": location if page == 1 else f"{location}?p={page}",
+                    "lastmod": lastmod.isoformat() if lastmod else "",
+                }
+            )
+    body = engines["reader"].get_template("feeds/sitemap-index.xml").render({"entries": entries})
+    return HttpResponse(body, content_type="application/xml; charset=utf-8")
+
+
+def news_sitemap(request):
+    """Stories published in the last 48 hours, in Google News' format."""
+    now = timezone.now()
+    stories = (
+        Article.objects.live(now)
+        .filter(published_at__gte=now - NEWS_WINDOW)
+        .only("headline", "path", "published_at")
+        .order_by("-published_at")[:1000]
+    )
+    body = (
+        engines["reader"]
+        .get_template("feeds/news-sitemap.xml")
+        .render(
+            {
+                "stories": [
+                    {
+                        "loc": settings.SITE_URL + story.path,
+                        "title": story.headline,
+                        "date": story.published_at.isoformat(),
+                    }
+                    for story in stories
+                ],
+                "language": settings.SITE_LANGUAGE.split("-")[0],
+            }
+        )
+    )
+    return HttpResponse(body, content_type="application/xml; charset=utf-8")
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /api/",
+        "",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+        f"Sitemap: {settings.SITE_URL}/news-sitemap.xml",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
