@@ -133,8 +133,12 @@ def sharing(row):
         "publisher": {
             "@type": "Organization",
             "name": settings.SITE_NAME,
-            "logo": {"@type": "ImageObject", "url": site + static("newsroom-logo.png"),
-                     "width": 192, "height": 192},
+            "logo": {
+                "@type": "ImageObject",
+                "url": site + static("newsroom-logo.png"),
+                "width": 192,
+                "height": 192,
+            },
         },
         "keywords": [t["name"] for t in row["tags"]],
     }

@@ -2,9 +2,8 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path, re_path, register_converter
-
 from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path, re_path, register_converter
 
 from articles import api, feeds, previews, sitemaps
 from articles.views import media, reader
