@@ -68,3 +68,27 @@ def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
 def section_nav(stamp, now):
     """The sections for the site navigation."""
     return cache.get("sections", stamp, now, lambda: (queries.sections(), None))
+
+
+SECTION_BLOCK_SIZE = 3
+
+
+def section_blocks(stamp, now):
+    """The home page's "latest in each section" blocks, as HTML."""
+
+    def build():
+        sections = section_nav(stamp, now)
+        rows = present_listing(
+            queries.section_heads([s["id"] for s in sections], now, SECTION_BLOCK_SIZE),
+            with_bylines=False,
+        )
+        by_section = {}
+        for row in rows:
+            by_section.setdefault(row["section_slug"], []).append(row)
+        blocks = [(s, by_section[s["slug"]]) for s in sections if s["slug"] in by_section]
+        html = (
+            engines["reader"].env.get_template("includes/section_blocks.html").render(blocks=blocks)
+        )
+        return Markup(html), queries.next_publication(now)  # noqa: S704  (autoescaped)
+
+    return cache.get("section-blocks", stamp, now, build)

@@ -31,6 +31,7 @@ def render_preview(request, article):
         {
             "story": present_instance(article),
             "latest": "",
+            "related": [],
             "preview": True,
         },
     )

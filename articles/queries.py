@@ -92,10 +92,16 @@ def _placeholders(values):
 # Every listing returns LISTING_COLUMNS; full-content feeds ask for STORY_COLUMNS.
 
 
-def latest(now, limit, offset=0, exclude_id=None, columns=LISTING_COLUMNS):
+def _excluding(ids):
+    """A condition leaving out stories shown elsewhere on the page, and its parameters."""
+    ids = [i for i in ids if i]
+    return (f"AND a.id NOT IN ({_placeholders(ids)})", ids) if ids else ("", [])
+
+
+def latest(now, limit, offset=0, exclude_ids=(), columns=LISTING_COLUMNS):
     """The newest live stories, newest first."""
-    exclude = "AND a.id <> %s" if exclude_id else ""
-    params = [_db_time(now)] + ([exclude_id] if exclude_id else []) + [limit, offset]
+    exclude, excluded = _excluding(exclude_ids)
+    params = [_db_time(now), *excluded, limit, offset]
     return _rows(
         f"SELECT {columns} {FROM_ARTICLES} WHERE {LIVE} {exclude} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
@@ -112,11 +118,68 @@ def lead(now):
     )
 
 
-def in_section(section_id, now, limit, offset=0, columns=LISTING_COLUMNS):
+def in_section(section_id, now, limit, offset=0, columns=LISTING_COLUMNS, exclude_ids=()):
+    exclude, excluded = _excluding(exclude_ids)
     return _rows(
-        f"SELECT {columns} {FROM_ARTICLES} WHERE a.section_id = %s AND {LIVE} "
+        f"SELECT {columns} {FROM_ARTICLES} WHERE a.section_id = %s AND {LIVE} {exclude} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
-        [section_id, _db_time(now), limit, offset],
+        [section_id, _db_time(now), *excluded, limit, offset],
+    )
+
+
+def pinned(section_id, now, limit):
+    """The live stories editors pinned to a front (None: the home page), in their order."""
+    front = "p.section_id = %s" if section_id else "p.section_id IS NULL"
+    return _rows(
+        f"SELECT {LISTING_COLUMNS} FROM articles_pin p "
+        "JOIN articles_article a ON a.id = p.article_id "
+        f"{JOIN_SECTION_AND_IMAGE} WHERE {front} AND {LIVE} "
+        "ORDER BY p.position, p.id LIMIT %s",
+        [*([section_id] if section_id else []), _db_time(now), limit],
+    )
+
+
+def section_heads(section_ids, now, per_section):
+    """The newest live stories of each section, in one round trip (each part uses the
+    section index)."""
+    if not section_ids:
+        return []
+    part = (
+        f"SELECT * FROM (SELECT {LISTING_COLUMNS} {FROM_ARTICLES} "
+        f"WHERE a.section_id = %s AND {LIVE} "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT %s) AS part"
+    )
+    params = []
+    for section_id in section_ids:
+        params += [section_id, _db_time(now), per_section]
+    return _rows(" UNION ALL ".join([part] * len(section_ids)), params)
+
+
+def related(article_id, tag_ids, now, limit, per_tag=50):
+    """Live stories sharing tags with a story: most tags shared first, then newest.
+
+    Only each tag's newest ``per_tag`` stories are considered, through the tag index,
+    so a tag on thousands of stories costs no more than a rare one."""
+    if not tag_ids:
+        return []
+    candidates = " UNION ALL ".join(
+        [
+            "SELECT * FROM (SELECT t.content_object_id AS id FROM articles_taggedarticle t "
+            "WHERE t.tag_id = %s AND t.published_at <= %s "
+            "ORDER BY t.published_at DESC LIMIT %s) AS one_tag"
+        ]
+        * len(tag_ids)
+    )
+    params = []
+    for tag_id in tag_ids:
+        params += [tag_id, _db_time(now), per_tag]
+    return _rows(
+        f"SELECT {LISTING_COLUMNS}, c.shared FROM "
+        f"(SELECT id, COUNT(*) AS shared FROM ({candidates}) AS tagged GROUP BY id) AS c "
+        f"JOIN articles_article a ON a.id = c.id {JOIN_SECTION_AND_IMAGE} "
+        f"WHERE a.id <> %s AND {LIVE} "
+        "ORDER BY c.shared DESC, a.published_at DESC, a.id DESC LIMIT %s",
+        [*params, article_id, _db_time(now), limit],
     )
 
 
@@ -249,18 +312,20 @@ def labels(article_ids):
     ids = list(article_ids)
     for row in _rows(
         "SELECT 0 AS kind, b.article_id AS article_id, au.name AS name, au.slug AS slug, "
-        "b.position AS position FROM articles_byline b "
+        "b.position AS position, au.id AS ref_id FROM articles_byline b "
         "JOIN articles_author au ON au.id = b.author_id "
         f"WHERE b.article_id IN ({_placeholders(ids)}) "
         "UNION ALL "
-        "SELECT 1, t.content_object_id, tg.name, tg.slug, 0 FROM articles_taggedarticle t "
+        "SELECT 1, t.content_object_id, tg.name, tg.slug, 0, tg.id FROM articles_taggedarticle t "
         "JOIN taggit_tag tg ON tg.id = t.tag_id "
         f"WHERE t.content_object_id IN ({_placeholders(ids)}) "
         "ORDER BY 1, 2, 5, 3",
         ids + ids,
     ):
         target = tags if row["kind"] else authors
-        target[row["article_id"]].append({"name": row["name"], "slug": row["slug"]})
+        target[row["article_id"]].append(
+            {"name": row["name"], "slug": row["slug"], "id": row["ref_id"]}
+        )
     return authors, tags
 
 
@@ -290,7 +355,7 @@ def renamed_tag(old_slug):
 
 
 def sections():
-    return _rows("SELECT name, slug FROM articles_section ORDER BY position, name", [])
+    return _rows("SELECT id, name, slug FROM articles_section ORDER BY position, name", [])
 
 
 def content_stamp():

@@ -38,6 +38,7 @@ ROLES = {
             "correction": ["add", "change", "delete", "view"],
             "previewlink": ["add", "change", "view"],
             "image": ["add", "change", "delete", "view"],
+            "pin": ["add", "change", "delete", "view"],
         },
         "taggit": {"tag": ["add", "change", "delete", "view"]},
     },

@@ -10,18 +10,20 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from taggit.models import Tag
 
+from . import search
 from .models import (
     Article,
     Author,
     Byline,
     ContentVersion,
     Correction,
+    Pin,
     Section,
     TaggedArticle,
     TagRedirect,
 )
 
-WATCHED = (Article, Author, Byline, Correction, Section, TaggedArticle, Tag, TagRedirect)
+WATCHED = (Article, Author, Byline, Correction, Pin, Section, TaggedArticle, Tag, TagRedirect)
 
 
 @receiver(post_save)
@@ -47,3 +49,37 @@ def keep_edit_version_rising(sender, instance, raw=False, **kwargs):
             Article.objects.filter(pk=instance.pk).values_list("edit_version", flat=True).first()
         )
         instance.edit_version = (current or 0) + 1
+
+
+# --- The search index ---------------------------------------------------------
+
+
+@receiver(post_save, sender=Article)
+def index_story(sender, instance, **kwargs):
+    search.reindex([instance.pk])
+
+
+@receiver(post_delete, sender=Article)
+def unindex_story(sender, instance, **kwargs):
+    search.remove([instance.pk])
+
+
+@receiver(post_save, sender=TaggedArticle)
+@receiver(post_delete, sender=TaggedArticle)
+def index_story_tags(sender, instance, **kwargs):
+    if Article.objects.filter(pk=instance.content_object_id).exists():
+        search.reindex([instance.content_object_id])
+
+
+@receiver(m2m_changed, sender=TaggedArticle)
+def index_story_tag_set(sender, instance, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, Article):
+        search.reindex([instance.pk])
+
+
+@receiver(post_save, sender=Tag)
+def index_renamed_tag(sender, instance, created=False, **kwargs):
+    if not created:
+        search.reindex(
+            TaggedArticle.objects.filter(tag=instance).values_list("content_object_id", flat=True)
+        )

@@ -252,6 +252,11 @@ IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_MB", 20) * 1024 * 1024
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 60) * 1_000_000
 IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280, 1920]
 
+# --- Search -------------------------------------------------------------------
+
+# PostgreSQL's text search configuration for stemming and stop words.
+SEARCH_CONFIG = os.environ.get("SEARCH_CONFIG", "english").strip() or "english"
+
 # --- Editorial workflow ------------------------------------------------------
 
 PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 48)

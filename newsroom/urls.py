@@ -6,7 +6,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path, register_converter
 
 from articles import api, feeds, previews, sitemaps
-from articles.views import media, reader
+from articles.views import archive, media, reader
 
 
 class FourDigitYear:
@@ -45,6 +45,8 @@ urlpatterns = [
         for fmt, suffix in feeds.FEED_PATHS.items()
     ],
     path("corrections/", reader.corrections, name="corrections"),
+    path("search/", reader.search_page, name="search"),
+    path("archive/", archive.archive_search, name="archive"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path(
         "sitemap-<section>.xml",

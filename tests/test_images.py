@@ -212,8 +212,8 @@ def test_listings_show_lazy_thumbnails_and_stories_without_photos_still_render(
     assert client.get(without.path).status_code == 200
     assert "<figure" not in client.get(without.path).content.decode()
     html = client.get("/").content.decode()
-    listing = html.split('class="story-list"')[1]
-    assert 'loading="lazy"' in listing
+    beside_the_lead = html.split('class="secondary-stories story-list"')[1]
+    assert 'loading="lazy"' in beside_the_lead  # thumbnails below the lead load lazily
     assert with_photo.headline in html and without.headline in html
     for url in srcset_urls(html):
         assert (media_root / url.removeprefix("/media/")).is_file(), url

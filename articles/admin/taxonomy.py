@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
+from .. import search
 from ..models import Author, Section, TaggedArticle, TagRedirect
 
 
@@ -36,7 +37,11 @@ def point_tag_elsewhere(old_slug, tag):
 
 def merge_tags(sources, target):
     """Move every story from ``sources`` to ``target``, then delete the sources."""
+    moved = TaggedArticle.objects.filter(tag__in=sources).values_list(
+        "content_object_id", flat=True
+    )
     with transaction.atomic():
+        affected = set(moved)
         for source in sources:
             if source.pk == target.pk:
                 continue
@@ -46,6 +51,7 @@ def merge_tags(sources, target):
             TagRedirect.objects.filter(tag=source).update(tag=target)
             point_tag_elsewhere(source.slug, target)
             source.delete()
+        search.reindex(affected)  # the links moved by a bulk update, which sends no signals
 
 
 class MergeForm(forms.Form):

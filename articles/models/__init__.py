@@ -2,6 +2,7 @@
 
 from .article import Article, ArticleQuerySet, Byline, TaggedArticle
 from .editorial import Correction, EditingPresence, PreviewLink
+from .fronts import Pin
 from .image import Image
 from .redirects import StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
@@ -16,6 +17,7 @@ __all__ = [
     "Correction",
     "EditingPresence",
     "Image",
+    "Pin",
     "PreviewLink",
     "Section",
     "StoryRedirect",

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
-from .. import fragments, queries
+from .. import fragments, queries, search
 from ..feeds import CONTENT_TYPES, FEED_PATHS
 from ..presenters import present_lead, present_listing, present_notes, present_story
 
@@ -86,28 +86,59 @@ class Page:
 def listing(request, fetch, title, **context):
     page = Page(request, fetch)
     return render(
-        request, "listing.html", {"page": page, "now": page.now, "title": title, **context}
+        request,
+        "listing.html",
+        {"page": page, "now": page.now, "title": title, "lead": None, "secondary": [], **context},
     )
+
+
+SECONDARY = 4  # stories beside the lead on a front
+RELATED_COUNT = 4
+
+
+def top_of_front(request, section_id, now, fallback_lead, fetch):
+    """A front's lead and secondary stories (pinned by editors, else the newest) and the
+    page of the rest. Pagination stays consistent: the pinned stories are left out of
+    every page, and page one's list gives its first stories to the secondary row."""
+    pins = queries.pinned(section_id, now, 1 + SECONDARY)
+    lead = pins[0] if pins else fallback_lead()
+    secondary = pins[1:]
+    shown = [story["id"] for story in [lead, *secondary] if story]
+    page = Page(
+        request,
+        lambda now, limit, offset: fetch(now, limit, offset, shown),
+        now=now,
+        also=[s for s in [lead, *secondary] if s],
+    )
+    if page.number > 1:
+        return None, [], page
+    missing = SECONDARY - len(secondary)
+    if missing > 0:
+        secondary, page.stories = secondary + page.stories[:missing], page.stories[missing:]
+    return (present_lead(lead) if lead else None), secondary, page
 
 
 def front(request):
-    """The newest featured story as the lead (else the newest story), then the rest."""
+    """The home page: the lead, the stories beside it, the latest per section, then the rest."""
     now = timezone.now()
-    lead = queries.lead(now) or next(iter(queries.latest(now, 1)), None)
-    exclude_id = lead["id"] if lead else None
-    page = Page(
+    lead, secondary, page = top_of_front(
         request,
-        lambda now, limit, offset: queries.latest(now, limit, offset, exclude_id),
-        now=now,
-        also=[lead] if lead else [],
+        None,
+        now,
+        lambda: queries.lead(now) or next(iter(queries.latest(now, 1)), None),
+        lambda now, limit, offset, shown: queries.latest(now, limit, offset, exclude_ids=shown),
     )
+    stamp = queries.content_stamp()
     return render(
         request,
         "front.html",
         {
             "page": page,
             "now": now,
-            "lead": present_lead(lead) if lead and page.number == 1 else None,
+            "stamp": stamp,
+            "lead": lead,
+            "secondary": secondary,
+            "section_blocks": fragments.section_blocks(stamp, now) if page.number == 1 else "",
         },
     )
 
@@ -122,11 +153,15 @@ def story(request, year, month, day, slug):
             return HttpResponsePermanentRedirect(moved_to)
         raise Http404("No such story.")
     stamp = queries.content_stamp()
+    story = present_story(row)
+    tag_ids = [tag["id"] for tag in story["tags"]]
+    related = queries.related(row["id"], tag_ids, now, RELATED_COUNT)
     return render(
         request,
         "story.html",
         {
-            "story": present_story(row),
+            "story": story,
+            "related": present_listing(related, with_bylines=False),
             "latest": fragments.latest_stories(stamp, now, exclude_id=row["id"]),
             "now": now,
             "stamp": stamp,
@@ -135,17 +170,34 @@ def story(request, year, month, day, slug):
 
 
 def section(request, slug):
+    """A section front: pinned stories (else the newest) on top, then the rest."""
     found = queries.section_by_slug(slug)
     if found is None:
         raise Http404("No such section.")
-    return listing(
+    now = timezone.now()
+    lead, secondary, page = top_of_front(
         request,
-        lambda now, limit, offset: queries.in_section(found["id"], now, limit, offset),
-        title=found["name"],
-        intro=found["description"],
-        kind="section",
-        feed=("section", slug),
-        feed_title=found["name"],
+        found["id"],
+        now,
+        lambda: next(iter(queries.in_section(found["id"], now, 1)), None),
+        lambda now, limit, offset, shown: queries.in_section(
+            found["id"], now, limit, offset, exclude_ids=shown
+        ),
+    )
+    return render(
+        request,
+        "listing.html",
+        {
+            "page": page,
+            "now": now,
+            "title": found["name"],
+            "intro": found["description"],
+            "kind": "section",
+            "lead": lead,
+            "secondary": secondary,
+            "feed": ("section", slug),
+            "feed_title": found["name"],
+        },
     )
 
 
@@ -213,8 +265,28 @@ def archive(request, year, month=None, day=None):
             "title": f"Stories from {title}",
             "intro": "",
             "kind": "archive",
+            "lead": None,
+            "secondary": [],
         },
     )
+
+
+def search_page(request):
+    """Full-text search; any query a reader can type gets results or "nothing found"."""
+    query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
+    number = page_number(request)
+    now = timezone.now()
+    rows = search.search(query, now, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE) if query else []
+    if not rows and number > 1:
+        raise Http404("No such page.")
+    page = {
+        "number": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "has_previous": number > 1,
+        "stories": present_listing(rows[:PAGE_SIZE]),
+        "query": query,
+    }
+    return render(request, "search.html", {"page": page, "query": query, "now": now})
 
 
 def corrections(request):

@@ -1,0 +1,89 @@
+"""
+Full-text search over headline, dek, body and tags: one interface, two backends.
+
+On the embedded SQLite database the index is an FTS5 table; on PostgreSQL it is a
+``tsvector`` table with a GIN index, queried with ``websearch_to_tsquery``. Every
+story is indexed, drafts included, and the LIVE rule is applied when searching,
+so a scheduled story is found from its time on and a withdrawn one at once,
+without reindexing. The index is kept current by ``articles.signals`` in the
+same transaction as the change.
+"""
+
+import html
+import re
+
+from django.db import connection
+from django.utils.html import strip_tags
+
+from . import postgres, sqlite
+
+MAX_QUERY_LENGTH = 200
+MARK_START, MARK_END = "\u27e6", "\u27e7"  # ⟦ ⟧: never in a story, turned into <mark>
+
+
+def backend():
+    return postgres if connection.vendor == "postgresql" else sqlite
+
+
+def search(query, now, limit, offset=0):
+    """Live stories matching ``query``, best first, each with a highlighted ``snippet``."""
+    query = (query or "").strip()[:MAX_QUERY_LENGTH]
+    if not query:
+        return []
+    rows = backend().search(query, now, limit, offset)
+    for row in rows:
+        row["snippet"] = highlight(row["snippet"] or "")
+    return rows
+
+
+def highlight(text):
+    """Escape a snippet, then turn the backend's match markers into <mark> elements."""
+    escaped = html.escape(text.replace("\n", " "), quote=False)
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def documents(article_ids, Article=None, TaggedArticle=None):
+    """What is indexed for each story: its text without markup, and its tags.
+
+    Migrations pass their historical models; everything else uses the current ones.
+    """
+    if Article is None:
+        from ..models import Article, TaggedArticle
+
+    tags = {}
+    for story_id, name in TaggedArticle.objects.filter(
+        content_object_id__in=article_ids
+    ).values_list("content_object_id", "tag__name"):
+        tags.setdefault(story_id, []).append(name)
+    for story in Article.objects.filter(id__in=article_ids).values("id", "headline", "dek", "body"):
+        body = re.sub(r"\s+", " ", html.unescape(strip_tags(story["body"].replace("<", " <"))))
+        yield {
+            "id": story["id"],
+            "headline": story["headline"],
+            "dek": story["dek"],
+            "body": body.strip(),
+            "tags": " ".join(tags.get(story["id"], [])),
+        }
+
+
+def reindex(article_ids, **models):
+    article_ids = list(article_ids)
+    if article_ids:
+        backend().reindex(article_ids, list(documents(article_ids, **models)))
+
+
+def remove(article_ids):
+    article_ids = list(article_ids)
+    if article_ids:
+        backend().remove(article_ids)
+
+
+def rebuild(**models):
+    """Index every story again (after a bulk load that bypassed the models)."""
+    from ..models import Article
+
+    backend().clear()
+    ids = list(models.get("Article", Article).objects.values_list("id", flat=True))
+    for start in range(0, len(ids), 500):
+        reindex(ids[start : start + 500], **models)
+    return len(ids)

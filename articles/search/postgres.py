@@ -1,0 +1,90 @@
+"""PostgreSQL's full-text backend: a weighted tsvector per story with a GIN index,
+queried with ``websearch_to_tsquery``, which accepts any input without error."""
+
+from django.conf import settings
+from django.db import connection
+
+from .. import queries
+
+
+def _config():
+    return settings.SEARCH_CONFIG
+
+
+def search(text, now, limit, offset):
+    from . import MARK_END, MARK_START
+
+    # Rank and cut to one page first; ts_headline (costly) runs on that page only.
+    options = (
+        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
+        'MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    return queries._rows(
+        f"SELECT {queries.LISTING_COLUMNS}, "
+        "ts_headline(%s::regconfig, hit.body, hit.query, %s) AS snippet "
+        "FROM ("
+        "  SELECT se.article_id, se.body, q.query, ts_rank_cd(se.document, q.query) AS rank, "
+        "         a.published_at "
+        "  FROM articles_search se "
+        "  JOIN articles_article a ON a.id = se.article_id, "
+        "       websearch_to_tsquery(%s::regconfig, %s) AS q(query) "
+        f"  WHERE se.document @@ q.query AND {queries.LIVE} "
+        "  ORDER BY rank DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
+        ") hit JOIN articles_article a ON a.id = hit.article_id "
+        f"{queries.JOIN_SECTION_AND_IMAGE} "
+        "ORDER BY hit.rank DESC, a.published_at DESC, a.id DESC",
+        [_config(), options, _config(), text, queries._db_time(now), limit, offset],
+    )
+
+
+def reindex(article_ids, documents):
+    config = _config()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO articles_search (article_id, body, document) VALUES (%s, %s, "
+            "setweight(to_tsvector(%s::regconfig, %s), 'A') || "
+            "setweight(to_tsvector(%s::regconfig, %s), 'B') || "
+            "setweight(to_tsvector(%s::regconfig, %s), 'B') || "
+            "setweight(to_tsvector(%s::regconfig, %s), 'C')) "
+            "ON CONFLICT (article_id) DO UPDATE SET body = EXCLUDED.body, "
+            "document = EXCLUDED.document",
+            [
+                (
+                    d["id"],
+                    d["body"],
+                    config,
+                    d["headline"],
+                    config,
+                    d["dek"],
+                    config,
+                    d["tags"],
+                    config,
+                    d["body"],
+                )
+                for d in documents
+            ],
+        )
+
+
+def remove(article_ids):
+    placeholders = ", ".join(["%s"] * len(article_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM articles_search WHERE article_id IN ({placeholders})", article_ids
+        )
+
+
+def clear():
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM articles_search")
+
+
+CREATE = [
+    "CREATE TABLE IF NOT EXISTS articles_search ("
+    " article_id bigint PRIMARY KEY REFERENCES articles_article (id) ON DELETE CASCADE"
+    " DEFERRABLE INITIALLY DEFERRED,"
+    " body text NOT NULL DEFAULT '',"
+    " document tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS articles_search_document ON articles_search USING gin (document)",
+]
+DROP = "DROP TABLE IF EXISTS articles_search"

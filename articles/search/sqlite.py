@@ -1,0 +1,83 @@
+"""SQLite's FTS5 backend. Readers' queries are turned into quoted FTS5 terms, so no
+input (quotes, ``*``, ``NEAR``, parentheses) can be a syntax error."""
+
+import re
+
+from django.db import connection
+
+from .. import queries
+
+TERM = re.compile(r'(-?)"([^"]*)"|(\S+)')
+WORD_CHARACTERS = re.compile(r"[^\w']+")
+MAX_TERMS = 12
+
+
+def fts_query(text):
+    """A reader's words as a safe FTS5 query: quoted phrases and words, AND-ed; ``-word``
+    excludes; ``word*`` matches a prefix. None if nothing searchable is left."""
+    wanted, unwanted = [], []
+    for negated_phrase, phrase, word in TERM.findall(text):
+        negated = bool(negated_phrase) or (word.startswith("-") and len(word) > 1)
+        raw = phrase if phrase else word.lstrip("-")
+        prefix = raw.endswith("*")
+        cleaned = " ".join(WORD_CHARACTERS.sub(" ", raw).split())
+        if not cleaned:
+            continue
+        term = '"' + cleaned.replace('"', '""') + '"' + (" *" if prefix and not phrase else "")
+        (unwanted if negated else wanted).append(term)
+    if not wanted:
+        return None
+    query = " ".join(wanted[:MAX_TERMS])
+    for term in unwanted[:MAX_TERMS]:
+        query += f" NOT {term}"
+    return query
+
+
+def search(text, now, limit, offset):
+    query = fts_query(text)
+    if query is None:
+        return []
+    from . import MARK_END, MARK_START
+
+    return queries._rows(
+        f"SELECT {queries.LISTING_COLUMNS}, "
+        "snippet(articles_search, 2, %s, %s, '…', 28) AS snippet "
+        "FROM articles_search JOIN articles_article a ON a.id = articles_search.rowid "
+        f"{queries.JOIN_SECTION_AND_IMAGE} "
+        f"WHERE articles_search MATCH %s AND {queries.LIVE} "
+        "ORDER BY bm25(articles_search, 10.0, 4.0, 1.0, 4.0), a.published_at DESC, a.id DESC "
+        "LIMIT %s OFFSET %s",
+        [MARK_START, MARK_END, query, queries._db_time(now), limit, offset],
+    )
+
+
+def reindex(article_ids, documents):
+    with connection.cursor() as cursor:
+        remove(article_ids, cursor)
+        cursor.executemany(
+            "INSERT INTO articles_search (rowid, headline, dek, body, tags) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [(d["id"], d["headline"], d["dek"], d["body"], d["tags"]) for d in documents],
+        )
+
+
+def remove(article_ids, cursor=None):
+    placeholders = ", ".join(["%s"] * len(article_ids))
+    sql = f"DELETE FROM articles_search WHERE rowid IN ({placeholders})"
+    if cursor is not None:
+        cursor.execute(sql, list(article_ids))
+        return
+    with connection.cursor() as own:
+        own.execute(sql, list(article_ids))
+
+
+def clear():
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM articles_search")
+
+
+CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5("
+    "headline, dek, body, tags, tokenize = 'unicode61 remove_diacritics 2')"
+)
+DROP = "DROP TABLE IF EXISTS articles_search"

@@ -1,0 +1,115 @@
+"""The archive: every live story, filtered by section, tag, author and dates (django-filter).
+
+Filters come from the query string, so a filtered page can be bookmarked; a bad
+value shows the form's error on the page instead of failing.
+"""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.http import Http404
+from django.utils import timezone
+from taggit.models import Tag
+
+from .. import queries
+from ..models import Article, Author, Section
+from ..presenters import present_listing
+from .reader import PAGE_SIZE, page_number, render
+
+ORDERINGS = {"newest": ("-published_at", "-id"), "oldest": ("published_at", "id")}
+
+
+def local_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class ArchiveFilter(django_filters.FilterSet):
+    section = django_filters.ModelChoiceFilter(
+        queryset=Section.objects.all(), to_field_name="slug", empty_label="Any section"
+    )
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        field_name="tags",
+        widget=forms.TextInput(attrs={"placeholder": "a tag, e.g. ferries"}),
+        help_text="The tag's name as in its address.",
+    )
+    author = django_filters.ModelChoiceFilter(
+        queryset=Author.objects.all(),
+        to_field_name="slug",
+        field_name="authors",
+        empty_label="Any author",
+    )
+    start = django_filters.DateFilter(
+        label="From", method="from_day", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = django_filters.DateFilter(
+        label="To", method="to_day", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    order = django_filters.ChoiceFilter(
+        label="Order",
+        method="ordered",
+        empty_label=None,
+        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def from_day(self, queryset, name, value):
+        return queryset.filter(published_at__gte=local_midnight(value))
+
+    def to_day(self, queryset, name, value):
+        return queryset.filter(published_at__lt=local_midnight(value + timedelta(days=1)))
+
+    def ordered(self, queryset, name, value):
+        return queryset  # applied by the view, after filtering
+
+    def clean_dates(self):
+        start, end = self.form.cleaned_data.get("start"), self.form.cleaned_data.get("end")
+        if start and end and start > end:
+            self.form.add_error("end", "The end date is before the start date.")
+
+
+def archive_search(request):
+    number = page_number(request)
+    now = timezone.now()
+    filters = ArchiveFilter(request.GET, queryset=Article.objects.live(now))
+    stories, has_next = [], False
+    valid = filters.is_valid()
+    if valid:
+        filters.clean_dates()
+        valid = not filters.form.errors
+    if valid:
+        order = ORDERINGS[filters.form.cleaned_data.get("order") or "newest"]
+        start = (number - 1) * PAGE_SIZE
+        ids = list(
+            filters.qs.distinct()
+            .order_by(*order)
+            .values_list("id", flat=True)[start : start + PAGE_SIZE + 1]
+        )
+        if not ids and number > 1:
+            raise Http404("No such page.")
+        has_next = len(ids) > PAGE_SIZE
+        stories = present_listing(queries.stories_by_id(ids[:PAGE_SIZE], now))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "archive.html",
+        {
+            "form": filters.form,
+            "valid": valid,
+            "page": {
+                "number": number,
+                "has_next": has_next,
+                "has_previous": number > 1,
+                "stories": stories,
+            },
+            "query": query.urlencode() + "&" if query else "",
+            "now": now,
+        },
+        status=200 if valid else 400,
+    )

@@ -1,0 +1,94 @@
+"""Fronts: editors pin stories to the home page and section fronts; related stories."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from articles.models import Pin
+
+from .factories import make_draft, make_section, make_staff, make_story
+
+pytestmark = pytest.mark.django_db
+
+
+def lead_of(html):
+    return html.split('class="lead-story"')[1].split("</article>")[0]
+
+
+def beside_lead(html):
+    return html.split('class="secondary-stories story-list"')[1].split("</section>")[0]
+
+
+def test_editor_pins_the_home_page_lead_and_order_by_hand(client):
+    client.force_login(make_staff("ed", "Editor"))
+    stories = [make_story(f"Story {n}", age=timedelta(hours=n + 1)) for n in range(8)]
+    pinned = [stories[5], stories[2], stories[7]]
+    for position, story in enumerate(pinned, start=1):
+        response = client.post(
+            reverse("admin:articles_pin_add"),
+            {"section": "", "article": story.pk, "position": position},
+        )
+        assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert "Story 5" in lead_of(html)
+    beside = beside_lead(html)
+    assert beside.index("Story 2") < beside.index("Story 7")  # by position, not date
+    assert "Story 0" in beside  # the newest fill the rest of the row
+    assert html.count(">Story 5<") == 1  # pinned stories are not repeated below
+
+
+def test_fronts_fall_back_to_the_newest_stories(client):
+    make_story("Older", age=timedelta(days=1))
+    make_story("Newest", age=timedelta(minutes=1))
+    assert "Newest" in lead_of(client.get("/").content.decode())
+
+
+def test_unpublished_pins_are_skipped(client):
+    live = make_story("Live one", age=timedelta(hours=1))
+    draft = make_draft("Pinned draft")
+    Pin.objects.create(article=draft, position=1)
+    html = client.get("/").content.decode()
+    assert "Pinned draft" not in html and "Live one" in lead_of(html)
+    assert live
+
+
+def test_section_front_pins(client):
+    city = make_section("City", slug="city")
+    stories = [make_story(f"City {n}", section=city, age=timedelta(hours=n + 1)) for n in range(6)]
+    Pin.objects.create(section=city, article=stories[4], position=1)
+    Pin.objects.create(article=stories[3], position=1)  # a home pin does not touch the section
+    html = client.get("/section/city/").content.decode()
+    assert "City 4" in lead_of(html)
+    assert "City 0" in beside_lead(html)
+
+
+def test_home_page_shows_the_latest_of_each_section(client):
+    sections = [make_section(name, slug=name.lower()) for name in ("City", "Sport", "Arts")]
+    for section in sections:
+        for n in range(4):
+            make_story(f"{section.name} item {n}", section=section, age=timedelta(hours=n + 1))
+    html = client.get("/").content.decode()
+    blocks = html.split('class="section-blocks"')[1].split('id="latest-list-heading"')[0]
+    for section in sections:
+        assert f'id="block-{section.slug}"' in blocks
+        block = blocks.split(f'id="block-{section.slug}"')[1].split("</section>")[0]
+        assert [f"{section.name} item {n}" in block for n in range(4)] == [True] * 3 + [False]
+
+
+def test_related_stories_share_tags_most_shared_first(client):
+    story = make_story("Ferry fares rise", tags=["ferries", "fares", "transit"])
+    two = make_story("Bus fares rise too", tags=["fares", "transit"], age=timedelta(days=3))
+    one = make_story("New ferry named", tags=["ferries"], age=timedelta(hours=2))
+    make_story("Unrelated", tags=["arts"])
+    make_draft("Draft about fares", tags=["fares", "transit", "ferries"])
+    html = client.get(story.path).content.decode()
+    related = html.split('id="related-heading"')[1].split("</aside>")[0]
+    assert related.index(two.headline) < related.index(one.headline)
+    assert "Unrelated" not in related and "Draft about fares" not in related
+    assert story.headline not in related
+
+
+def test_pin_admin_for_writers_is_closed(client):
+    client.force_login(make_staff("wendy", "Writer"))
+    assert client.get(reverse("admin:articles_pin_changelist")).status_code == 403
