@@ -15,6 +15,7 @@ import re
 from django.db import connection
 from django.utils.html import strip_tags
 
+from ..text import strip_control_characters
 from . import postgres, sqlite
 
 MAX_QUERY_LENGTH = 200
@@ -27,7 +28,7 @@ def backend():
 
 def search(query, now, limit, offset=0):
     """Live stories matching ``query``, best first, each with a highlighted ``snippet``."""
-    query = (query or "").strip()[:MAX_QUERY_LENGTH]
+    query = strip_control_characters(query or "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
     if not query:
         return []
     rows = backend().search(query, now, limit, offset)

@@ -1,6 +1,8 @@
 """PostgreSQL's full-text backend: a weighted tsvector per story with a GIN index,
 queried with ``websearch_to_tsquery``, which accepts any input without error."""
 
+import re
+
 from django.conf import settings
 from django.db import connection
 
@@ -11,9 +13,19 @@ def _config():
     return settings.SEARCH_CONFIG
 
 
+PREFIX = re.compile(r"(?<!\S)(\w+)\*(?!\S)")
+
+
+def split_prefixes(text):
+    """``websearch_to_tsquery`` has no prefix search: ``word*`` terms become ``word:*``."""
+    prefixes = PREFIX.findall(text)[:5]
+    return PREFIX.sub(" ", text), " & ".join(f"{word}:*" for word in prefixes)
+
+
 def search(text, now, limit, offset):
     from . import MARK_END, MARK_START
 
+    words, prefixes = split_prefixes(text)
     # Rank and cut to one page first; ts_headline (costly) runs on that page only.
     options = (
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
@@ -27,13 +39,24 @@ def search(text, now, limit, offset):
         "         a.published_at "
         "  FROM articles_search se "
         "  JOIN articles_article a ON a.id = se.article_id, "
-        "       websearch_to_tsquery(%s::regconfig, %s) AS q(query) "
+        "       (SELECT websearch_to_tsquery(%s::regconfig, %s) "
+        "               && to_tsquery(%s::regconfig, %s) AS query) AS q "
         f"  WHERE se.document @@ q.query AND {queries.LIVE} "
         "  ORDER BY rank DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
         ") hit JOIN articles_article a ON a.id = hit.article_id "
         f"{queries.JOIN_SECTION_AND_IMAGE} "
         "ORDER BY hit.rank DESC, a.published_at DESC, a.id DESC",
-        [_config(), options, _config(), text, queries._db_time(now), limit, offset],
+        [
+            _config(),
+            options,
+            _config(),
+            words,
+            _config(),
+            prefixes,
+            queries._db_time(now),
+            limit,
+            offset,
+        ],
     )
 
 
@@ -80,9 +103,10 @@ def clear():
 
 
 CREATE = [
+    # No foreign key: the index is derived data, kept by articles.signals (a deleted
+    # story is removed there), and Django's test flush must be able to empty stories.
     "CREATE TABLE IF NOT EXISTS articles_search ("
-    " article_id bigint PRIMARY KEY REFERENCES articles_article (id) ON DELETE CASCADE"
-    " DEFERRABLE INITIALLY DEFERRED,"
+    " article_id bigint PRIMARY KEY,"
     " body text NOT NULL DEFAULT '',"
     " document tsvector NOT NULL)",
     "CREATE INDEX IF NOT EXISTS articles_search_document ON articles_search USING gin (document)",
