@@ -41,9 +41,17 @@ dev: setup
 	$(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+
+# axe-core checks accessibility in the browser tests; without npm those tests say so and skip.
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p .cache/axe && npm install --prefix .cache/axe --silent --no-audit --no-fund axe-core@4 >/dev/null; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
 # The suite runs on SQLite; with TEST_POSTGRES_URL set (.ci/run sets it) it runs
 # again, whole, on PostgreSQL.
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	@echo "== Test suite on SQLite =="
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \

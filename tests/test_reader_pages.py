@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -184,3 +185,25 @@ def test_pages_need_no_javascript(client, story):
         assert all(s == '<script type="application/ld+json">' for s in scripts), scripts
         assert '<html lang="en">' in html
         assert 'href="#main"' in html and 'id="main"' in html
+
+
+def test_story_page_html_and_css_weigh_under_60_kb(client):
+    from django.contrib.staticfiles import finders
+
+    body = "".join(f"<p>{'A long paragraph of a long story. ' * 12}</p>" for _ in range(10))
+    story = make_story(
+        "A long read", body=body, tags=["one", "two", "three"], authors=[make_author("Ana Reyes")]
+    )
+    for n in range(6):
+        make_story(f"Other {n}", tags=["one"])
+    html = client.get(story.path).content
+    css = Path(finders.find("newsroom.css")).read_bytes()
+    assert len(html) + len(css) < 60 * 1024, (len(html), len(css))
+
+
+def test_dates_follow_the_active_language(client, settings, story):
+    from django.utils import translation
+
+    with translation.override("de"):
+        html = client.get(story.path, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Donnerstag" in html and "März" in html  # Django's own German names

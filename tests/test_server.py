@@ -1,78 +1,22 @@
 """The site as `make run` serves it: a real gunicorn, DEBUG off, a SQLite file, static files."""
 
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from .servers import ROOT, served_site
+
 pytestmark = pytest.mark.slow
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("served")
-    database = tmp / "newsroom.sqlite3"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}},
-        "NEWSROOM_VAR_DIR": str(tmp / "var"),
-        "DATABASE_URL": f"sqlite:///{database}",
-        "SECRET_KEY": "a-test-secret-key-that-is-long-enough-to-pass-checks-0123456789",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["load_demo"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "newsroom.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError(server.stderr.read().decode()) from None
-            time.sleep(0.2)
-    yield {"base": base, "database": database, "env": env}
-    server.terminate()
-    server.wait(timeout=10)
+    with served_site(tmp_path_factory.mktemp("served")) as served:
+        yield served
 
 
 def get(url, **headers):

@@ -27,7 +27,8 @@ def render(request, template, context, status=200):
     if "stamp" not in context:
         context["stamp"] = queries.content_stamp()
     context["sections"] = fragments.section_nav(context["stamp"], context["now"])
-    context["feed_links"] = feed_links(context.pop("feed_title", ""), context.pop("feed", None))
+    context.setdefault("feed", None)
+    context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
     html = engines["reader"].get_template(template).render(context, request)
     return HttpResponse(html, status=status)
 
