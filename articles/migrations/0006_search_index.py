@@ -9,11 +9,9 @@ def create(apps, schema_editor):
 
     vendor = schema_editor.connection.vendor
     with schema_editor.connection.cursor() as cursor:
-        if vendor == "sqlite":
-            cursor.execute(sqlite.CREATE)
-        elif vendor == "postgresql":
-            for statement in postgres.CREATE:
-                cursor.execute(statement)
+        module = {"sqlite": sqlite, "postgresql": postgres}.get(vendor)
+        for statement in module.CREATE if module else []:
+            cursor.execute(statement)
     Article = apps.get_model("articles", "Article")
     if Article.objects.exists():
         from articles import search

@@ -33,22 +33,42 @@ def fts_query(text):
     return query
 
 
+# Ranking runs inside FTS5 ("ORDER BY rank" with a LIMIT is optimised there) over the
+# best CANDIDATES matches; stories are then joined, filtered by the LIVE rule and
+# ordered with recency breaking ties. Snippets are made for the returned page only.
+CANDIDATES = 400
+
+
 def search(text, now, limit, offset):
     query = fts_query(text)
     if query is None:
         return []
     from . import MARK_END, MARK_START
 
-    return queries._rows(
-        f"SELECT {queries.LISTING_COLUMNS}, "
-        "snippet(articles_search, 2, %s, %s, '…', 28) AS snippet "
-        "FROM articles_search JOIN articles_article a ON a.id = articles_search.rowid "
+    rows = queries._rows(
+        f"SELECT {queries.LISTING_COLUMNS} FROM ("
+        "  SELECT rowid AS id, rank FROM articles_search WHERE articles_search MATCH %s "
+        "  ORDER BY rank LIMIT %s"
+        ") AS hit JOIN articles_article a ON a.id = hit.id "
         f"{queries.JOIN_SECTION_AND_IMAGE} "
-        f"WHERE articles_search MATCH %s AND {queries.LIVE} "
-        "ORDER BY bm25(articles_search, 10.0, 4.0, 1.0, 4.0), a.published_at DESC, a.id DESC "
-        "LIMIT %s OFFSET %s",
-        [MARK_START, MARK_END, query, queries._db_time(now), limit, offset],
+        f"WHERE {queries.LIVE} "
+        "ORDER BY hit.rank, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
+        [query, offset + limit + CANDIDATES, queries._db_time(now), limit, offset],
     )
+    if rows:
+        ids = [row["id"] for row in rows]
+        snippets = dict(
+            (row["rowid"], row["snippet"])
+            for row in queries._rows(
+                "SELECT rowid, snippet(articles_search, 2, %s, %s, '…', 28) AS snippet "
+                "FROM articles_search WHERE articles_search MATCH %s "
+                f"AND rowid IN ({', '.join(['%s'] * len(ids))})",
+                [MARK_START, MARK_END, query, *ids],
+            )
+        )
+        for row in rows:
+            row["snippet"] = snippets.get(row["id"], "")
+    return rows
 
 
 def reindex(article_ids, documents):
@@ -76,8 +96,11 @@ def clear():
         cursor.execute("DELETE FROM articles_search")
 
 
-CREATE = (
+CREATE = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5("
-    "headline, dek, body, tags, tokenize = 'unicode61 remove_diacritics 2')"
-)
+    "headline, dek, body, tags, tokenize = 'unicode61 remove_diacritics 2')",
+    # Relevance: a headline match counts most, then dek and tags, then the body.
+    "INSERT INTO articles_search (articles_search, rank) "
+    "VALUES ('rank', 'bm25(10.0, 4.0, 1.0, 4.0)')",
+]
 DROP = "DROP TABLE IF EXISTS articles_search"
