@@ -7,7 +7,8 @@ Serves each address ``--requests`` times in this process through the project's
 real WSGI application (``bench.settings``, DEBUG off, collected static files,
 the full middleware stack, the database connection closed after each request
 as under gunicorn), after a few warm-up requests, and prints the mean time per
-request and the functions that took most of it.
+request, the functions that took most of it, and the SQL of one request with
+the time of each statement.
 """
 
 import argparse
@@ -72,6 +73,28 @@ def profile(application, url, requests, sort, limit):
     stats.sort_stats(sort).print_stats(limit)
     print(f"== {url}: {elapsed / requests * 1000:.2f} ms per request under cProfile ==")
     print(out.getvalue())
+    print(f"Queries of one request to {url} (ms, SQL):")
+    for milliseconds, sql in queries_of(application, url):
+        print(f"  {milliseconds:8.3f}  {' '.join(sql.split())[:160]}")
+    print()
+
+
+def queries_of(application, url):
+    """(milliseconds, SQL) of every statement one request to ``url`` runs."""
+    from django.db import connection
+
+    timed = []
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append(((time.perf_counter() - started) * 1000, sql))
+
+    with connection.execute_wrapper(timer):
+        serve(application, url)
+    return timed
 
 
 def main(argv=None):
