@@ -3,18 +3,28 @@
 from datetime import UTC
 from email.utils import format_datetime
 
+from functools import lru_cache
+
 from django.utils import dateformat, timezone
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
+
+
+@lru_cache(maxsize=8192)
+def _day_label(day, language, style):
+    """A day's label, once per day, language and style: listings repeat the same days."""
+    if style == "long":
+        return dateformat.format(day, pgettext("date line", "l, F j, Y"))
+    return dateformat.format(day, pgettext("short date", "F j, Y"))
 
 
 def long_date(value):
     """The date line: "Thursday, March 7, 2024", in the newsroom's zone."""
-    return dateformat.format(timezone.localtime(value), pgettext("date line", "l, F j, Y"))
+    return _day_label(timezone.localtime(value).date(), get_language(), "long")
 
 
 def short_date(value):
     """ "March 7, 2024", for listings."""
-    return dateformat.format(timezone.localtime(value), pgettext("short date", "F j, Y"))
+    return _day_label(timezone.localtime(value).date(), get_language(), "short")
 
 
 def time_of_day(value):

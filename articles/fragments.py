@@ -66,8 +66,20 @@ def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
 
 
 def section_nav(stamp, now):
-    """The sections for the site navigation."""
+    """The sections, for the site navigation and the home page's section blocks."""
     return cache.get("sections", stamp, now, lambda: (queries.sections(), None))
+
+
+def navigation(stamp, now):
+    """The site navigation, rendered once per content version."""
+
+    def build():
+        html = engines["reader"].env.get_template("includes/navigation.html").render(
+            sections=section_nav(stamp, now)
+        )
+        return Markup(html), None  # noqa: S704  (autoescaped template)
+
+    return cache.get("navigation", stamp, now, build)
 
 
 SECTION_BLOCK_SIZE = 3

@@ -83,7 +83,7 @@ def present_instance(article):
         "id": article.pk,
         "headline": article.headline,
         "dek": article.dek,
-        "path": article.path,
+        "path": article.path or "",
         "published_at": article.published_at or timezone.now(),
         "dateline": article.dateline,
         "section_name": section.name if section else None,

@@ -98,14 +98,27 @@ def _excluding(ids):
     return (f"AND a.id NOT IN ({_placeholders(ids)})", ids) if ids else ("", [])
 
 
+def _paged(ids_sql, params, now, columns):
+    """One page of stories: the ids are found through an index alone (so OFFSET skips
+    index entries, not whole rows with their bodies), then only those rows are read.
+    The LIVE rule is applied to the rows too."""
+    return _rows(
+        f"SELECT {columns} FROM ({ids_sql}) AS page "
+        f"JOIN articles_article a ON a.id = page.id {JOIN_SECTION_AND_IMAGE} "
+        f"WHERE {LIVE} ORDER BY a.published_at DESC, a.id DESC",
+        [*params, _db_time(now)],
+    )
+
+
 def latest(now, limit, offset=0, exclude_ids=(), columns=LISTING_COLUMNS):
     """The newest live stories, newest first."""
     exclude, excluded = _excluding(exclude_ids)
-    params = [_db_time(now), *excluded, limit, offset]
-    return _rows(
-        f"SELECT {columns} {FROM_ARTICLES} WHERE {LIVE} {exclude} "
+    return _paged(
+        f"SELECT a.id FROM articles_article a WHERE {LIVE} {exclude} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
-        params,
+        [_db_time(now), *excluded, limit, offset],
+        now,
+        columns,
     )
 
 
@@ -120,10 +133,12 @@ def lead(now):
 
 def in_section(section_id, now, limit, offset=0, columns=LISTING_COLUMNS, exclude_ids=()):
     exclude, excluded = _excluding(exclude_ids)
-    return _rows(
-        f"SELECT {columns} {FROM_ARTICLES} WHERE a.section_id = %s AND {LIVE} {exclude} "
+    return _paged(
+        f"SELECT a.id FROM articles_article a WHERE a.section_id = %s AND {LIVE} {exclude} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
         [section_id, _db_time(now), *excluded, limit, offset],
+        now,
+        columns,
     )
 
 
@@ -184,40 +199,40 @@ def related(article_id, tag_ids, now, limit, per_tag=50):
 
 
 def with_tag(tag_id, now, limit, offset=0, columns=LISTING_COLUMNS):
-    # Walks the (tag_id, published_at) index on the tag links; the LIVE rule
-    # on the story itself still decides.
-    return _rows(
-        f"SELECT {columns} FROM articles_taggedarticle t "
-        "JOIN articles_article a ON a.id = t.content_object_id "
-        f"{JOIN_SECTION_AND_IMAGE} "
-        f"WHERE t.tag_id = %s AND t.published_at <= %s AND {LIVE} "
+    # The tag links carry the story's publication time only while it is published
+    # (Article.save keeps them so), so the (tag, published_at, story) index alone finds
+    # the page; the rows are then held to the LIVE rule as well.
+    return _paged(
+        "SELECT t.content_object_id AS id FROM articles_taggedarticle t "
+        "WHERE t.tag_id = %s AND t.published_at <= %s "
         "ORDER BY t.published_at DESC, t.content_object_id DESC LIMIT %s OFFSET %s",
-        [tag_id, _db_time(now), _db_time(now), limit, offset],
+        [tag_id, _db_time(now), limit, offset],
+        now,
+        columns,
     )
 
 
 def by_author(author_id, now, limit, offset=0, columns=LISTING_COLUMNS):
-    return _rows(
-        f"SELECT {columns} FROM articles_byline b "
-        "JOIN articles_article a ON a.id = b.article_id "
-        f"{JOIN_SECTION_AND_IMAGE} "
-        f"WHERE b.author_id = %s AND b.published_at <= %s AND {LIVE} "
+    return _paged(
+        "SELECT b.article_id AS id FROM articles_byline b "
+        "WHERE b.author_id = %s AND b.published_at <= %s "
         "ORDER BY b.published_at DESC, b.article_id DESC LIMIT %s OFFSET %s",
-        [author_id, _db_time(now), _db_time(now), limit, offset],
+        [author_id, _db_time(now), limit, offset],
+        now,
+        columns,
     )
 
 
 def between(start, end, now, limit, offset=0):
     """Live stories published in [start, end), newest first (date archives)."""
-    return _rows(
-        f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} "
+    return _paged(
+        "SELECT a.id FROM articles_article a "
         f"WHERE a.published_at >= %s AND a.published_at < %s AND {LIVE} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
         [_db_time(start), _db_time(end), _db_time(now), limit, offset],
+        now,
+        LISTING_COLUMNS,
     )
-
-
-# --- One story --------------------------------------------------------------
 
 
 def story(path, now):

@@ -65,8 +65,9 @@ EMBEDDED = DATABASE_URL.startswith("sqlite:")
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
-        conn_max_age=env_int("CONN_MAX_AGE", 0 if EMBEDDED else 60),
-        conn_health_checks=not EMBEDDED,
+        # Opening a connection costs more than a cached page's whole query work: keep them.
+        conn_max_age=env_int("CONN_MAX_AGE", 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -75,7 +75,7 @@ def test_body_is_sanitised_on_save():
 def test_publishing_without_a_time_sets_it_to_now():
     before = timezone.now()
     story = make_draft()
-    assert story.published_at is None and story.path == ""
+    assert story.published_at is None and story.path is None
     story.status = Article.Status.PUBLISHED
     story.save()
     assert before <= story.published_at <= timezone.now()

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
@@ -134,7 +133,10 @@ class Article(models.Model):
         default=False,
         help_text="Lead the home page with this story while it is the newest featured one.",
     )
-    path = models.CharField(max_length=120, blank=True, editable=False)
+    # The stored address, /YYYY/MM/DD/slug/, or NULL while the story has no date. NULL
+    # rather than "": a plain unique index (NULLs never collide) is one SQLite's planner
+    # always uses, where a partial one is used only if a query repeats its condition.
+    path = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
     source_id = models.CharField(
         max_length=200,
         null=True,
@@ -189,11 +191,7 @@ class Article(models.Model):
                 fields=["section", "status", "published_at", "id"], name="article_section_idx"
             ),
         ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["path"], condition=~Q(path=""), name="article_unique_path"
-            ),
-        ]
+        constraints = []
 
     def __str__(self):
         return self.headline
@@ -244,7 +242,7 @@ class Article(models.Model):
     def _assign_path(self):
         """Store the story's address, numbering the slug if that day has it already."""
         if self.published_at is None:
-            self.path = ""
+            self.path = None
             return
         base, number = self.slug, 2
         while True:
@@ -258,7 +256,7 @@ class Article(models.Model):
     def _stored_path(self):
         if self.pk is None:
             return ""
-        return Article.objects.filter(pk=self.pk).values_list("path", flat=True).first() or ""
+        return Article.objects.filter(pk=self.pk).values_list("path", flat=True).first()
 
     def _keep_old_address(self, old_path):
         """A published address lasts: the old one redirects here, and the new one is ours."""
@@ -268,14 +266,22 @@ class Article(models.Model):
         if old_path and old_path != self.path:
             StoryRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
 
+    @property
+    def listed_at(self):
+        """The publication time its tag links and bylines carry: only while published."""
+        return self.published_at if self.status == self.Status.PUBLISHED else None
+
     def _copy_publication_time(self):
-        """Keep the copies that let tag and author pages read through an index."""
-        TaggedArticle.objects.filter(content_object=self).exclude(
-            published_at=self.published_at
-        ).update(published_at=self.published_at)
-        Byline.objects.filter(article=self).exclude(published_at=self.published_at).update(
-            published_at=self.published_at
-        )
+        """Keep the copies that let tag and author pages read through an index alone."""
+        listed_at = self.listed_at
+        for model, story in ((TaggedArticle, "content_object"), (Byline, "article")):
+            model.objects.filter(**{story: self}).exclude(published_at=listed_at).update(
+                published_at=listed_at
+            )
+        if listed_at is None:
+            # exclude(published_at=None) never matches NULLs; clear them explicitly.
+            TaggedArticle.objects.filter(content_object=self).update(published_at=None)
+            Byline.objects.filter(article=self).update(published_at=None)
 
 
 class Byline(models.Model):
@@ -284,8 +290,8 @@ class Byline(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
     position = models.PositiveSmallIntegerField(default=0)
-    # A copy of the story's publication time, kept by Article.save(), so that
-    # an author page reads its newest stories through one index.
+    # The story's publication time while it is published (NULL otherwise), kept by
+    # Article.save(), so that an author page pages through one index alone.
     published_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
@@ -301,7 +307,7 @@ class Byline(models.Model):
         return f"{self.author} on {self.article}"
 
     def save(self, *args, **kwargs):
-        self.published_at = self.article.published_at
+        self.published_at = self.article.listed_at
         super().save(*args, **kwargs)
 
 
@@ -325,5 +331,5 @@ class TaggedArticle(TaggedItemBase):
         ]
 
     def save(self, *args, **kwargs):
-        self.published_at = self.content_object.published_at
+        self.published_at = self.content_object.listed_at
         super().save(*args, **kwargs)

@@ -26,7 +26,7 @@ def render(request, template, context, status=200):
         context["now"] = timezone.now()
     if "stamp" not in context:
         context["stamp"] = queries.content_stamp()
-    context["sections"] = fragments.section_nav(context["stamp"], context["now"])
+    context["navigation"] = fragments.navigation(context["stamp"], context["now"])
     context.setdefault("feed", None)
     context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
     html = engines["reader"].get_template(template).render(context, request)

@@ -40,6 +40,7 @@ def test_editor_writes_schedules_previews_and_publishes(site, page):
     page.keyboard.type("Both kayakers are safe.")
     page.keyboard.press("Control+b")
     # The photo search looks in alt text, captions and credits, and shows thumbnails.
+    page.wait_for_selector("#id_lead_image[data-thumbnails]", state="attached")
     assert choose(page, "lead_image", "illustration", shown="drawn for the demo") == 1
     choose(page, "section", "City")
     page.fill("#id_tags", "lifeboat, rescue")
