@@ -2,7 +2,6 @@
 
 from datetime import UTC
 from email.utils import format_datetime
-
 from functools import lru_cache
 
 from django.utils import dateformat, timezone

@@ -74,8 +74,10 @@ def navigation(stamp, now):
     """The site navigation, rendered once per content version."""
 
     def build():
-        html = engines["reader"].env.get_template("includes/navigation.html").render(
-            sections=section_nav(stamp, now)
+        html = (
+            engines["reader"]
+            .env.get_template("includes/navigation.html")
+            .render(sections=section_nav(stamp, now))
         )
         return Markup(html), None  # noqa: S704  (autoescaped template)
 

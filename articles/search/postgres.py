@@ -13,6 +13,7 @@ def _config():
     return settings.SEARCH_CONFIG
 
 
+CANDIDATES = 1000
 PREFIX = re.compile(r"(?<!\S)(\w+)\*(?!\S)")
 
 
@@ -31,19 +32,25 @@ def search(text, now, limit, offset):
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
+    # Ranking reads every candidate's tsvector, so it runs over the newest CANDIDATES
+    # matches only (found through the GIN index); ts_headline runs on one page only.
     return queries._rows(
         f"SELECT {queries.LISTING_COLUMNS}, "
         "ts_headline(%s::regconfig, hit.body, hit.query, %s) AS snippet "
         "FROM ("
-        "  SELECT se.article_id, se.body, q.query, ts_rank_cd(se.document, q.query) AS rank, "
-        "         a.published_at "
-        "  FROM articles_search se "
-        "  JOIN articles_article a ON a.id = se.article_id, "
-        "       (SELECT websearch_to_tsquery(%s::regconfig, %s) "
-        "               && to_tsquery(%s::regconfig, %s) AS query) AS q "
-        f"  WHERE se.document @@ q.query AND {queries.LIVE} "
-        "  ORDER BY rank DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
-        ") hit JOIN articles_article a ON a.id = hit.article_id "
+        "  SELECT c.article_id, c.body, c.query, c.published_at, c.id, "
+        "         ts_rank_cd(c.document, c.query) AS rank "
+        "  FROM ("
+        "    SELECT se.article_id, se.body, se.document, q.query, a.published_at, a.id "
+        "    FROM articles_search se "
+        "    JOIN articles_article a ON a.id = se.article_id, "
+        "         (SELECT websearch_to_tsquery(%s::regconfig, %s) "
+        "                 && to_tsquery(%s::regconfig, %s) AS query) AS q "
+        f"    WHERE se.document @@ q.query AND {queries.LIVE} "
+        "    ORDER BY a.published_at DESC, a.id DESC LIMIT %s"
+        "  ) AS c"
+        "  ORDER BY rank DESC, c.published_at DESC, c.id DESC LIMIT %s OFFSET %s"
+        ") AS hit JOIN articles_article a ON a.id = hit.article_id "
         f"{queries.JOIN_SECTION_AND_IMAGE} "
         "ORDER BY hit.rank DESC, a.published_at DESC, a.id DESC",
         [
@@ -54,6 +61,7 @@ def search(text, now, limit, offset):
             _config(),
             prefixes,
             queries._db_time(now),
+            offset + limit + CANDIDATES,
             limit,
             offset,
         ],
