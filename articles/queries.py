@@ -46,6 +46,10 @@ JOIN_SECTION_AND_IMAGE = """
     LEFT JOIN articles_image i ON i.id = a.lead_image_id
 """
 FROM_ARTICLES = "FROM articles_article a " + JOIN_SECTION_AND_IMAGE
+# After a subquery that picked a few story ids: read just those stories. SQLite takes
+# CROSS JOIN as "keep this order", so a planner without table statistics cannot
+# choose to walk every live story instead; PostgreSQL plans it as an inner join.
+THEN_THEIR_STORIES = "CROSS JOIN articles_article a"
 
 
 def _db_time(value):
@@ -103,9 +107,9 @@ def _paged(ids_sql, params, now, columns):
     index entries, not whole rows with their bodies), then only those rows are read.
     The LIVE rule is applied to the rows too."""
     return _rows(
-        f"SELECT {columns} FROM ({ids_sql}) AS page "
-        f"JOIN articles_article a ON a.id = page.id {JOIN_SECTION_AND_IMAGE} "
-        f"WHERE {LIVE} ORDER BY a.published_at DESC, a.id DESC",
+        f"SELECT {columns} FROM ({ids_sql}) AS page {THEN_THEIR_STORIES} "
+        f"{JOIN_SECTION_AND_IMAGE} "
+        f"WHERE a.id = page.id AND {LIVE} ORDER BY a.published_at DESC, a.id DESC",
         [*params, _db_time(now)],
     )
 
@@ -144,11 +148,14 @@ def in_section(section_id, now, limit, offset=0, columns=LISTING_COLUMNS, exclud
 
 def pinned(section_id, now, limit):
     """The live stories editors pinned to a front (None: the home page), in their order."""
-    front = "p.section_id = %s" if section_id else "p.section_id IS NULL"
+    front = "section_id = %s" if section_id else "section_id IS NULL"
+    # The front's pins first (a handful), then their stories: written so, because a
+    # planner without statistics may otherwise walk every live story looking for pins.
     return _rows(
-        f"SELECT {LISTING_COLUMNS} FROM articles_pin p "
-        "JOIN articles_article a ON a.id = p.article_id "
-        f"{JOIN_SECTION_AND_IMAGE} WHERE {front} AND {LIVE} "
+        f"SELECT {LISTING_COLUMNS} FROM "
+        f"(SELECT article_id, position, id FROM articles_pin WHERE {front} "
+        f" ORDER BY position, id LIMIT 50) AS p {THEN_THEIR_STORIES} "
+        f"{JOIN_SECTION_AND_IMAGE} WHERE a.id = p.article_id AND {LIVE} "
         "ORDER BY p.position, p.id LIMIT %s",
         [*([section_id] if section_id else []), _db_time(now), limit],
     )
@@ -174,13 +181,14 @@ def related(article_id, tag_ids, now, limit, per_tag=50):
     """Live stories sharing tags with a story: most tags shared first, then newest.
 
     Only each tag's newest ``per_tag`` stories are considered, through the tag index,
-    so a tag on thousands of stories costs no more than a rare one."""
+    so a tag on thousands of stories costs no more than a rare one; the few winners
+    are chosen from the tag links alone before any story row is read."""
     if not tag_ids:
         return []
     candidates = " UNION ALL ".join(
         [
-            "SELECT * FROM (SELECT t.content_object_id AS id FROM articles_taggedarticle t "
-            "WHERE t.tag_id = %s AND t.published_at <= %s "
+            "SELECT * FROM (SELECT t.content_object_id AS id, t.published_at AS published_at "
+            "FROM articles_taggedarticle t WHERE t.tag_id = %s AND t.published_at <= %s "
             "ORDER BY t.published_at DESC LIMIT %s) AS one_tag"
         ]
         * len(tag_ids)
@@ -189,13 +197,15 @@ def related(article_id, tag_ids, now, limit, per_tag=50):
     for tag_id in tag_ids:
         params += [tag_id, _db_time(now), per_tag]
     return _rows(
-        f"SELECT {LISTING_COLUMNS}, c.shared FROM "
-        f"(SELECT id, COUNT(*) AS shared FROM ({candidates}) AS tagged GROUP BY id) AS c "
-        f"JOIN articles_article a ON a.id = c.id {JOIN_SECTION_AND_IMAGE} "
-        f"WHERE a.id <> %s AND {LIVE} "
-        "ORDER BY c.shared DESC, a.published_at DESC, a.id DESC LIMIT %s",
-        [*params, article_id, _db_time(now), limit],
-    )
+        f"SELECT {LISTING_COLUMNS}, c.shared FROM ("
+        "  SELECT id, COUNT(*) AS shared, MAX(published_at) AS newest "
+        f"  FROM ({candidates}) AS tagged WHERE id <> %s GROUP BY id "
+        "  ORDER BY shared DESC, newest DESC, id DESC LIMIT %s"
+        f") AS c {THEN_THEIR_STORIES} {JOIN_SECTION_AND_IMAGE} "
+        f"WHERE a.id = c.id AND {LIVE} "
+        "ORDER BY c.shared DESC, a.published_at DESC, a.id DESC",
+        [*params, article_id, limit + 10, _db_time(now)],
+    )[:limit]
 
 
 def with_tag(tag_id, now, limit, offset=0, columns=LISTING_COLUMNS):
