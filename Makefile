@@ -35,7 +35,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/python manage.py load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/gunicorn newsroom.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi:application
 
 dev: setup
 	$(BIN)/python manage.py load_demo

@@ -7,6 +7,7 @@ from django.urls import path, re_path, register_converter
 
 from articles import api, feeds, previews, sitemaps
 from articles.views import archive, media, reader
+from newsroom.health import healthz
 
 
 class FourDigitYear:
@@ -67,6 +68,7 @@ urlpatterns = [
     path("<yyyy:year>/<mm:month>/<dd:day>/", reader.archive, name="archive-day"),
     path("<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/", reader.story, name="story"),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
 if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))

@@ -1,0 +1,63 @@
+"""Security by default: deploy checks clean, a strict Content Security Policy, health checks."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from .factories import make_story
+from .servers import ROOT
+
+pytestmark = pytest.mark.django_db
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "HTTPS": "1",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "news.example",
+        "DEBUG": "0",
+        "NEWSROOM_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_reader_pages_carry_a_strict_content_security_policy(client):
+    story = make_story("Secure story")
+    response = client.get(story.path)
+    policy = response["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert "'unsafe-inline'" not in directives["script-src"]
+    nonce = re.search(r"'nonce-([^']+)'", directives["script-src"]).group(1)
+    assert f'<script type="application/ld+json" nonce="{nonce}">' in response.content.decode()
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_healthz_reports_database_and_cache(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "ok"}
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_the_admin_is_left_out_of_the_reader_policy_but_not_unprotected(client):
+    response = client.get("/admin/login/")
+    assert "Content-Security-Policy" not in response
+    assert response["X-Frame-Options"] == "DENY"
