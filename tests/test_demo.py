@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 from taggit.models import Tag
 
 from articles import demo_data
@@ -67,7 +68,9 @@ def test_editor_account_gets_a_random_password_printed_once():
     first = load_demo()
     password = re.search(r"Password: (\S+)", first).group(1)
     assert len(password) >= 12
-    user = authenticate(username="editor", password=password)
+    user = authenticate(
+        RequestFactory().post("/admin/login/"), username="editor", password=password
+    )
     assert user is not None and user.is_staff and not user.is_superuser
     assert user.has_perm("articles.change_article")
     second = load_demo()

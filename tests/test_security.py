@@ -61,3 +61,31 @@ def test_the_admin_is_left_out_of_the_reader_policy_but_not_unprotected(client):
     response = client.get("/admin/login/")
     assert "Content-Security-Policy" not in response
     assert response["X-Frame-Options"] == "DENY"
+
+
+def login(client, username, password):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+
+
+def test_admin_logins_are_throttled_after_repeated_failures(client):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from .factories import make_staff
+
+    make_staff("desk", "Editor")  # its password is "unused-pass-123"
+    for _ in range(4):
+        response = login(client, "desk", "wrong")
+        assert (
+            response.status_code == 200
+            and "correct username and password" in response.content.decode()
+        )
+    locked = login(client, "desk", "wrong")
+    assert locked.status_code == 429
+    assert login(client, "desk", "unused-pass-123").status_code == 429  # even the right one
+    assert login(client, "someone-else", "wrong").status_code == 200  # others unaffected
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        response = login(client, "desk", "unused-pass-123")
+        assert response.status_code == 302 and response["Location"] == "/admin/"

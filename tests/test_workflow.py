@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -206,7 +207,7 @@ def test_create_staff_makes_accounts_in_a_role():
     out = StringIO()
     call_command("create_staff", "ana", "--role", "writer", "--name", "Ana Reyes", stdout=out)
     password = out.getvalue().split("Password: ")[1].split()[0]
-    user = authenticate(username="ana", password=password)
+    user = authenticate(RequestFactory().post("/admin/login/"), username="ana", password=password)
     assert user.is_staff and [g.name for g in user.groups.all()] == ["Writer"]
     assert not user.has_perm("articles.publish_article")
     assert Author.objects.get(user=user).name == "Ana Reyes"
