@@ -1,6 +1,5 @@
 """Stories, their ordered bylines and their tags."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from ..text import (
     strip_control_characters,
     with_suffix,
 )
+from .fields import recorded_by
 from .taxonomy import Author, Section
 
 # What the rich-text editor offers; the server's own allowlist (articles.text)
@@ -153,22 +153,8 @@ class Article(models.Model):
         editable=False,
         help_text="When a correction or update was last appended; shown as 'Updated'.",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    created_by = recorded_by()
+    updated_by = recorded_by()
     # Incremented by every save: an edit form carries the number it was opened
     # with, and a save from a stale form is refused instead of overwriting.
     edit_version = models.PositiveIntegerField(default=0, editable=False)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .fields import recorded_by
+
 
 class Correction(models.Model):
     """A correction or update appended to a published story, shown to readers with its time."""
@@ -26,14 +28,7 @@ class Correction(models.Model):
     published_at = models.DateTimeField(
         "time", default=timezone.now, help_text="Shown with the note on the story page."
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    created_by = recorded_by()
 
     class Meta:
         ordering = ["published_at", "id"]

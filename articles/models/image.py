@@ -1,12 +1,12 @@
 """The photo library: every picture with its alt text, caption, credit and renditions."""
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from ..images import processing
+from .fields import recorded_by
 
 
 class PictureField(models.ImageField):
@@ -47,14 +47,7 @@ class Image(models.Model):
     focal_x = _fraction_field("focal point, across")
     focal_y = _fraction_field("focal point, down")
     renditions = models.JSONField(default=dict, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    uploaded_by = recorded_by()
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
