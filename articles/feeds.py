@@ -218,10 +218,21 @@ def serve(request, kind="latest", slug="", fmt="rss"):
     return response
 
 
-def feed_links(kind="latest", slug=""):
-    """The autodiscovery links for a page's own feeds."""
-    base = "/" if kind == "latest" else f"/{kind}/{slug}/"
+FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+def feed_links(title="", feed=None):
+    """Autodiscovery links for a page: its own feeds (``feed`` is (kind, slug)) first,
+    then the site's latest stories."""
+    site = settings.SITE_NAME
+    sources = [(f"/{feed[0]}/{feed[1]}/", title)] if feed else []
+    sources.append(("/", "latest stories"))
     return [
-        {"type": CONTENT_TYPES[fmt].split(";")[0], "href": base + FEED_PATHS[fmt], "format": fmt}
-        for fmt in ("rss", "atom", "json")
+        {
+            "type": CONTENT_TYPES[fmt].split(";")[0],
+            "href": base + path,
+            "title": f"{site}: {name} ({FORMAT_NAMES[fmt]})",
+        }
+        for base, name in sources
+        for fmt, path in FEED_PATHS.items()
     ]

@@ -8,13 +8,12 @@ template. Any bad input a reader can type into a URL ends in a 404.
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
 from .. import fragments, queries, search
-from ..feeds import CONTENT_TYPES, FEED_PATHS
+from ..feeds import feed_links
 from ..presenters import present_lead, present_listing, present_notes, present_story
 
 PAGE_SIZE = 20
@@ -31,34 +30,6 @@ def render(request, template, context, status=200):
     context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
     html = engines["reader"].get_template(template).render(context, request)
     return HttpResponse(html, status=status)
-
-
-FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-
-
-def feed_links(title, feed):
-    """Autodiscovery links: the page's own feeds first, then the site's latest stories."""
-    site = settings.SITE_NAME
-    links = []
-    if feed:
-        kind, slug = feed
-        links += [
-            {
-                "type": CONTENT_TYPES[fmt].split(";")[0],
-                "href": f"/{kind}/{slug}/{path}",
-                "title": f"{site}: {title} ({FORMAT_NAMES[fmt]})",
-            }
-            for fmt, path in FEED_PATHS.items()
-        ]
-    links += [
-        {
-            "type": CONTENT_TYPES[fmt].split(";")[0],
-            "href": f"/{path}",
-            "title": f"{site}: latest stories ({FORMAT_NAMES[fmt]})",
-        }
-        for fmt, path in FEED_PATHS.items()
-    ]
-    return links
 
 
 def page_number(request):
