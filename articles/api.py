@@ -17,6 +17,7 @@ from django.utils import timezone
 from . import queries
 from .feeds import entry, json_item
 from .models import Article
+from .pagecache import reader_page
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -67,6 +68,7 @@ def present(rows):
     return items
 
 
+@reader_page
 def article_list(request):
     now = timezone.now()
     paging = Paging(request.GET)
@@ -101,6 +103,7 @@ def article_list(request):
     )
 
 
+@reader_page
 def article_detail(request, pk):
     rows = queries.stories_by_id([pk], timezone.now())
     if not rows:

@@ -31,6 +31,7 @@ from django.utils.http import http_date
 from . import fragments, queries
 from .dates import rfc2822
 from .images.presentation import media_url
+from .pagecache import reader_page
 from .text import strip_control_characters
 
 FEED_LENGTH = 20
@@ -199,14 +200,15 @@ def json_item(item):
     return data
 
 
+@reader_page
 def serve(request, kind="latest", slug="", fmt="rss"):
     now = timezone.now()
-    stamp = queries.content_stamp()
+    stamp = fragments.stamp(request)
     feed = fragments.cache.get(
         f"feed:{kind}:{slug}:{fmt}",
         stamp,
         now,
-        lambda: (build(kind, slug, fmt, now), queries.next_publication(now)),
+        lambda: (build(kind, slug, fmt, now), fragments.next_publication(stamp, now)),
     )
     if feed is None:
         raise Http404("No such feed.")

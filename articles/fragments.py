@@ -47,6 +47,25 @@ class FragmentCache:
 cache = FragmentCache()
 
 
+def stamp(request):
+    """The content stamp for this request: read once, by the page cache, for the whole
+    request (so the page and the fragments in it agree), else read here."""
+    if getattr(request, "content_stamp", None) is None:
+        request.content_stamp = queries.content_stamp()
+    return request.content_stamp
+
+
+def next_publication(stamp, now):
+    """When the next scheduled story goes live (or None), asked of the database once
+    per content version and then again only once that moment has passed."""
+
+    def build():
+        moment = queries.next_publication(now)
+        return moment, moment
+
+    return cache.get("next-publication", stamp, now, build)
+
+
 def _macros():
     return engines["reader"].env.get_template("includes/items.html").module
 
@@ -57,7 +76,7 @@ def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
     def build():
         rows = present_listing(queries.latest(now, count + 1), with_bylines=False)
         item = _macros().latest_item
-        return [(row["id"], item(row)) for row in rows], queries.next_publication(now)
+        return [(row["id"], item(row)) for row in rows], next_publication(stamp, now)
 
     items = cache.get("latest", stamp, now, build)
     # Each item is Markup rendered by an autoescaping template; joining keeps it safe.
@@ -103,6 +122,6 @@ def section_blocks(stamp, now):
         html = (
             engines["reader"].env.get_template("includes/section_blocks.html").render(blocks=blocks)
         )
-        return Markup(html), queries.next_publication(now)  # noqa: S704  (autoescaped)
+        return Markup(html), next_publication(stamp, now)  # noqa: S704  (autoescaped)
 
     return cache.get("section-blocks", stamp, now, build)

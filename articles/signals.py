@@ -1,9 +1,10 @@
 """
 What counts as a change a reader could see.
 
-Any save or delete of a story, byline, tag link, section, author or tag bumps
-the site-wide ``ContentVersion`` in the same transaction, which retires every
-fragment rendered under the old version (see ``articles.models.version``).
+Any save or delete of a story, byline, tag link, section, author, tag, photo,
+correction, pin or redirect bumps the site-wide ``ContentVersion`` in the same
+transaction, which retires every fragment and every cached page rendered under
+the old version (see ``articles.models.version`` and ``articles.pagecache``).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -17,13 +18,27 @@ from .models import (
     Byline,
     ContentVersion,
     Correction,
+    Image,
     Pin,
     Section,
+    StoryRedirect,
     TaggedArticle,
     TagRedirect,
 )
 
-WATCHED = (Article, Author, Byline, Correction, Pin, Section, TaggedArticle, Tag, TagRedirect)
+WATCHED = (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    Image,
+    Pin,
+    Section,
+    StoryRedirect,
+    TaggedArticle,
+    Tag,
+    TagRedirect,
+)
 
 
 @receiver(post_save)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .models import Article, Author, Section
+from .pagecache import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
 
@@ -114,6 +115,7 @@ SITEMAPS = {
 }
 
 
+@reader_page
 def sitemap_index(request):
     """The index of every sitemap page, with absolute addresses from SITE_URL."""
     entries = []
@@ -132,6 +134,7 @@ def sitemap_index(request):
     return HttpResponse(body, content_type="application/xml; charset=utf-8")
 
 
+@reader_page
 def news_sitemap(request):
     """Stories published in the last 48 hours, in Google News' format."""
     now = timezone.now()
@@ -158,9 +161,14 @@ def news_sitemap(request):
             }
         )
     )
-    return HttpResponse(body, content_type="application/xml; charset=utf-8")
+    response = HttpResponse(body, content_type="application/xml; charset=utf-8")
+    if stories:
+        # The oldest story leaves the sitemap 48 hours after it was published.
+        response.valid_until = stories[len(stories) - 1].published_at + NEWS_WINDOW
+    return response
 
 
+@reader_page
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -18,7 +18,6 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -139,8 +138,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Whole reader pages for anonymous readers, before the rest of the stack runs;
+    # a stored page keeps the headers the middleware below gave it (CSP included).
+    "articles.pagecache.PageCacheMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -238,13 +240,44 @@ SERVE_MEDIA = not S3_BUCKET and env_bool("SERVE_MEDIA", True)
 
 # --- Cache -----------------------------------------------------------------
 
+# Two caches: "default" for small shared values (health checks), "pages" for
+# whole reader pages (articles.pagecache). With REDIS_URL both live in Redis and
+# are shared by every gunicorn worker and host; without it each worker keeps its
+# own, which is still exact because pages are keyed by the content version.
+# Short socket timeouts: when Redis is unreachable, pages are served from the
+# database instead of waiting on it (see docs/deploy.md).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {**_redis, "KEY_PREFIX": "newsroom"},
+        "pages": {**_redis, "KEY_PREFIX": "newsroom-pages"},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # About 30 KB a page: at most ~15 MB per worker.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 500},
+        },
+    }
+
+# Anonymous readers get whole pages from the "pages" cache (PAGE_CACHE=0 turns it
+# off). A page is kept at most PAGE_CACHE_SECONDS and never past the next
+# scheduled publication; any change readers could see retires it at once.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# What a CDN in front may do (Cache-Control s-maxage and stale-while-revalidate).
+# A CDN cannot be told of a change, so its lifetime is short; CDN_MAX_AGE=0 makes
+# it revalidate every time (cheap: the origin answers 304 from its own cache).
+CDN_MAX_AGE = env_int("CDN_MAX_AGE", 60)
+CDN_STALE_SECONDS = env_int("CDN_STALE_SECONDS", 30)
 
 # --- Security --------------------------------------------------------------
 
@@ -264,8 +297,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content Security Policy (django-csp): scripts only from this site or with the
-# response's nonce (the JSON-LD block); never inline scripts, never framed.
+# Content Security Policy (django-csp): scripts only from this site, never inline
+# scripts, never framed. The JSON-LD block is data (type="application/ld+json"),
+# which browsers do not run and script-src does not govern, so pages need no
+# per-response nonce and can be cached whole.
 _MEDIA_HOSTS = (
     [f"https://{os.environ['S3_CUSTOM_DOMAIN']}"] if os.environ.get("S3_CUSTOM_DOMAIN") else []
 )
@@ -275,7 +310,7 @@ CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", NONCE],
+        "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],  # the admin's widgets set style attributes
         "img-src": ["'self'", "data:", "blob:", *_MEDIA_HOSTS],
         "font-src": ["'self'"],

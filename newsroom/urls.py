@@ -6,6 +6,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path, register_converter
 
 from articles import api, feeds, previews, sitemaps
+from articles.pagecache import reader_page
 from articles.views import archive, media, reader
 from newsroom.health import healthz
 
@@ -51,7 +52,7 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        reader_page(sitemap_views.sitemap),
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap-section",
     ),

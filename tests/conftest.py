@@ -1,7 +1,13 @@
+import os
+import shutil
+
 import pytest
+from django.core.cache import caches
 from django.test import override_settings
 
-from articles import fragments
+from articles import fragments, pagecache
+
+from .servers import RedisServer
 
 SEEDS_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -20,11 +26,22 @@ def test_settings():
 
 
 @pytest.fixture(autouse=True)
-def fresh_fragments():
-    """Each test's database starts over, so must the per-process fragment cache."""
+def fresh_caches():
+    """Each test's database starts over (and its content version with it), so must
+    the per-process fragments and the page cache."""
     fragments.cache.clear()
+    caches["pages"].clear()
+    pagecache.health.recovered()
     yield
     fragments.cache.clear()
+    caches["pages"].clear()
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    """For tests that pin what rendering a page costs: every request renders.
+    (What a cached page costs is pinned in test_pagecache.py.)"""
+    settings.PAGE_CACHE = False
 
 
 @pytest.fixture
@@ -32,3 +49,48 @@ def seeds_dir():
     if not SEEDS_DIR.is_dir():
         pytest.skip(f"the sample stories folder {SEEDS_DIR} is absent")
     return SEEDS_DIR
+
+
+def service_missing(reason):
+    """Skip with the reason locally; in CI (.ci/run sets NEWSROOM_REQUIRE_SERVICES)
+    a missing service is a failure, so no suite is ever skipped there."""
+    if os.environ.get("NEWSROOM_REQUIRE_SERVICES"):
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real Redis, private to this test run."""
+    if not shutil.which("redis-server"):
+        service_missing(
+            "redis-server is not installed (apt-get install redis-server; .ci/run does)"
+        )
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+def redis_caches(url):
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }
+    return {
+        "default": {**redis, "KEY_PREFIX": "test"},
+        "pages": {**redis, "KEY_PREFIX": "test-pages"},
+    }
+
+
+@pytest.fixture(params=["memory", "redis"])
+def page_store(request, settings):
+    """The page cache in each worker's memory (embedded mode) and in a real Redis."""
+    if request.param == "redis":
+        server = request.getfixturevalue("redis_server")
+        if server.process is None:
+            server.start()
+        settings.CACHES = redis_caches(server.url)
+    caches["pages"].clear()
+    yield request.param
+    caches["pages"].clear()

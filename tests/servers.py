@@ -21,12 +21,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def site_environment(folder, port):
+def site_environment(folder, port, database_url=None):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
     return {
         **env,
         "NEWSROOM_VAR_DIR": str(folder / "var"),
-        "DATABASE_URL": f"sqlite:///{folder / 'newsroom.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'newsroom.sqlite3'}",
         "SECRET_KEY": "a-test-secret-key-that-is-long-enough-to-pass-checks-0123456789",
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -47,29 +47,35 @@ def manage(env, *args):
 
 
 @contextmanager
-def served_site(folder, demo_options=()):
-    """Migrate, collect static files, load the demo, create an editor; then serve."""
+def served_site(folder, demo_options=(), database_url=None, workers=2):
+    """Migrate, collect static files, load the demo, create an editor; then serve.
+
+    The server's log (errors, warnings) goes to ``folder / "server.log"``."""
     port = free_port()
-    env = site_environment(folder, port)
+    env = site_environment(folder, port, database_url)
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     manage(env, "load_demo", *demo_options)
     created = manage(env, "create_staff", "desk", "--role", "editor", "--name", "Desk Editor")
     password = re.search(r"Password: (\S+)", created).group(1)
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "newsroom.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = folder / "server.log"
+    with open(log, "wb") as log_file:
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "newsroom.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -79,7 +85,7 @@ def served_site(folder, demo_options=()):
         except (urllib.error.URLError, ConnectionError):
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                raise RuntimeError(server.stderr.read().decode()) from None
+                raise RuntimeError(log.read_text()) from None
             time.sleep(0.2)
     try:
         yield {
@@ -87,7 +93,48 @@ def served_site(folder, demo_options=()):
             "database": folder / "newsroom.sqlite3",
             "env": env,
             "editor": ("desk", password),
+            "server": server,
+            "log": log,
         }
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port, which a test may stop and start."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.folder)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None

@@ -72,6 +72,7 @@ def test_corrections_page_lists_corrections_newest_first_and_only_on_live_storie
     assert client.get("/corrections/?page=x").status_code == 404
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_story_with_a_correction_costs_one_query_more(client, django_assert_num_queries):
     story = make_story("Plain")
     client.get(story.path)  # warm the shared fragments

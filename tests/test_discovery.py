@@ -221,6 +221,7 @@ URLS = [
 ]
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_query_counts_stay_constant_as_stories_tags_and_authors_grow(client):
     section = make_section("City", slug="city")
     writers = [make_author(f"Writer {n}", slug=f"writer-{n}") for n in range(3)]
@@ -240,4 +241,5 @@ def test_query_counts_stay_constant_as_stories_tags_and_authors_grow(client):
     add(55, 100)
     large = {url: count(client, url) for url in URLS}
     assert small == large
-    assert max(small.values()) <= 8, small  # the sitemap index: two queries per sitemap
+    # The sitemap index: two queries per sitemap, the content stamp, the next publication.
+    assert max(small.values()) <= 10, small

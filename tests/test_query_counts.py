@@ -10,17 +10,18 @@ from articles import fragments
 
 from .factories import make_author, make_section, make_story
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
-# Most queries each page may make, cold (shared fragments rendered afresh).
+# Most queries each page may make, cold (shared fragments rendered afresh). Every
+# page's count includes the content stamp; the listings' include the time of the
+# next scheduled publication, which the page cache needs and the fragments share.
 BUDGET = {
-    # cold: the shared fragments (navigation, Latest stories, section blocks) are rendered
     "front": 9,  # one fewer when a story is featured (no fall-back lead query)
     "story": 7,
-    "section": 7,
-    "tag": 5,
-    "author": 5,
-    "archive": 4,
+    "section": 8,
+    "tag": 6,
+    "author": 6,
+    "archive": 5,
     "feed": 4,  # cold; a warm feed (or a 304 poll) is one query
 }
 

@@ -196,6 +196,7 @@ class Article(models.Model):
         self.edit_version += 1
         # Two saves can race for the same path; the unique constraint decides
         # and the loser takes the next free number instead of failing.
+        requested_slug = self.slug
         for attempt in range(5):
             try:
                 with transaction.atomic():
@@ -208,6 +209,7 @@ class Article(models.Model):
             except IntegrityError:
                 if attempt == 4 or not self.path:
                     raise
+                self.slug = requested_slug  # number it afresh, not "-2-2"
                 kwargs.pop("force_insert", None)
 
     def get_absolute_url(self):

@@ -14,6 +14,7 @@ from taggit.models import Tag
 
 from .. import queries
 from ..models import Article, Author, Section
+from ..pagecache import reader_page
 from ..presenters import present_listing
 from .reader import PAGE_SIZE, page_number, render
 
@@ -73,6 +74,7 @@ class ArchiveFilter(django_filters.FilterSet):
             self.form.add_error("end", "The end date is before the start date.")
 
 
+@reader_page
 def archive_search(request):
     number = page_number(request)
     now = timezone.now()

@@ -6,14 +6,17 @@ the LIVE rule), hand them to ``articles.presenters`` and render a Jinja2
 template. Any bad input a reader can type into a URL ends in a 404.
 """
 
+import sys
 from datetime import datetime, timedelta
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
 from .. import fragments, queries, search
 from ..feeds import feed_links
+from ..pagecache import reader_page
 from ..presenters import present_lead, present_listing, present_notes, present_story
 
 PAGE_SIZE = 20
@@ -24,7 +27,7 @@ def render(request, template, context, status=200):
     if "now" not in context:
         context["now"] = timezone.now()
     if "stamp" not in context:
-        context["stamp"] = queries.content_stamp()
+        context["stamp"] = fragments.stamp(request)
     context["navigation"] = fragments.navigation(context["stamp"], context["now"])
     context.setdefault("feed", None)
     context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
@@ -90,6 +93,7 @@ def top_of_front(request, section_id, now, fallback_lead, fetch):
     return (present_lead(lead) if lead else None), secondary, page
 
 
+@reader_page
 def front(request):
     """The home page: the lead, the stories beside it, the latest per section, then the rest."""
     now = timezone.now()
@@ -100,7 +104,7 @@ def front(request):
         lambda: queries.lead(now) or next(iter(queries.latest(now, 1)), None),
         lambda now, limit, offset, shown: queries.latest(now, limit, offset, exclude_ids=shown),
     )
-    stamp = queries.content_stamp()
+    stamp = fragments.stamp(request)
     return render(
         request,
         "front.html",
@@ -115,6 +119,7 @@ def front(request):
     )
 
 
+@reader_page
 def story(request, year, month, day, slug):
     now = timezone.now()
     path = f"/{year:04d}/{month:02d}/{day:02d}/{slug}/"
@@ -124,7 +129,7 @@ def story(request, year, month, day, slug):
         if moved_to:
             return HttpResponsePermanentRedirect(moved_to)
         raise Http404("No such story.")
-    stamp = queries.content_stamp()
+    stamp = fragments.stamp(request)
     story = present_story(row)
     tag_ids = [tag["id"] for tag in story["tags"]]
     related = queries.related(row["id"], tag_ids, now, RELATED_COUNT)
@@ -141,6 +146,7 @@ def story(request, year, month, day, slug):
     )
 
 
+@reader_page
 def section(request, slug):
     """A section front: pinned stories (else the newest) on top, then the rest."""
     found = queries.section_by_slug(slug)
@@ -173,6 +179,7 @@ def section(request, slug):
     )
 
 
+@reader_page
 def tag(request, slug):
     found = queries.tag_by_slug(slug)
     if found is None:
@@ -191,6 +198,7 @@ def tag(request, slug):
     )
 
 
+@reader_page
 def author(request, slug):
     found = queries.author_by_slug(slug)
     if found is None:
@@ -206,6 +214,7 @@ def author(request, slug):
     )
 
 
+@reader_page
 def archive(request, year, month=None, day=None):
     """Stories of one year, month or day in the newsroom's zone.
 
@@ -243,6 +252,7 @@ def archive(request, year, month=None, day=None):
     )
 
 
+@reader_page
 def search_page(request):
     """Full-text search; any query a reader can type gets results or "nothing found"."""
     query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
@@ -261,6 +271,7 @@ def search_page(request):
     return render(request, "search.html", {"page": page, "query": query, "now": now})
 
 
+@reader_page
 def corrections(request):
     """Every correction to a live story, newest first."""
     number = page_number(request)
@@ -288,6 +299,18 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    # No database work here: the error may be the database.
-    html = engines["reader"].get_template("500.html").render({}, request)
-    return HttpResponse(html, status=500)
+    """The error page, with no database work: the error may be the database.
+
+    When the database cannot be reached (a restart, a failover) the answer is a
+    503 with Retry-After, which load balancers and crawlers take as "come back
+    soon"; Django closes the broken connection and the next request reconnects.
+    """
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        html = engines["reader"].get_template("503.html").render({}, request)
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = "10"
+    else:
+        html = engines["reader"].get_template("500.html").render({}, request)
+        response = HttpResponse(html, status=500)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,230 @@
+"""
+The page cache: whole reader pages kept for anonymous readers, and the headers
+that let a CDN and browsers keep them too.
+
+Exact invalidation comes from the site-wide content version (``ContentVersion``),
+bumped in the same transaction as any change a reader could see: a page is
+stored under the version it was rendered from, so the first request after a
+change renders afresh, on every worker and host, with no purge to send. A page
+built while a story is scheduled is kept no longer than that story's time, so
+the story appears at its minute on cached pages too.
+
+What is never stored: a response to a request carrying a session cookie (editors
+see the live site), a response that sets a cookie or depends on one, anything
+private or no-store (previews), anything but a 200, and any view that did not
+opt in with :func:`reader_page`.
+
+Django's own cache middleware was not used: it keys pages by URL alone (so a
+change shows only when the entry times out), takes its lifetime from
+``max-age`` and knows nothing of scheduled publications.
+
+The cache is an optimisation, never a dependency: when it fails (Redis stopped)
+pages are rendered from the database, the failure is logged, and the cache is
+tried again a few seconds later.
+"""
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, parse_http_date_safe
+
+from . import fragments, queries
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
+_UNSAFE_HEADERS = {"set-cookie", "date", "cache-control"}
+
+
+def reader_page(view):
+    """Mark a view whose 200 answers are the same for every anonymous reader.
+
+    The view may set ``response.valid_until`` (an aware datetime) when its page
+    stops being true for a reason other than a scheduled publication.
+    """
+    view.reader_page = True
+    return view
+
+
+def is_reader_page(request):
+    if request.method not in {"GET", "HEAD"}:
+        return False
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return getattr(match.func, "reader_page", False)
+
+
+@dataclass
+class Entry:
+    status: int
+    headers: list
+    content: bytes
+    etag: str
+    last_modified: float
+    valid_until: datetime | None
+
+    def response(self):
+        response = HttpResponse(self.content, status=self.status)
+        for name, value in self.headers:
+            response[name] = value
+        return response
+
+
+class CacheHealth:
+    """Skips the cache for a few seconds after a failure and logs failures sparingly."""
+
+    def __init__(self):
+        self.down_until = 0.0
+        self.failures = 0
+
+    def usable(self):
+        return time.monotonic() >= self.down_until
+
+    def failed(self, action):
+        self.failures += 1
+        if self.down_until == 0.0 or self.failures % 100 == 1:
+            logger.exception("page cache unavailable (%s); serving from the database", action)
+        self.down_until = time.monotonic() + RETRY_AFTER_FAILURE
+
+    def recovered(self):
+        if self.down_until:
+            logger.warning("page cache available again after %d failures", self.failures)
+        self.down_until, self.failures = 0.0, 0
+
+
+health = CacheHealth()
+
+
+def page_key(request, version):
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"page:{version}:" + hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
+
+
+def lifetime(now, valid_until):
+    """Seconds a page may still be kept: the configured maximum, cut at ``valid_until``."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    if valid_until is not None:
+        seconds = min(seconds, int((valid_until - now).total_seconds()))
+    return max(seconds, 0)
+
+
+def public_headers(response, now, valid_until):
+    """Cache-Control for browsers (always revalidate, cheap with the ETag) and a CDN."""
+    shared = min(settings.CDN_MAX_AGE, lifetime(now, valid_until))
+    stale = min(settings.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
+    control = f"public, max-age=0, s-maxage={shared}"
+    if stale:
+        control += f", stale-while-revalidate={stale}"
+    response["Cache-Control"] = control
+
+
+def storable(response):
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    control = response.get("Cache-Control", "").lower()
+    if "private" in control or "no-store" in control:
+        return False
+    return "cookie" not in response.get("Vary", "").lower()
+
+
+def conditional(request, response, etag, last_modified):
+    """A 304 (headers only) for a browser or CDN that already holds this page, else the page."""
+    return get_conditional_response(
+        request, etag=etag, last_modified=last_modified, response=response
+    )
+
+
+class PageCacheMiddleware:
+    """Serve and store whole pages for anonymous readers (see the module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_reader_page(request):
+            return self.uncached(self.get_response(request))
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # A signed-in editor sees the live site, and no CDN may keep what they saw.
+            return self.uncached(self.get_response(request), personal=True)
+        now = timezone.now()
+        version, changed_at = request.content_stamp = queries.content_stamp()
+        key = page_key(request, version)
+        entry = self.fetch(key)
+        if entry is not None and (entry.valid_until is None or now < entry.valid_until):
+            response = entry.response()
+            public_headers(response, now, entry.valid_until)
+            return conditional(request, response, entry.etag, entry.last_modified)
+
+        response = self.get_response(request)
+        if not storable(response):
+            if not response.has_header("Cache-Control"):
+                # A 404 or redirect may change with the next publication: revalidate.
+                patch_cache_control(response, no_cache=True)
+            return self.uncached(response)
+        until = (
+            fragments.next_publication(request.content_stamp, now),
+            getattr(response, "valid_until", None),
+        )
+        valid_until = min((moment for moment in until if moment), default=None)
+        if not response.has_header("ETag"):
+            digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+            response["ETag"] = f'"{digest}"'
+        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        if last_modified is None:
+            last_modified = int((changed_at or now).timestamp())
+            response["Last-Modified"] = http_date(last_modified)
+        public_headers(response, now, valid_until)
+        seconds = lifetime(now, valid_until)
+        if seconds > 0:
+            entry = Entry(
+                status=response.status_code,
+                headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSAFE_HEADERS],
+                content=response.content,
+                etag=response["ETag"],
+                last_modified=last_modified,
+                valid_until=valid_until,
+            )
+            self.store(key, entry, seconds)
+        return conditional(request, response, response["ETag"], last_modified)
+
+    @staticmethod
+    def uncached(response, personal=False):
+        """Whatever is not stored for everyone must not be kept by a CDN or proxy
+        either: a page seen by an editor, anything setting a cookie."""
+        if personal or response.cookies:
+            patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    @staticmethod
+    def fetch(key):
+        if not settings.PAGE_CACHE or not health.usable():
+            return None
+        try:
+            entry = caches["pages"].get(key)
+        except Exception:  # any cache failure: serve from the database
+            health.failed("read")
+            return None
+        health.recovered()
+        return entry
+
+    @staticmethod
+    def store(key, entry, seconds):
+        if not settings.PAGE_CACHE or not health.usable():
+            return
+        try:
+            caches["pages"].set(key, entry, seconds)
+        except Exception:
+            health.failed("write")
+        else:
+            health.recovered()
