@@ -1,21 +1,31 @@
 """
-Create a benchmark database: a fresh SQLite file filled with a realistic archive.
+Create a benchmark database: a fresh SQLite file, or an emptied PostgreSQL
+database, filled with a realistic archive.
 
     python bench/generate.py --stories 100000 --database /tmp/bench.sqlite3
+    python bench/generate.py --stories 100000 \\
+        --database-url postgres://newsroom:newsroom@127.0.0.1:5432/newsroom_bench
 
 The schema comes from ``manage.py migrate`` (run in a subprocess against the
-new file); the content is then written with ``executemany`` on :mod:`sqlite3`,
-which is two orders of magnitude faster than ``Article.save()``. Every stored
-column is what ``Article.save()`` would have stored: the body goes through the
-app's own ``sanitize_html``, the slug through ``short_slug`` (numbered with
-``with_suffix`` when another story that day has it), the path through
-``story_path`` (the date in the newsroom's zone), datetimes through the
-database backend's own adapter (UTC text), and each byline and tag link carries
-a copy of its story's ``published_at``. Columns the script does not know get
-the model field's default, and where the project has a search index it is
-rebuilt afterwards. At the end the script checks its work through Django: the
-live count, ``Article.save()`` run again on a sample changes nothing, a story
-page and the front page render.
+new database); the content is then written in bulk, which is two orders of
+magnitude faster than ``Article.save()``: ``executemany`` on :mod:`sqlite3`, or
+``COPY`` through psycopg on PostgreSQL. Both write the same rows, built by the
+same code. Every stored column is what ``Article.save()`` would have stored: the
+body goes through the app's own ``sanitize_html``, the slug through
+``short_slug`` (numbered with ``with_suffix`` when another story that day has
+it), the path through ``story_path`` (the date in the newsroom's zone),
+datetimes through the database backend's own adapter (UTC text on SQLite,
+timezone-aware values on PostgreSQL), and each byline and tag link carries a
+copy of its story's ``published_at``. Columns the script does not know get the
+model field's default, and where the project has a search index it is rebuilt
+afterwards. At the end the script checks its work through Django: the live
+count, ``Article.save()`` run again on a sample changes nothing, a story page
+and the front page render. On PostgreSQL the id sequences are then moved past
+the ids written and ``ANALYZE`` gives the planner statistics.
+
+An existing SQLite file, or a PostgreSQL database that has tables, is only
+replaced with ``--force``: on PostgreSQL that drops every table in the
+connection's current schema, so point it at a scratch database.
 
 For a given ``--seed`` the text and the shape of the archive are always the
 same; dates are relative to the moment of generation.
@@ -39,10 +49,12 @@ import time
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 
 BATCH = 2_000
+POSTGRES = ("postgres", "postgresql")  # URL schemes of --database-url
 YEARS = 3
 DRAFT_SHARE = 0.02  # never published: no publication time, no path
 WITHDRAWN_SHARE = 0.01  # published once, then withdrawn (keeps its time and path)
@@ -138,24 +150,43 @@ BIO = "{name} reports for the newsroom on {beat} and has covered the region for 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     parser.add_argument("--stories", type=int, required=True, help="how many stories to create")
-    parser.add_argument("--database", type=Path, required=True, help="the SQLite file to create")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--database", type=Path, help="the SQLite file to create")
+    target.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a scratch PostgreSQL database to fill (postgres://user:password@host:port/name)",
+    )
     parser.add_argument(
         "--seed", type=int, default=20261125, help="random seed (default: %(default)s)"
     )
     parser.add_argument(
-        "--force", action="store_true", help="replace the database file if it exists"
+        "--force",
+        action="store_true",
+        help="replace the SQLite file if it exists; empty the PostgreSQL database if it has tables",
     )
     args = parser.parse_args(argv)
     if args.stories < 1:
         parser.error("--stories must be at least 1")
+    if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
+        parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
     return args
 
 
-def django_environment(database, var_dir):
-    """Environment variables that point the project's settings at ``database``."""
+def shown(url):
+    """A database URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def django_environment(database_url, var_dir):
+    """Environment variables that point the project's settings at ``database_url``."""
     return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url,
         "NEWSROOM_VAR_DIR": str(var_dir),
         "SECRET_KEY": "bench",
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
@@ -265,22 +296,107 @@ class WeightedPicker:
         return chosen
 
 
+class SqliteWriter:
+    """Writes rows into a SQLite file with :mod:`sqlite3`: ``executemany`` of INSERTs."""
+
+    def __init__(self, path):
+        import sqlite3
+
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("PRAGMA cache_size = -200000")
+
+    def columns(self, table):
+        return {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+
+    def insert(self, table, names, rows):
+        self.db.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 -- names from the model
+            f"VALUES ({', '.join('?' * len(names))})",
+            rows,
+        )
+
+    def execute(self, sql, params=()):
+        self.db.execute(sql.replace("%s", "?"), params)
+
+    def commit(self):
+        self.db.commit()
+
+    def finish(self):
+        """After the last row: fold the write-ahead log back into the file."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self):
+        self.db.close()
+
+
+class PostgresWriter:
+    """Writes rows into PostgreSQL with psycopg: one ``COPY ... FROM STDIN`` per batch."""
+
+    def __init__(self, url):
+        import psycopg
+
+        self.db = psycopg.connect(url)
+
+    def columns(self, table):
+        return {
+            name
+            for (name,) in self.db.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s",
+                [table],
+            )
+        }
+
+    def insert(self, table, names, rows):
+        with (
+            self.db.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    def execute(self, sql, params=()):
+        self.db.execute(sql, params)
+
+    def commit(self):
+        self.db.commit()
+
+    def finish(self):
+        """After the last row: move every id sequence past the ids written explicitly."""
+        from django.apps import apps
+        from django.core.management.color import no_style
+        from django.db import connection
+
+        models = [
+            model
+            for label in ("articles", "taggit")
+            for model in apps.get_app_config(label).get_models()
+        ]
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            self.db.execute(statement)
+        self.db.commit()
+
+    def close(self):
+        self.db.close()
+
+
 class Table:
-    """Bulk INSERTs into a model's table.
+    """Bulk inserts into a model's table, through a writer.
 
     The caller gives some columns; every other column the table has gets the
     model field's default, as ``Model.objects.create()`` would store it. So the
     generator keeps working when the model grows a field with a default.
     """
 
-    def __init__(self, db, model, columns):
+    def __init__(self, writer, model, columns):
         from django.db import connection
 
-        table = model._meta.db_table
-        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        self.name = model._meta.db_table
+        present = writer.columns(self.name)
         missing = set(columns) - present
         if missing:
-            raise SystemExit(f"{table} has no column {', '.join(sorted(missing))}")
+            raise SystemExit(f"{self.name} has no column {', '.join(sorted(missing))}")
         self.defaulted = [
             field
             for field in model._meta.concrete_fields
@@ -289,25 +405,21 @@ class Table:
         self.defaults = tuple(
             field.get_db_prep_save(field.get_default(), connection) for field in self.defaulted
         )
-        names = [*columns, *(field.column for field in self.defaulted)]
-        self.sql = (
-            f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 -- names from the model
-            f"VALUES ({', '.join('?' * len(names))})"
-        )
-        self.db = db
+        self.names = [*columns, *(field.column for field in self.defaulted)]
+        self.writer = writer
 
     def insert(self, rows):
-        self.db.executemany(self.sql, [(*row, *self.defaults) for row in rows])
+        self.writer.insert(self.name, self.names, [(*row, *self.defaults) for row in rows])
 
 
-def insert_taxonomy(db, rng, text):
+def insert_taxonomy(writer, rng, text):
     """Sections, authors and tags; returns their ids in order of popularity."""
     from django.utils.text import slugify
     from taggit.models import Tag
 
     from articles.models import Author, Section
 
-    Table(db, Section, ("id", "name", "slug", "description", "position")).insert(
+    Table(writer, Section, ("id", "name", "slug", "description", "position")).insert(
         [
             (number, name, slug, text.sentence(14, 24), number * 10)
             for number, (name, slug, _) in enumerate(SECTIONS, start=1)
@@ -322,7 +434,7 @@ def insert_taxonomy(db, rng, text):
         beat = rng.choice(SECTIONS)[0].lower()
         bio = BIO.format(name=name, beat=beat, years=rng.randint(2, 25))
         authors.append((number, name, slugify(name), bio))
-    Table(db, Author, ("id", "name", "slug", "bio")).insert(authors)
+    Table(writer, Author, ("id", "name", "slug", "bio")).insert(authors)
 
     tags, slugs = [], set()
     content_words = [word for word in WORDS if len(word) > 3]
@@ -332,7 +444,7 @@ def insert_taxonomy(db, rng, text):
         if slug not in slugs:
             slugs.add(slug)
             tags.append((len(tags) + 1, name, slug))
-    Table(db, Tag, ("id", "name", "slug")).insert(tags)
+    Table(writer, Tag, ("id", "name", "slug")).insert(tags)
     return section_weights, [row[0] for row in authors], [row[0] for row in tags]
 
 
@@ -359,8 +471,9 @@ def story_times(rng, count, now, withdrawn):
         yield "published", when, now - timedelta(hours=rng.randint(1, 48))
 
 
-def generate(db, count, seed, now):
-    """Write ``count`` stories with bylines and tags; returns the expected live count."""
+def generate(writer, count, seed, now):
+    """Write ``count`` stories with bylines and tags through ``writer`` (a
+    :class:`SqliteWriter` or :class:`PostgresWriter`); returns the expected live count."""
     from django.db import connection
 
     from articles.models import Article, Byline, TaggedArticle
@@ -371,38 +484,35 @@ def generate(db, count, seed, now):
     text = Text(rng)
     db_time = connection.ops.adapt_datetimefield_value
 
-    section_weights, author_ids, tag_ids = insert_taxonomy(db, rng, text)
+    section_weights, author_ids, tag_ids = insert_taxonomy(writer, rng, text)
     section_ids = list(range(1, len(SECTIONS) + 1))
     section_cumulative = list(itertools.accumulate(section_weights))
     author_picker = WeightedPicker(rng, author_ids, offset=8)
     tag_picker = WeightedPicker(rng, tag_ids, offset=5)
 
     # The migration creates the content-version row; keep it whatever happens.
-    db.execute(
-        "INSERT OR IGNORE INTO articles_contentversion (id, version, changed_at) VALUES (1, 1, ?)",
+    writer.execute(
+        "INSERT INTO articles_contentversion (id, version, changed_at) VALUES (1, 1, %s) "
+        "ON CONFLICT (id) DO NOTHING",
         [db_time(now)],
     )
     used_paths = set()
     articles, bylines, tagged = [], [], []
     live = 0
 
-    article_table = Table(
-        db,
-        Article,
-        ARTICLE_COLUMNS,
-    )
-    byline_table = Table(db, Byline, ("position", "published_at", "article_id", "author_id"))
-    tagged_table = Table(db, TaggedArticle, ("published_at", "content_object_id", "tag_id"))
+    article_table = Table(writer, Article, ARTICLE_COLUMNS)
+    byline_table = Table(writer, Byline, ("position", "published_at", "article_id", "author_id"))
+    tagged_table = Table(writer, TaggedArticle, ("published_at", "content_object_id", "tag_id"))
     for table in (article_table, byline_table, tagged_table):
         if table.defaulted:
             names = ", ".join(field.column for field in table.defaulted)
-            print(f"{table.sql.split()[2]}: model defaults for {names}")
+            print(f"{table.name}: model defaults for {names}")
 
     def flush():
         article_table.insert(articles)
         byline_table.insert(bylines)
         tagged_table.insert(tagged)
-        db.commit()
+        writer.commit()
         articles.clear()
         bylines.clear()
         tagged.clear()
@@ -512,6 +622,8 @@ def check(expected_live):
         changed = [column for column in compared if saved[story_id][column] != row[column]]
         require(not changed, f"Article.save() changes {', '.join(changed)} of story {story_id}")
 
+    # "IS NOT" compares any two values (NULL included) on SQLite; PostgreSQL spells it so.
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     with connection.cursor() as cursor:
         for table, column in (
             ("articles_byline", "article_id"),
@@ -519,7 +631,7 @@ def check(expected_live):
         ):
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} x JOIN articles_article a ON a.id = x.{column} "  # noqa: S608
-                "WHERE x.published_at IS NOT "
+                f"WHERE x.published_at {differs} "
                 "(CASE WHEN a.status = 'published' THEN a.published_at END)"
             )
             require(
@@ -556,40 +668,93 @@ def check(expected_live):
     }
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    database = args.database.resolve()
+def prepare_sqlite(database, force):
+    """Make way for a new SQLite file; returns its database URL."""
     if database.exists():
-        if not args.force:
+        if not force:
             raise SystemExit(f"{database} exists; pass --force to replace it")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
     database.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{database}"
+
+
+def prepare_postgres(url, force):
+    """Empty the PostgreSQL database (with ``force``): drop the tables of its current schema."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as error:
+        raise SystemExit(f"cannot connect to {shown(url)}: {error}") from None
+    with db:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "ORDER BY tablename"
+            )
+        ]
+        if tables and not force:
+            raise SystemExit(
+                f"{shown(url)} has {len(tables)} tables; pass --force to drop them "
+                "(point it at a scratch database)"
+            )
+        if tables:
+            db.execute(
+                sql.SQL("DROP TABLE {} CASCADE").format(
+                    sql.SQL(", ").join(sql.Identifier(name) for name in tables)
+                )
+            )
+    return url
+
+
+def analyze():
+    """Planner statistics for every table (PostgreSQL); returns seconds."""
+    from django.db import connection
+
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.monotonic() - started
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.database is not None:
+        database = args.database.resolve()
+        url, label = prepare_sqlite(database, args.force), str(database)
+    else:
+        url, label = prepare_postgres(args.database_url, args.force), shown(args.database_url)
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as var_dir:
-        env = django_environment(database, var_dir)
+        env = django_environment(url, var_dir)
         migrate(env)
         setup_django(env)
-        import sqlite3
-
         from django.utils import timezone
 
-        db = sqlite3.connect(database)
+        writer = SqliteWriter(database) if args.database is not None else PostgresWriter(url)
         try:
-            db.execute("PRAGMA synchronous = OFF")
-            db.execute("PRAGMA cache_size = -200000")
-            expected_live = generate(db, args.stories, args.seed, timezone.now())
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            expected_live = generate(writer, args.stories, args.seed, timezone.now())
+            writer.finish()
         finally:
-            db.close()
+            writer.close()
         written = time.monotonic() - started
         indexed = rebuild_search_index()
+        checking = time.monotonic()
         summary = check(expected_live)
+        checked = time.monotonic() - checking
+        analyzed = analyze() if args.database_url is not None else None
 
-    print(f"{database}: {args.stories:,} stories written in {written:.1f} s")
+    print(f"{label}: {args.stories:,} stories written in {written:.1f} s")
     if indexed is not None:
         print(f"  search index rebuilt in {indexed:.1f} s")
+    print(f"  checked in {checked:.1f} s")
+    if analyzed is not None:
+        print(f"  ANALYZE in {analyzed:.1f} s")
+    print(f"  total {time.monotonic() - started:.1f} s")
     for name, value in summary.items():
         print(f"  {name}: {value:,}" if isinstance(value, int) else f"  {name}: {value}")
 

@@ -60,6 +60,17 @@ TARGETS = {
     "author": 0.17,
     "feed": 0.2,
 }
+# With the page cache on (--cached): anonymous readers' pages come from the cache.
+CACHED_TARGETS = {
+    "story": 0.9,
+    "front": 0.9,
+    "section": 0.9,
+    "tag": 0.9,
+    "author": 0.9,
+    "archive (month)": 0.9,
+    "feed": 0.5,
+    "feed, 304": 0.9,
+}
 DEEP_PAGE_TARGET = 0.8  # page 500 of the front page, as a share of page 1
 MAX_SPREAD = 0.10  # ceiling runs further apart than this: the machine was busy
 MAX_OTHER_CORES = 0.1  # a run during which other processes used more CPU is repeated
@@ -99,6 +110,11 @@ def parse_args(argv=None):
         type=int,
         default=300,
         help="seconds to wait for other processes to leave the CPU before a run (%(default)s)",
+    )
+    parser.add_argument(
+        "--cached",
+        action="store_true",
+        help="measure with the page cache on (PAGE_CACHE=1); without it every request renders",
     )
     parser.add_argument(
         "--env",
@@ -173,6 +189,7 @@ def pick_urls(database):
         ("archive (month)", previous_month()),
         (f"front, page {deep}", f"/?page={deep}"),
         ("feed", "/feed/"),
+        ("feed, 304", "/feed/"),  # a feed reader's poll that finds nothing new
     ]
 
 
@@ -207,6 +224,10 @@ def server_environment(database, var_dir, extra=()):
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "NEWSROOM_VAR_DIR": str(var_dir),
+        # gunicorn.conf.py is read from the project root: no access log, and no
+        # worker recycling in the middle of a measurement (it empties the page cache).
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_MAX_REQUESTS": "0",
         **dict(item.split("=", 1) for item in extra),
     }
 
@@ -271,12 +292,12 @@ def stop(server):
 
 
 def fetch(url):
-    """(status, body size) of one GET."""
+    """(status, body size, ETag) of one GET."""
     try:
         with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
-            return response.status, len(response.read())
+            return response.status, len(response.read()), response.headers.get("ETag")
     except urllib.error.HTTPError as error:
-        return error.code, len(error.read())
+        return error.code, len(error.read()), None
 
 
 # --- Memory -----------------------------------------------------------------
@@ -409,10 +430,11 @@ def parse_wrk(output):
     )
 
 
-def wrk(url, duration, connections):
+def wrk(url, duration, connections, headers=()):
     """One bounded wrk run against ``url``."""
     command = [
         which("wrk") or "/usr/bin/wrk",
+        *(part for header in headers for part in ("-H", header)),
         "-t1",
         f"-c{connections}",
         f"-d{duration}s",
@@ -441,12 +463,12 @@ def wait_until_quiet(meter, patience):
             return
 
 
-def measure(url, args, meter):
+def measure(url, args, meter, headers=()):
     """A wrk run on a quiet machine: repeated (up to ``--retries``) while others use the CPU."""
     for attempt in range(1, args.retries + 2):
         wait_until_quiet(meter, args.patience)
         meter.start()
-        result = wrk(url, args.duration, args.connections)
+        result = wrk(url, args.duration, args.connections, headers)
         result.other_cores, result.attempts = meter.other_cores(), attempt
         if result.other_cores <= MAX_OTHER_CORES:
             break
@@ -457,12 +479,12 @@ def measure(url, args, meter):
 # --- Report -----------------------------------------------------------------
 
 
-def verdict(name, ratio, share_of_front):
+def verdict(name, ratio, share_of_front, targets):
     """The target column: the page's target and whether this run met it."""
     if name.startswith("front, page"):
         met = "met" if share_of_front >= DEEP_PAGE_TARGET else "**not met**"
         return f"{share_of_front:.3f} × page 1 (≥ {DEEP_PAGE_TARGET}: {met})"
-    target = TARGETS.get(name)
+    target = targets.get(name)
     if target is None:
         return ""
     if ratio >= target:
@@ -483,7 +505,8 @@ def report(pages, sizes, results, memory, count, args):
     ceiling = statistics.median(run.requests_per_second for run in ceilings)
     lines = [
         f"{count:,} live stories · wrk -t1 -c{args.connections} -d{args.duration}s · "
-        f"gunicorn {args.workers} sync workers · {args.rounds} round(s)"
+        f"gunicorn {args.workers} sync workers · {args.rounds} round(s) · "
+        + ("page cache on" if args.cached else "page cache off (every request renders)")
         + "".join(f" · {item}" for item in args.env),
         "",
         "| page | URL | bytes | req/s | × ceiling | p50 ms | p99 ms | target |",
@@ -495,14 +518,15 @@ def report(pages, sizes, results, memory, count, args):
         if name == "ceiling":  # its row shows the median of all ceiling runs
             result = replace(result, requests_per_second=ceiling)
         ratio = result.requests_per_second / ceiling
-        note = verdict(name, ratio, result.requests_per_second / front)
+        targets = CACHED_TARGETS if args.cached else TARGETS
+        note = verdict(name, ratio, result.requests_per_second / front, targets)
         errors = "; ".join(run.errors for run in results[name] if run.errors)
         if result.other_cores > MAX_OTHER_CORES:
             errors = f"{errors} other processes used {result.other_cores:.2f} cores".strip()
         if errors:
             note = f"{note} ⚠ {errors}".strip()
         lines.append(
-            f"| {name} | `{url}` | {sizes[url]:,} | {result.requests_per_second:,.0f} "
+            f"| {name} | `{url}` | {sizes[name]:,} | {result.requests_per_second:,.0f} "
             f"| {ratio:.2f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | {note} |"
         )
     low = min(run.requests_per_second for run in ceilings)
@@ -529,7 +553,7 @@ def main(argv=None):
     ceiling_url = pages[0][1]
     results = {name: [] for name, _ in pages}
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as var_dir:
-        env = server_environment(database, var_dir, args.env)
+        env = server_environment(database, var_dir, [f"PAGE_CACHE={int(args.cached)}", *args.env])
         collectstatic(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -539,13 +563,15 @@ def main(argv=None):
             wait_until_ready(server, base, log)
             memory = MemoryWatch(server.pid)
             meter = CpuMeter(server.pid)
-            sizes = {}
+            sizes, headers = {}, {}
             for name, url in pages:
-                status, sizes[url] = fetch(base + url)
+                status, sizes[name], etag = fetch(base + url)
                 if status != 200:
                     raise SystemExit(f"{name} {url} answered {status}, not 200")
+                if name.endswith(", 304"):
+                    headers[name], sizes[name] = [f"If-None-Match: {etag}"], 0
                 if args.warmup:
-                    wrk(base + url, args.warmup, args.connections)
+                    wrk(base + url, args.warmup, args.connections, headers.get(name, ()))
             memory.sample()
 
             # The ceiling opens every round and closes the last one, to show drift.
@@ -554,7 +580,7 @@ def main(argv=None):
                 print(
                     f"[{number}/{len(plan) + 1}] {name} {url}: {args.duration} s", file=sys.stderr
                 )
-                results[name].append(measure(base + url, args, meter))
+                results[name].append(measure(base + url, args, meter, headers.get(name, ())))
                 memory.sample()
         finally:
             stop(server)
