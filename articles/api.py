@@ -7,6 +7,8 @@ one story. Every answer rests on ``Article.objects.live()``. A bad filter value 
 a 400 with the field errors as JSON, never a 500.
 """
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.conf import settings
@@ -23,12 +25,33 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+class MomentField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, kept in UTC: any offset a reader can type is accepted or
+    refused with a message, never passed to the database as is."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("Enter a date between the years 1800 and 2999.") from None
+        if not 1800 <= moment.year <= 2999:
+            raise forms.ValidationError("Enter a date between the years 1800 and 2999.")
+        return moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class ArticleFilter(django_filters.FilterSet):
     section = django_filters.CharFilter(field_name="section__slug", help_text="A section slug.")
     tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
     author = django_filters.CharFilter(field_name="authors__slug", distinct=True)
-    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    published_after = MomentFilter(field_name="published_at", lookup_expr="gte")
+    published_before = MomentFilter(field_name="published_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", max_length=200)
 
     class Meta:

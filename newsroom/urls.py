@@ -27,7 +27,18 @@ class TwoDigits:
         return f"{value:02d}"
 
 
+class StoryId:
+    """A story's number: at most 18 digits, so it always fits the database's integer."""
+
+    regex = "[0-9]{1,18}"
+    to_python = int
+
+    def to_url(self, value):
+        return str(value)
+
+
 register_converter(FourDigitYear, "yyyy")
+register_converter(StoryId, "id")
 register_converter(TwoDigits, "mm")
 register_converter(TwoDigits, "dd")
 
@@ -59,7 +70,7 @@ urlpatterns = [
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("api/articles/", api.article_list, name="api-articles"),
-    path("api/articles/<int:pk>/", api.article_detail, name="api-article"),
+    path("api/articles/<id:pk>/", api.article_detail, name="api-article"),
     path("preview/<str:token>/", previews.shared_preview, name="preview"),
     path("section/<slug:slug>/", reader.section, name="section"),
     path("tag/<slug:slug>/", reader.tag, name="tag"),

@@ -18,7 +18,11 @@ PREFIX = re.compile(r"(?<!\S)(\w+)\*(?!\S)")
 
 
 def split_prefixes(text):
-    """``websearch_to_tsquery`` has no prefix search: ``word*`` terms become ``word:*``."""
+    """``websearch_to_tsquery`` has no prefix search: ``word*`` terms become ``word:*``.
+
+    Runs of dashes are one "not": each dash nests another NOT, and PostgreSQL
+    refuses more than 32 ("tsquery stack too small")."""
+    text = re.sub(r"-{2,}", "-", text)
     prefixes = PREFIX.findall(text)[:5]
     return PREFIX.sub(" ", text), " & ".join(f"{word}:*" for word in prefixes)
 

@@ -21,6 +21,21 @@ from .reader import PAGE_SIZE, page_number, render
 ORDERINGS = {"newest": ("-published_at", "-id"), "oldest": ("published_at", "id")}
 
 
+class ArchiveDateField(forms.DateField):
+    """A date a newsroom's archive can hold: outside these years it is a form error,
+    not an arithmetic overflow."""
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not 1800 <= day.year <= 2999:
+            raise forms.ValidationError("Enter a date between the years 1800 and 2999.")
+        return day
+
+
+class ArchiveDateFilter(django_filters.DateFilter):
+    field_class = ArchiveDateField
+
+
 def local_midnight(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -42,10 +57,10 @@ class ArchiveFilter(django_filters.FilterSet):
         field_name="authors",
         empty_label="Any author",
     )
-    start = django_filters.DateFilter(
+    start = ArchiveDateFilter(
         label="From", method="from_day", widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = django_filters.DateFilter(
+    end = ArchiveDateFilter(
         label="To", method="to_day", widget=forms.DateInput(attrs={"type": "date"})
     )
     order = django_filters.ChoiceFilter(
