@@ -23,6 +23,7 @@ pages are rendered from the database, the failure is logged, and the cache is
 tried again a few seconds later.
 """
 
+import functools
 import hashlib
 import logging
 import time
@@ -106,9 +107,23 @@ class CacheHealth:
 health = CacheHealth()
 
 
+@functools.cache
+def release():
+    """A fingerprint of the reader templates and static files, taken once per worker:
+    pages stored by an older release (other markup, other CSS) are never served."""
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in (settings.BASE_DIR / "templates" / "reader", settings.BASE_DIR / "static"):
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():  # contents, not times: every host of a release agrees
+                digest.update(str(file.relative_to(settings.BASE_DIR)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
 def page_key(request, version):
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"page:{version}:" + hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
+    return f"page:{release()}:{version}:{digest}"
 
 
 def lifetime(now, valid_until):

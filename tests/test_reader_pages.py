@@ -182,9 +182,7 @@ def test_pages_need_no_javascript(client, story):
     for url in ["/", story.path, "/section/politics/"]:
         html = client.get(url).content.decode()
         scripts = re.findall(r"<script[^>]*>", html)
-        assert all(
-            s == '<script type="application/ld+json">' for s in scripts
-        ), scripts
+        assert all(s == '<script type="application/ld+json">' for s in scripts), scripts
         assert '<html lang="en">' in html
         assert 'href="#main"' in html and 'id="main"' in html
 

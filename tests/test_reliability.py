@@ -61,6 +61,9 @@ def test_pages_keep_coming_when_redis_stops_and_the_cache_returns_by_itself(
                 assert response.status_code == 200, url
                 assert "Ferry timetable changes" in response.content.decode(), url
         assert any("page cache unavailable" in r.getMessage() for r in caplog.records)
+        health = client.get("/healthz")  # still in rotation: the database serves
+        assert health.status_code == 200
+        assert health.json() == {"database": "ok", "cache": "failing", "status": "degraded"}
     finally:
         redis_server.start()  # empty, as after a restart
 
@@ -136,6 +139,8 @@ def test_a_postgresql_restart_gives_503s_then_recovers_without_restarting_gunico
                 assert headers["Retry-After"] == "10"
                 assert "We will be back in a moment" in body
                 assert "Traceback" not in body
+            status, _, body = get(base + "/healthz")
+            assert status == 503 and '"database": "failing"' in body
         finally:
             subprocess.run(private_postgres["start"], check=True, capture_output=True, timeout=60)
 

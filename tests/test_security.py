@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .factories import make_story
+from .factories import make_staff, make_story
 from .servers import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_reader_pages_carry_a_strict_content_security_policy(client):
 def test_healthz_reports_database_and_cache(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "cache": "ok"}
+    assert response.json() == {"database": "ok", "cache": "ok", "status": "ok"}
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
@@ -90,3 +90,51 @@ def test_admin_logins_are_throttled_after_repeated_failures(client):
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         response = login(client, "desk", "unused-pass-123")
         assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+HTTPS_SETTINGS = (
+    "from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS, "
+    "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SECURE_SSL_REDIRECT, "
+    "s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE)"
+)
+
+
+def test_https_turns_on_hsts_for_a_year_and_secure_http_only_cookies(tmp_path, client, settings):
+    env = {**os.environ, "HTTPS": "1", "SECRET_KEY": secrets.token_urlsafe(60)}
+    env["NEWSROOM_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", HTTPS_SETTINGS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split()[-7:] == [
+        "31536000",
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+        "True",
+    ]
+
+    # What a reader's browser receives with those settings.
+    settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = 31_536_000, True
+    settings.SECURE_HSTS_PRELOAD = settings.SESSION_COOKIE_SECURE = True
+    make_story("Secure story")
+    response = client.get("/", secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert not response.cookies  # readers get no cookies at all
+    make_staff("desk", "Editor")
+    login = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "desk", "password": "unused-pass-123", "next": "/admin/"},
+        secure=True,
+    )
+    assert login.status_code == 302
+    session = login.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
