@@ -100,7 +100,7 @@ def queries_of(application, url):
 def main(argv=None):
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="newsroom-profile-") as var_dir:
-        env = server_environment(args.database.resolve(), var_dir)
+        env = server_environment(args.database.resolve(), var_dir, ["PAGE_CACHE=0"])
         collectstatic(env)
         os.environ.update(env)
         from django.core.wsgi import get_wsgi_application

@@ -121,6 +121,12 @@ def main():
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--database", required=True, help="a DATABASE_URL to a scratch database")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time queries on the archive an earlier run built there (same --seed and "
+        "--stories) instead of building it again",
+    )
     args = parser.parse_args()
     setup(args.database)
     from django.db import connection
@@ -129,7 +135,10 @@ def main():
     from articles import search
 
     rng = random.Random(args.seed)  # noqa: S311  (test data)
-    words, loaded, indexed = build(args.stories, rng)
+    if args.reuse:
+        words, loaded, indexed = vocabulary(rng), 0, 0
+    else:
+        words, loaded, indexed = build(args.stories, rng)
     timings = {}
     for kind, query in queries_for(words, rng):
         started = time.perf_counter()

@@ -25,6 +25,19 @@ def test_settings():
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """On SQLite, test in a database file as production runs (WAL, one writer at a
+    time, waiting on a busy database) rather than Django's shared in-memory one,
+    whose table locks fail at once when two threads write."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def fresh_caches():
     """Each test's database starts over (and its content version with it), so must

@@ -348,11 +348,6 @@ SAME_ADDRESS = [
 ]
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="SQLite lets one writer in at a time (BEGIN IMMEDIATE), so saves cannot race "
-    "there; the served-site test below covers SQLite",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_stories_with_the_same_headline_and_day_saved_at_once_both_get_an_address():
     published_at = timezone.now() - timedelta(hours=1)

@@ -33,9 +33,13 @@ def fts_query(text):
     return query
 
 
-# Ranking runs inside FTS5 ("ORDER BY rank" with a LIMIT is optimised there) over the
-# best CANDIDATES matches; stories are then joined, filtered by the LIVE rule and
-# ordered with recency breaking ties. Snippets are made for the returned page only.
+# Ranking reads every match's statistics, so it runs over the newest WINDOW matches
+# only (stories are indexed under their id, so FTS5 walks its lists newest first and
+# stops there): a rare word is ranked among all its stories, a word found in tens of
+# thousands among the most recent ones, as the PostgreSQL backend does. Stories are
+# then joined, filtered by the LIVE rule and ordered by rank, recency breaking ties.
+# Snippets are made for the returned page only.
+WINDOW = 1000
 CANDIDATES = 400
 
 
@@ -45,15 +49,18 @@ def search(text, now, limit, offset):
         return []
     from . import MARK_END, MARK_START
 
+    wanted = offset + limit + CANDIDATES
     rows = queries._rows(
         f"SELECT {queries.LISTING_COLUMNS} FROM ("
-        "  SELECT rowid AS id, rank FROM articles_search WHERE articles_search MATCH %s "
-        "  ORDER BY rank LIMIT %s"
+        "  SELECT id, rank FROM ("
+        "    SELECT rowid AS id, rank FROM articles_search WHERE articles_search MATCH %s "
+        "    ORDER BY rowid DESC LIMIT %s"
+        "  ) ORDER BY rank LIMIT %s"
         ") AS hit JOIN articles_article a ON a.id = hit.id "
         f"{queries.JOIN_SECTION_AND_IMAGE} "
         f"WHERE {queries.LIVE} "
         "ORDER BY hit.rank, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
-        [query, offset + limit + CANDIDATES, queries._db_time(now), limit, offset],
+        [query, max(WINDOW, wanted), wanted, queries._db_time(now), limit, offset],
     )
     if rows:
         ids = [row["id"] for row in rows]
@@ -97,8 +104,10 @@ def clear():
 
 
 CREATE = [
+    # Prefix indexes make "harb*" read one list instead of merging every word's.
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5("
-    "headline, dek, body, tags, tokenize = 'unicode61 remove_diacritics 2')",
+    "headline, dek, body, tags, tokenize = 'unicode61 remove_diacritics 2', "
+    "prefix = '2 3 4')",
     # Relevance: a headline match counts most, then dek and tags, then the body.
     "INSERT INTO articles_search (articles_search, rank) "
     "VALUES ('rank', 'bm25(10.0, 4.0, 1.0, 4.0)')",
