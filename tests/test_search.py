@@ -144,6 +144,11 @@ def test_quotes_minus_and_prefix_work_as_readers_expect():
     assert ids("every hour -ferry") == {bus.id}
     assert ids('"to the island"') == {ferry.id}
     assert ids("isl*") == {ferry.id}
+    # Word order matters in a phrase; excluded phrases and "or" keep their meaning.
+    assert ids('"hour every"') == set()
+    assert ids('every -"sailings every"') == {bus.id}
+    if connection.vendor == "postgresql":  # "or" is websearch syntax; FTS5 reads a word
+        assert ids('"sailings every" or buses') == {ferry.id, bus.id}
 
 
 def test_index_follows_publish_edit_withdraw_delete_and_tags():

@@ -27,6 +27,16 @@ def split_prefixes(text):
     return PREFIX.sub(" ", text), " & ".join(f"{word}:*" for word in prefixes)
 
 
+def loosened(words):
+    """The reader's query with phrases as plain words and exclusions left out: it
+    matches every story the query does (and more), and the GIN index alone can
+    answer it. With "or", where that would not hold, the query is kept as it is."""
+    if re.search(r"(?i)(^|\s)or(\s|$)", words):
+        return words
+    loose = re.sub(r'(^|\s)-("[^"]*"?|\S*)', " ", words).replace('"', " ")
+    return loose if loose.strip() else words
+
+
 def search(text, now, limit, offset):
     from . import MARK_END, MARK_START
 
@@ -36,24 +46,29 @@ def search(text, now, limit, offset):
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
-    # Ranking reads every candidate's tsvector, so it runs over the newest CANDIDATES
-    # matches only (found through the GIN index); ts_headline runs on one page only.
+    # Ranking (and checking a phrase's word order) reads each candidate's whole
+    # tsvector, so both run over the newest CANDIDATES stories only: those are
+    # found first with the phrase loosened to its words, which the GIN index
+    # answers without reading any document. ts_headline runs on one page only.
+    loose = loosened(words)
     return queries._rows(
         f"SELECT {queries.LISTING_COLUMNS}, "
         "ts_headline(%s::regconfig, hit.body, hit.query, %s) AS snippet "
         "FROM ("
-        "  SELECT c.article_id, c.body, c.query, c.published_at, c.id, "
-        "         ts_rank_cd(c.document, c.query) AS rank "
+        "  SELECT newest.article_id, newest.body, q.query, "
+        "         ts_rank_cd(newest.document, q.query) AS rank "
         "  FROM ("
-        "    SELECT se.article_id, se.body, se.document, q.query, a.published_at, a.id "
-        "    FROM articles_search se "
-        "    JOIN articles_article a ON a.id = se.article_id, "
+        "    SELECT se.article_id, se.body, se.document FROM articles_search se, "
         "         (SELECT websearch_to_tsquery(%s::regconfig, %s) "
         "                 && to_tsquery(%s::regconfig, %s) AS query) AS q "
-        f"    WHERE se.document @@ q.query AND {queries.LIVE} "
-        "    ORDER BY a.published_at DESC, a.id DESC LIMIT %s"
-        "  ) AS c"
-        "  ORDER BY rank DESC, c.published_at DESC, c.id DESC LIMIT %s OFFSET %s"
+        "    WHERE se.document @@ q.query "
+        "    ORDER BY se.article_id DESC LIMIT %s"
+        "  ) AS newest "
+        "  JOIN articles_article a ON a.id = newest.article_id, "
+        "       (SELECT websearch_to_tsquery(%s::regconfig, %s) "
+        "               && to_tsquery(%s::regconfig, %s) AS query) AS q "
+        f"  WHERE newest.document @@ q.query AND {queries.LIVE} "
+        "  ORDER BY rank DESC, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s"
         ") AS hit JOIN articles_article a ON a.id = hit.article_id "
         f"{queries.JOIN_SECTION_AND_IMAGE} "
         "ORDER BY hit.rank DESC, a.published_at DESC, a.id DESC",
@@ -61,11 +76,15 @@ def search(text, now, limit, offset):
             _config(),
             options,
             _config(),
+            loose,
+            _config(),
+            prefixes,
+            max(CANDIDATES, offset + limit),
+            _config(),
             words,
             _config(),
             prefixes,
             queries._db_time(now),
-            offset + limit + CANDIDATES,
             limit,
             offset,
         ],
