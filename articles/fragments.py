@@ -84,6 +84,23 @@ def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
     return Markup("").join(chosen)
 
 
+RELATED_COUNT = 4
+
+
+def related_stories(stamp, now, story_id, tag_ids):
+    """A story's Related-stories list as HTML (stories sharing most of its tags), chosen
+    and rendered once per content version: it changes only when stories do."""
+
+    def build():
+        rows = present_listing(
+            queries.related(story_id, tag_ids, now, RELATED_COUNT), with_bylines=False
+        )
+        item = _macros().latest_item
+        return Markup("").join(item(row) for row in rows), next_publication(stamp, now)
+
+    return cache.get(f"related:{story_id}", stamp, now, build)
+
+
 def section_nav(stamp, now):
     """The sections, for the site navigation and the home page's section blocks."""
     return cache.get("sections", stamp, now, lambda: (queries.sections(), None))

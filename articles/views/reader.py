@@ -68,7 +68,6 @@ def listing(request, fetch, title, **context):
 
 
 SECONDARY = 4  # stories beside the lead on a front
-RELATED_COUNT = 4
 
 
 def top_of_front(request, section_id, now, fallback_lead, fetch):
@@ -132,13 +131,12 @@ def story(request, year, month, day, slug):
     stamp = fragments.stamp(request)
     story = present_story(row)
     tag_ids = [tag["id"] for tag in story["tags"]]
-    related = queries.related(row["id"], tag_ids, now, RELATED_COUNT)
     return render(
         request,
         "story.html",
         {
             "story": story,
-            "related": present_listing(related, with_bylines=False),
+            "related": fragments.related_stories(stamp, now, row["id"], tag_ids),
             "latest": fragments.latest_stories(stamp, now, exclude_id=row["id"]),
             "now": now,
             "stamp": stamp,
