@@ -92,3 +92,37 @@ def test_related_stories_share_tags_most_shared_first(client):
 def test_pin_admin_for_writers_is_closed(client):
     client.force_login(make_staff("wendy", "Writer"))
     assert client.get(reverse("admin:articles_pin_changelist")).status_code == 403
+
+
+@pytest.mark.usefixtures("no_page_cache")
+def test_deep_pages_of_a_front_with_pins_list_every_other_story_once(client, monkeypatch):
+    """Deep pages find where they start before leaving pinned stories out; every page
+    must still hold exactly the stories the plain query gives, in order."""
+    from articles import queries
+
+    section = make_section("City", slug="city")
+    other = make_section("Sport", slug="sport")
+    stories = [
+        make_story(f"City story {n}", section=section, age=timedelta(hours=n + 1))
+        for n in range(70)
+    ]
+    make_story("Sport story", section=other, age=timedelta(hours=5, minutes=30))
+    # Pinned: a recent story, one from deep in the archive, and one from another section.
+    for position, pinned in enumerate([stories[3], stories[55], stories[10]]):
+        Pin.objects.create(article=pinned, section=section, position=position)
+    Pin.objects.create(article=stories[40], section=None, position=0)
+
+    def pages(url):
+        seen, number = [], 1
+        while True:
+            response = client.get(url, {"page": number})
+            if response.status_code == 404:
+                return seen
+            seen.append(response.content.decode())
+            number += 1
+
+    plain = {url: pages(url) for url in ("/", "/section/city/")}
+    monkeypatch.setattr(queries, "DEEP", 1)  # every page after the first skips ahead
+    assert {url: pages(url) for url in ("/", "/section/city/")} == plain
+    listed = [s.headline for s in stories if f">{s.headline}<" in "".join(plain["/section/city/"])]
+    assert len(listed) == len(stories)  # each City story somewhere on the section front
