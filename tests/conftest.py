@@ -74,14 +74,20 @@ def service_missing(reason):
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """A real Redis, private to this test run."""
+    """A real Redis, private to this test run, which a test may stop and start."""
     if not shutil.which("redis-server"):
-        service_missing(
-            "redis-server is not installed (apt-get install redis-server; .ci/run does)"
-        )
+        service_missing("redis-server is not installed (apt-get install redis-server)")
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(request):
+    """The Redis the cache tests use: the one CI starts (TEST_REDIS_URL), else a private one."""
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    return request.getfixturevalue("redis_server").url
 
 
 def redis_caches(url):
@@ -100,10 +106,7 @@ def redis_caches(url):
 def page_store(request, settings):
     """The page cache in each worker's memory (embedded mode) and in a real Redis."""
     if request.param == "redis":
-        server = request.getfixturevalue("redis_server")
-        if server.process is None:
-            server.start()
-        settings.CACHES = redis_caches(server.url)
+        settings.CACHES = redis_caches(request.getfixturevalue("redis_url"))
     caches["pages"].clear()
     yield request.param
     caches["pages"].clear()
