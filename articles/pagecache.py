@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 
-from . import fragments, queries
+from . import fragments
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class PageCacheMiddleware:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
-        version, changed_at = request.content_stamp = queries.content_stamp()
+        version, changed_at = fragments.stamp(request)
         key = page_key(request, version)
         entry = self.fetch(key)
         if entry is not None and (entry.valid_until is None or now < entry.valid_until):

@@ -64,11 +64,13 @@ from bench.run import (  # noqa: E402
     MAX_OTHER_CORES,
     TICKS_PER_SECOND,
     MemoryWatch,
+    add_env_option,
     busy_ticks,
     children,
     collectstatic,
     fetch,
     free_port,
+    parse_checked,
     process_ticks,
     server_environment,
     start_gunicorn,
@@ -153,21 +155,13 @@ def parse_args(argv=None):
         default=120,
         help="seconds to wait for other processes to leave the CPU before measuring (%(default)s)",
     )
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="an extra environment variable for the server, e.g. CONN_MAX_AGE=0 (repeatable)",
-    )
+    add_env_option(parser)
     parser.add_argument(
         "--dry-run",
         action="store_true",
         help="print the weighted addresses picked from the database and stop (no server, no load)",
     )
-    args = parser.parse_args(argv)
-    if any("=" not in item for item in args.env):
-        parser.error("--env takes NAME=VALUE")
+    args = parse_checked(parser, argv)
     if any(item.split("=", 1)[0] in {"PAGE_CACHE", "DATABASE_URL"} for item in args.env):
         parser.error("use --cached/--uncached and --database/--database-url, not --env")
     if args.database is not None and not args.database.is_file():

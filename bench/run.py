@@ -89,6 +89,24 @@ class Result:
     attempts: int = 1
 
 
+def add_env_option(parser):
+    """``--env NAME=VALUE``: a setting for the server, for what-if runs (run.py, load.py)."""
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extra environment variable for the server, e.g. CONN_MAX_AGE=60 (repeatable)",
+    )
+
+
+def parse_checked(parser, argv):
+    args = parser.parse_args(argv)
+    if any("=" not in item for item in args.env):
+        parser.error("--env takes NAME=VALUE")
+    return args
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
     parser.add_argument("--database", type=Path, required=True, help="made by bench/generate.py")
@@ -116,16 +134,8 @@ def parse_args(argv=None):
         action="store_true",
         help="measure with the page cache on (PAGE_CACHE=1); without it every request renders",
     )
-    parser.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="an extra environment variable for the server, e.g. CONN_MAX_AGE=60 (repeatable)",
-    )
-    args = parser.parse_args(argv)
-    if any("=" not in item for item in args.env):
-        parser.error("--env takes NAME=VALUE")
+    add_env_option(parser)
+    args = parse_checked(parser, argv)
     if not args.database.is_file():
         parser.error(f"{args.database} does not exist; make it with bench/generate.py")
     if min(args.duration, args.connections, args.workers, args.rounds) < 1:

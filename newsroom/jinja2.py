@@ -9,9 +9,9 @@ from django.utils.translation import gettext, ngettext
 from jinja2 import Environment, StrictUndefined
 
 
-@functools.lru_cache(maxsize=512)
-def _fixed(kind, name, *context):
-    return reverse(name) if kind == "url" else static_address(name)
+@functools.lru_cache(maxsize=256)
+def _fixed_url(name, prefix, urlconf):
+    return reverse(name)
 
 
 def url(name, *args, **kwargs):
@@ -19,13 +19,17 @@ def url(name, *args, **kwargs):
     the search page) are worked out once per process, not on every page."""
     if args or kwargs:
         return reverse(name, args=args, kwargs=kwargs)
-    return _fixed("url", name, get_script_prefix(), settings.ROOT_URLCONF)
+    return _fixed_url(name, get_script_prefix(), settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=256)
+def _static(path, static_url, storage):
+    return static_address(path)
 
 
 def static(path):
     """The address of a static file (with its content hash in production), once."""
-    storage = settings.STORAGES["staticfiles"]["BACKEND"]
-    return _fixed("static", path, settings.STATIC_URL, storage)
+    return _static(path, settings.STATIC_URL, settings.STORAGES["staticfiles"]["BACKEND"])
 
 
 def environment(**options):

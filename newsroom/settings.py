@@ -240,23 +240,28 @@ SERVE_MEDIA = not S3_BUCKET and env_bool("SERVE_MEDIA", True)
 
 # --- Cache -----------------------------------------------------------------
 
+
 # Two caches: "default" for small shared values (health checks), "pages" for
 # whole reader pages (articles.pagecache). With REDIS_URL both live in Redis and
 # are shared by every gunicorn worker and host; without it each worker keeps its
 # own, which is still exact because pages are keyed by the content version.
 # Short socket timeouts: when Redis is unreachable, pages are served from the
 # database instead of waiting on it (see docs/deploy.md).
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
-if REDIS_URL:
-    _redis = {
+def redis_caches(url):
+    redis = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": url,
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
     }
-    CACHES = {
-        "default": {**_redis, "KEY_PREFIX": "newsroom"},
-        "pages": {**_redis, "KEY_PREFIX": "newsroom-pages"},
+    return {
+        "default": {**redis, "KEY_PREFIX": "newsroom"},
+        "pages": {**redis, "KEY_PREFIX": "newsroom-pages"},
     }
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -6,6 +6,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from articles import fragments, pagecache
+from newsroom.settings import redis_caches
 
 from .servers import RedisServer
 
@@ -88,18 +89,6 @@ def redis_url(request):
     if os.environ.get("TEST_REDIS_URL"):
         return os.environ["TEST_REDIS_URL"]
     return request.getfixturevalue("redis_server").url
-
-
-def redis_caches(url):
-    redis = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": url,
-        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
-    }
-    return {
-        "default": {**redis, "KEY_PREFIX": "test"},
-        "pages": {**redis, "KEY_PREFIX": "test-pages"},
-    }
 
 
 @pytest.fixture(params=["memory", "redis"])

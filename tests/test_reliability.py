@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from articles import pagecache
 from articles.models import Article
+from newsroom.settings import redis_caches
 
-from .conftest import redis_caches, service_missing
+from .conftest import service_missing
 from .factories import make_story
 from .servers import free_port, manage, served_site
 

@@ -303,12 +303,11 @@ def server_error(request):
     503 with Retry-After, which load balancers and crawlers take as "come back
     soon"; Django closes the broken connection and the next request reconnects.
     """
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        html = engines["reader"].get_template("503.html").render({}, request)
-        response = HttpResponse(html, status=503)
+    unreachable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    status = 503 if unreachable else 500
+    html = engines["reader"].get_template(f"{status}.html").render({}, request)
+    response = HttpResponse(html, status=status)
+    if unreachable:
         response["Retry-After"] = "10"
-    else:
-        html = engines["reader"].get_template("500.html").render({}, request)
-        response = HttpResponse(html, status=500)
     response["Cache-Control"] = "no-store"
     return response
