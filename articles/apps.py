@@ -9,7 +9,8 @@ class ArticlesConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
-        from . import revisions, roles, signals  # noqa: F401  (registers and connects)
+        from . import roles, signals  # noqa: F401  (registers and connects)
+        from .editorial import revisions  # noqa: F401  (registers stories for revisions)
 
         # Pillow refuses to open anything larger than twice this: decompression bombs.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

@@ -43,10 +43,13 @@ def word_diff(old, new):
     return mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308  (every part escaped)
 
 
-def _related(version, model_name, describe):
+def _related(version, model_name, story_key, describe):
+    """The story's own related rows in its revision: a revision may hold other stories
+    too (see articles.editorial.revisions), whose rows are none of this page's business."""
+    story_id = int(version.object_id)
     items = []
     for other in version.revision.version_set.all():
-        if other.content_type.model == model_name:
+        if other.content_type.model == model_name and other.field_dict[story_key] == story_id:
             items.append(describe(other.field_dict))
     return items
 
@@ -54,7 +57,9 @@ def _related(version, model_name, describe):
 def _byline(version):
     from .models import Author
 
-    rows = sorted(_related(version, "byline", lambda f: (f["position"], f["author_id"])))
+    rows = sorted(
+        _related(version, "byline", "article_id", lambda f: (f["position"], f["author_id"]))
+    )
     names = dict(Author.objects.filter(pk__in=[a for _, a in rows]).values_list("pk", "name"))
     return ", ".join(names.get(author_id, f"author #{author_id}") for _, author_id in rows)
 
@@ -62,7 +67,7 @@ def _byline(version):
 def _tags(version):
     from taggit.models import Tag
 
-    ids = _related(version, "taggedarticle", lambda f: f["tag_id"])
+    ids = _related(version, "taggedarticle", "content_object_id", lambda f: f["tag_id"])
     return ", ".join(sorted(Tag.objects.filter(pk__in=ids).values_list("name", flat=True)))
 
 

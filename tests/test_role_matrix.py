@@ -48,6 +48,11 @@ MATRIX = {
     "share own (POST)": (LOGIN, 403, 302, 302),
     "share theirs (POST)": (LOGIN, 404, 302, 302),
     "publish action (POST)": (LOGIN, 302, 302, 302),
+    "revert own (POST)": (LOGIN, 302, 302, 302),
+    "revert theirs (POST)": (LOGIN, 404, 302, 302),
+    "photo theirs": (LOGIN, 302, 200, 200),  # a photo leading Otto's draft
+    "photo live": (LOGIN, 200, 200, 200),
+    "tag list": (LOGIN, 200, 200, 200),
 }
 ROLES = ["anonymous", "writer", "editor", "superuser"]
 
@@ -57,17 +62,26 @@ def newsroom():
     wendy = make_staff("wendy", "Writer")
     otto = make_staff("otto", "Writer")
     make_author("Ana Reyes")
+    photos = {"theirs": make_photo("Otto's photo"), "live": make_photo("Live photo")}
     stories = {
         "own": make_story("Wendy's draft", status="draft", created_by=wendy),
-        "theirs": make_story("Otto's draft", status="draft", created_by=otto),
-        "live": make_story("Live story"),
+        "theirs": make_story(
+            "Otto's draft",
+            status="draft",
+            created_by=otto,
+            tags=["otto-scoop"],
+            lead_image=photos["theirs"],
+        ),
+        "live": make_story("Live story", lead_image=photos["live"]),
     }
-    for story in stories.values():  # two revisions each, to compare
-        with reversion.create_revision():
+    with reversion.create_revision():  # a revision holding every story, as old bulk actions made
+        for story in stories.values():
             story.save()
+    for story in stories.values():  # two revisions each, to compare
         with reversion.create_revision():
             story.dek = "Revised."
             story.save()
+    stories["photos"] = photos
     users = {
         "anonymous": None,
         "writer": wendy,
@@ -75,6 +89,16 @@ def newsroom():
         "superuser": make_staff("root", "superuser"),
     }
     return stories, users
+
+
+def make_photo(caption):
+    from articles.models import Image
+
+    from .pictures import picture_bytes, upload
+
+    photo = Image(file=upload(picture_bytes((600, 400))), alt_text=caption, caption=caption)
+    photo.save()
+    return photo
 
 
 def request(client, name, stories):
@@ -97,6 +121,11 @@ def request(client, name, stories):
             reverse("admin:autocomplete"),
             {"app_label": "articles", "model_name": "byline", "field_name": "author", "term": "A"},
         )
+    if name == "tag list":
+        return client.get(reverse("admin:taggit_tag_changelist"))
+    if name.startswith("photo "):
+        photo = stories["photos"][kind]
+        return client.get(reverse("admin:articles_image_change", args=[photo.pk]))
     if name.startswith("publish"):
         return client.post(
             reverse("admin:articles_article_changelist"),
@@ -109,6 +138,11 @@ def request(client, name, stories):
         return client.get(reverse("admin:articles_article_delete", args=[story.pk]))
     if name.startswith("history"):
         return client.get(reverse("admin:articles_article_history", args=[story.pk]))
+    if name.startswith("revert"):
+        return client.post(
+            reverse("admin:articles_article_revision", args=[story.pk, versions[0].pk]),
+            form_data(story, status="draft"),
+        )
     if name.startswith("revision"):
         return client.get(
             reverse("admin:articles_article_revision", args=[story.pk, versions[0].pk])
@@ -141,11 +175,22 @@ def test_role_matrix(newsroom, role, name):
         if expected == 302 and role != "writer":
             assert "/admin/login/" not in response["Location"]
     if role == "writer":
-        assert "Otto&#x27;s draft" not in response.content.decode()
-        assert "Otto's draft" not in response.content.decode()
+        for secret in ("Otto&#x27;s draft", "Otto's draft", "otto-scoop", "Otto&#x27;s photo"):
+            assert secret not in response.content.decode(), secret
     if name.startswith("preview") and response.status_code == 200:
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
+
+
+def test_a_revert_changes_only_its_own_story(newsroom):
+    stories, users = newsroom
+    before = {name: Article.objects.get(pk=s.pk) for name, s in stories.items() if name != "photos"}
+    client = Client()
+    client.force_login(users["writer"])
+    assert request(client, "revert own (POST)", stories).status_code == 302
+    for name in ("theirs", "live"):
+        after = Article.objects.get(pk=stories[name].pk)
+        assert (after.dek, after.status) == (before[name].dek, before[name].status), name
 
 
 def test_writers_publish_action_changed_nothing(newsroom):

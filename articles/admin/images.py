@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from ..editorial import access
 from ..models import Article, Image
 
 
@@ -55,6 +56,16 @@ class ImageAdmin(admin.ModelAdmin):
     class Media:
         js = ["admin/newsroom/image-preview.js"]
 
+    def get_queryset(self, request):
+        # The library, the change page and the lead-photo autocomplete alike.
+        return access.photos_visible_to(request.user, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        photo = super().get_object(request, object_id, from_field)
+        if photo is not None:
+            photo.viewer = request.user  # used_in() lists only the stories they may see
+        return photo
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.uploaded_by = request.user
@@ -81,11 +92,10 @@ class ImageAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "—"
         folder = obj.file.name.rsplit("/", 1)[0] + "/"
-        stories = Article.objects.filter(Q(lead_image=obj) | Q(body__contains=folder)).only(
-            "headline", "lead_image_id"
-        )
+        stories = Article.objects.filter(Q(lead_image=obj) | Q(body__contains=folder))
+        stories = access.stories_visible_to(obj.viewer, stories).only("headline", "lead_image_id")
         if not stories:
-            return "Not used in any story."
+            return "Not used in any story you can see."
         return format_html(
             "<ul>{}</ul>",
             format_html_join(

@@ -1,48 +1,47 @@
 """
 The story admin: where writers and editors do their work.
 
-Who may do what is decided here, on the server, never by hiding a button:
+Who may do what is decided in ``articles.editorial.access``, on the server,
+never by hiding a button; this module asks it at every door:
 
 * a **writer** creates stories, edits their own while they are drafts or in
   review, and submits them for review; the status field offers them nothing
   else, and the publication time and the home-page flag are read-only to them;
 * an **editor** edits any story, publishes, schedules, withdraws and corrects;
-* a writer's lists, autocompletes, histories and previews hold only their own
-  stories and stories readers can already see.
+* a writer's lists, filters, autocompletes, histories and previews hold only
+  their own stories and stories readers can already see.
+
+Every change an action or a form makes is recorded as one revision per story,
+and a revert touches only the story it is for (``articles.editorial.revisions``).
 """
 
 from datetime import timedelta
 
+import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from reversion.admin import VersionAdmin
+from reversion.admin import VersionAdmin, _RollBackRevisionView
+from reversion.errors import RevertError
 from reversion.models import Version
 
 from .. import previews
 from ..diffs import compare_versions
+from ..editorial import access
+from ..editorial.access import WRITER_STATUSES, can_publish, is_editor
+from ..editorial.revisions import revert_story, story_version
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
 from .images import thumbnail
 
 Status = Article.Status
-WRITER_STATUSES = [Status.DRAFT, Status.REVIEW]
-
-
-def is_editor(user):
-    return user.has_perm("articles.edit_any_article")
-
-
-def can_publish(user):
-    return user.has_perm("articles.publish_article")
 
 
 class StoryForm(forms.ModelForm):
@@ -115,6 +114,22 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "Byline (in order)"
 
 
+class VisibleTagFilter(admin.SimpleListFilter):
+    """The story list's tag filter, offering only tags of stories this user may see."""
+
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        tags = access.tags_visible_to(request.user).order_by("name").values_list("slug", "name")
+        return list(tags)
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tags__slug=self.value())
+        return queryset
+
+
 class CorrectionInline(admin.StackedInline):
     model = Correction
     fields = ["kind", "text", "published_at"]
@@ -128,7 +143,7 @@ class ArticleAdmin(VersionAdmin):
     form = StoryForm
     list_display = ["photo", "headline", "section", "state", "published_at", "byline"]
     list_display_links = ["headline"]
-    list_filter = ["status", "section", "featured", "tags"]
+    list_filter = ["status", "section", "featured", VisibleTagFilter]
     list_select_related = ["section", "lead_image"]
     search_fields = ["headline", "dek", "body"]
     date_hierarchy = "published_at"
@@ -155,12 +170,9 @@ class ArticleAdmin(VersionAdmin):
     # --- Who sees and edits what -------------------------------------------
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).prefetch_related("bylines__author")
-        if not is_editor(request.user):
-            queryset = queryset.filter(
-                Q(created_by=request.user)
-                | Q(status=Status.PUBLISHED, published_at__lte=timezone.now())
-            )
+        queryset = access.stories_visible_to(
+            request.user, super().get_queryset(request).prefetch_related("bylines__author")
+        )
         match = request.resolver_match
         if match and match.url_name == "articles_article_changelist":
             queryset = queryset.defer("body")  # the list never shows bodies
@@ -169,16 +181,12 @@ class ArticleAdmin(VersionAdmin):
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        if obj is None or is_editor(request.user):
-            return True
-        return obj.created_by_id == request.user.pk and obj.status in WRITER_STATUSES
+        return obj is None or access.may_change_story(request.user, obj)
 
     def has_view_permission(self, request, obj=None):
         if not super().has_view_permission(request, obj):
             return False
-        if obj is None or is_editor(request.user):
-            return True
-        return obj.created_by_id == request.user.pk or obj.is_live
+        return obj is None or access.may_view_story(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and not is_editor(request.user):
@@ -255,13 +263,18 @@ class ArticleAdmin(VersionAdmin):
     # --- Actions ---------------------------------------------------------------
 
     def _apply(self, request, queryset, change, done):
+        """Run ``change`` on each story, saving each as a revision of its own: one
+        revision holding several stories could later be reverted as a whole."""
         count = 0
         with transaction.atomic():
             for story in queryset:
                 if change(story) is False:
                     continue
                 story.updated_by = request.user
-                story.save()
+                with reversion.create_revision():
+                    reversion.set_user(request.user)
+                    reversion.set_comment(f"{done} (from the story list)")
+                    story.save()
                 count += 1
         noun = "story" if count == 1 else "stories"
         self.message_user(request, f"{done} {count} {noun}.")
@@ -430,6 +443,8 @@ class ArticleAdmin(VersionAdmin):
         story = self._visible_story(request, object_id)
         if not self.has_change_permission(request, story):
             raise PermissionDenied
+        if story_version(version_id, story.pk) is None:
+            raise Http404("No such revision of this story.")
         request.reverting_to_revision = True
         return super().revision_view(request, object_id, version_id, extra_context)
 
@@ -441,12 +456,49 @@ class ArticleAdmin(VersionAdmin):
     def recover_view(self, request, version_id, extra_context=None):
         if not is_editor(request.user):
             raise PermissionDenied
+        if story_version(version_id) is None:
+            raise Http404("No such deleted story.")
         request.reverting_to_revision = True
         return super().recover_view(request, version_id, extra_context)
 
+    def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
+        """reversion's revision form, reverting only this story (``revert_story``)
+        instead of everything its revision holds. As in reversion, a GET shows the
+        form and undoes the revert; a POST that saves keeps it, as one revision."""
+        try:
+            with transaction.atomic():
+                revert_story(version)
+                with self.create_revision(request):
+                    response = self.changeform_view(
+                        request, version.object_id, request.path, extra_context
+                    )
+                    if request.method == "POST" and response.status_code == 302:
+                        when = date_format(
+                            timezone.localtime(version.revision.date_created), "j M Y, H:i"
+                        )
+                        reversion.set_comment(f"Reverted to the version saved on {when}")
+                    elif response.status_code == 200:
+                        response.template_name = template_name
+                        response.render()
+                        raise _RollBackRevisionView(response)
+                    else:
+                        raise RevertError("That version of the story could not be loaded.")
+        except RevertError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+        except _RollBackRevisionView as rolled_back:
+            return rolled_back.response
+        return response
+
     def changelist_view(self, request, extra_context=None):
-        context = {"can_recover": is_editor(request.user), **(extra_context or {})}
-        return super().changelist_view(request, context)
+        # Not VersionAdmin's: it wraps the whole list, bulk actions included, in one
+        # revision, which would bundle every selected story together (see _apply).
+        context = {
+            "can_recover": is_editor(request.user),
+            "has_change_permission": self.has_change_permission(request),
+            **(extra_context or {}),
+        }
+        return admin.ModelAdmin.changelist_view(self, request, context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         story = self.get_object(request, object_id)

@@ -10,6 +10,7 @@ from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from .. import search
+from ..editorial import access
 from ..models import Author, Section, TaggedArticle, TagRedirect
 
 
@@ -79,11 +80,8 @@ class TagAdmin(TaggitTagAdmin):
         return admin.ModelAdmin.get_urls(self)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(story_count=Count("articles_taggedarticle_items"))
-        )
+        tags = access.tags_visible_to(request.user, super().get_queryset(request))
+        return tags.annotate(story_count=Count("articles_taggedarticle_items"))
 
     @admin.display(description="Stories", ordering="story_count")
     def story_count(self, obj):

@@ -1,0 +1,1 @@
+"""The desk's rules, apart from any screen: who may see and change what, revisions."""

@@ -1,0 +1,105 @@
+"""
+Who may see and who may change what: the one home of every such rule.
+
+Every way in asks here: the admin's lists, forms, filters, autocompletes,
+actions and extra pages; the reader site's tag and author pages and the archive
+form; importers, the API and jobs. A rule checked at one door only is not a
+rule, so none of them decides for itself.
+
+Staff:
+
+* an **editor** (``edit_any_article``) sees and changes every story;
+* a **writer** sees their own stories and live ones, and changes only their
+  own, while they are drafts or in review;
+* only those who may publish (``publish_article``) publish, schedule, withdraw,
+  feature and correct.
+
+Readers see live stories only (``Article.live_q``), and through them: a tag or
+an author is public once one of their stories is live, never before.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from taggit.models import Tag
+
+from ..models import Article, Author, Byline, Image, TaggedArticle
+
+Status = Article.Status
+WRITER_STATUSES = (Status.DRAFT, Status.REVIEW)
+
+
+def is_editor(user):
+    return user.has_perm("articles.edit_any_article")
+
+
+def can_publish(user):
+    return user.has_perm("articles.publish_article")
+
+
+# --- Stories ----------------------------------------------------------------
+
+
+def story_q(user, now=None, prefix=""):
+    """The stories ``user`` may see, as a Q on a story reached through ``prefix``."""
+    if is_editor(user):
+        return Q()
+    return Q(**{f"{prefix}created_by": user}) | Article.live_q(now, prefix)
+
+
+def stories_visible_to(user, queryset=None, now=None):
+    queryset = Article.objects.all() if queryset is None else queryset
+    return queryset.filter(story_q(user, now))
+
+
+def may_view_story(user, story):
+    return is_editor(user) or story.created_by_id == user.pk or story.is_live
+
+
+def may_change_story(user, story):
+    """Editors change any story; a writer only their own, while it is a draft or in review."""
+    if is_editor(user):
+        return True
+    return story.created_by_id == user.pk and story.status in WRITER_STATUSES
+
+
+# --- What a story leads to: tags, photos --------------------------------------
+
+
+def tags_visible_to(user, queryset=None, now=None):
+    """Tags on stories ``user`` may see: a tag known only through another writer's
+    draft (a scoop's subject) is not shown to a writer."""
+    queryset = Tag.objects.all() if queryset is None else queryset
+    if is_editor(user):
+        return queryset
+    seen = TaggedArticle.objects.filter(
+        Q(tag=OuterRef("pk")) & story_q(user, now, prefix="content_object__")
+    )
+    return queryset.filter(Exists(seen))
+
+
+def photos_visible_to(user, queryset=None, now=None):
+    """Photos ``user`` may see: editors all; a writer those they uploaded, those
+    leading a story they may see, and library photos that lead no story."""
+    queryset = Image.objects.all() if queryset is None else queryset
+    if is_editor(user):
+        return queryset
+    leads_seen = Article.objects.filter(Q(lead_image=OuterRef("pk")) & story_q(user, now))
+    leads_any = Article.objects.filter(lead_image=OuterRef("pk"))
+    return queryset.filter(Q(uploaded_by=user) | Exists(leads_seen) | ~Exists(leads_any))
+
+
+# --- Readers -----------------------------------------------------------------
+
+
+def public_tags(queryset=None, now=None):
+    """Tags with at least one live story: the only ones readers may learn of."""
+    queryset = Tag.objects.all() if queryset is None else queryset
+    live = TaggedArticle.objects.filter(tag=OuterRef("pk"), published_at__lte=now or timezone.now())
+    return queryset.filter(Exists(live))
+
+
+def public_authors(queryset=None, now=None):
+    """Authors with at least one live story."""
+    queryset = Author.objects.all() if queryset is None else queryset
+    live = Byline.objects.filter(author=OuterRef("pk"), published_at__lte=now or timezone.now())
+    return queryset.filter(Exists(live))

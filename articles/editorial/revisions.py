@@ -1,0 +1,112 @@
+"""
+What a story's revision holds, and how one story is put back as it was.
+
+django-reversion keeps every saved state with who saved it, when, and the
+admin's change message; the admin shows the history, compares any two
+revisions, reverts to one, and recovers deleted stories. (Chosen over
+django-simple-history because a revision there is one row per model, whereas
+reversion stores a story together with its related rows, so reverting a story
+brings back its byline and tags as they were.)
+
+A revision may hold more than one story (anything saved inside one
+``create_revision`` block), and it holds the shared tags each story links to.
+reversion's own ``Revision.revert`` restores *everything* in it: reverting one
+story that way would also roll back another writer's story and rename shared
+tags. So a story is only ever reverted by :func:`revert_story`, which touches
+that story's own rows and nothing else, and every save that records a
+revision records one story (the admin's bulk actions included).
+
+What a revert brings back is what the story *said*: headline, dek, body,
+dateline, section, lead photo, byline and tags. Whether and when it is
+published, its address and its corrections (a public record, appended and
+never rewritten) stay as they are now.
+"""
+
+import reversion
+from django.db import transaction
+from reversion.errors import RevertError
+from taggit.models import Tag
+
+from ..models import Article, Author, Byline, Correction, Image, Section, TaggedArticle
+
+# The story's own fields that a revert restores.
+CONTENT_FIELDS = ("headline", "dek", "body", "dateline", "section_id", "lead_image_id")
+
+
+def register():
+    if reversion.is_registered(Article):
+        return
+    reversion.register(Tag)
+    reversion.register(Byline)
+    reversion.register(TaggedArticle, follow=["tag"])
+    reversion.register(Correction)
+    reversion.register(Article, follow=["bylines", "tagged_items", "corrections"])
+
+
+register()
+
+
+def story_version(version_id, story_id=None):
+    """The stored copy of a story (never of a byline or a tag that shares its id)."""
+    from reversion.models import Version
+
+    versions = Version.objects.get_for_model(Article).select_related("revision")
+    if story_id is not None:
+        versions = versions.filter(object_id=str(story_id))
+    return versions.filter(pk=version_id).first()
+
+
+def _existing(model, pk):
+    return pk if pk is not None and model.objects.filter(pk=pk).exists() else None
+
+
+@transaction.atomic
+def revert_story(version):
+    """Put the story stored in ``version`` back as that copy has it (see the module
+    docstring for what is restored), touching no other story and no shared tag.
+    A deleted story is recovered whole."""
+    story_id = int(version.object_id)
+    saved = version._object_version.object
+    others = list(version.revision.version_set.exclude(pk=version.pk))
+
+    def own(model, key):
+        return [
+            other
+            for other in others
+            if other._model is model and other.field_dict.get(key) == story_id
+        ]
+
+    story = Article.objects.filter(pk=story_id).first()
+    if story is None:  # recovering a deleted story
+        if saved.path and Article.objects.filter(path=saved.path).exists():
+            saved.path = None  # another story has its address now; a new one is given on save
+        saved.section_id = _existing(Section, saved.section_id)
+        saved.lead_image_id = _existing(Image, saved.lead_image_id)
+        saved.save_base(raw=True, force_insert=True)
+        story = Article.objects.get(pk=story_id)
+    else:
+        restored = {field: getattr(saved, field) for field in CONTENT_FIELDS}
+        restored["section_id"] = _existing(Section, restored["section_id"])
+        restored["lead_image_id"] = _existing(Image, restored["lead_image_id"])
+        Article.objects.filter(pk=story_id).update(**restored)
+
+    Byline.objects.filter(article_id=story_id).delete()
+    for byline in own(Byline, "article_id"):
+        if _existing(Author, byline.field_dict["author_id"]):
+            byline.revert()
+
+    TaggedArticle.objects.filter(content_object_id=story_id).delete()
+    tags = {int(other.object_id): other for other in others if other._model is Tag}
+    for link in own(TaggedArticle, "content_object_id"):
+        tag_id = link.field_dict["tag_id"]
+        if not Tag.objects.filter(pk=tag_id).exists():
+            old_tag = tags.get(tag_id)
+            if old_tag is None or Tag.objects.filter(slug=old_tag.field_dict["slug"]).exists():
+                continue  # merged or renamed away since: the story keeps its other tags
+            old_tag.revert()  # deleted since: recreated as it was, nothing else renamed
+        link.revert()
+
+    story._copy_publication_time()  # tag links and bylines carry the current publication time
+    if not Article.objects.filter(pk=story_id).exists():
+        raise RevertError("The story could not be restored.")
+    return story
