@@ -56,7 +56,7 @@ test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "== Test suite on PostgreSQL =="; \
-	  DATABASE_URL="$$TEST_POSTGRES_URL" SECRET_KEY=test-only-not-secret-$$$$ \
+	  DATABASE_URL="$$TEST_POSTGRES_URL" SECRET_KEY=test-only-not-secret-$$$$-0123456789abcdefghijklmnopqrstuvwxyz \
 	    $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	else \
 	  echo "SKIPPED: the PostgreSQL pass (set TEST_POSTGRES_URL=postgres://user:pass@host/db to run it; .ci/run does)"; \

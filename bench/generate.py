@@ -188,7 +188,7 @@ def django_environment(database_url, var_dir):
         **os.environ,
         "DATABASE_URL": database_url,
         "NEWSROOM_VAR_DIR": str(var_dir),
-        "SECRET_KEY": "bench",
+        "SECRET_KEY": "bench-only-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
     }
 

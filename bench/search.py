@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def setup(database_url):
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault(
+        "SECRET_KEY", "bench-only-" + "0123456789abcdefghijklmnopqrstuvwxyz-0123456789"
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     sys.path.insert(0, str(ROOT))
     import django

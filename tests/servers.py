@@ -80,9 +80,10 @@ def served_site(folder, demo_options=(), database_url=None, workers=2):
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(base + "/", timeout=2)
+            urllib.request.urlopen(base + "/", timeout=10)
             break
-        except (urllib.error.URLError, ConnectionError):
+        # A worker still starting (a busy machine) may accept and then answer late.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
                 raise RuntimeError(log.read_text()) from None

@@ -54,14 +54,23 @@ def test_embedded_mode_generates_a_private_secret_key_once(tmp_path):
 def test_environment_overrides(tmp_path):
     result = django_check(
         tmp_path,
-        SECRET_KEY="k" * 50,
+        SECRET_KEY="kilo-" * 11,
         DEBUG="1",
         ALLOWED_HOSTS="news.example, www.example",
         DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}",
     )
     assert result.returncode == 0, result.stderr
-    assert "True kkkk django.db.backends.sqlite3 ['news.example', 'www.example']" in result.stdout
+    assert "True kilo django.db.backends.sqlite3 ['news.example', 'www.example']" in result.stdout
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+@pytest.mark.parametrize("key", ["x", "k" * 64, "short-but-varied-key"])
+def test_weak_secret_keys_are_refused(tmp_path, key):
+    result = django_check(
+        tmp_path, SECRET_KEY=key, DATABASE_URL="postgres://u:p@127.0.0.1:1/newsroom"
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
 
 
 @pytest.mark.parametrize(
