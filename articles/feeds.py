@@ -114,18 +114,23 @@ class Channel:
     fetch: object  # fetch(now, limit, columns=...) -> rows
 
 
-def channel(kind, slug):
+def channel(kind, slug, now):
     """Which stories a feed holds, or None for an unknown section, tag or author."""
     site = settings.SITE_NAME
     if kind == "latest":
         return Channel(site, f"The latest stories from {site}", "/", queries.latest)
     finders = {
-        "section": (queries.section_by_slug, queries.in_section, "Stories in"),
+        # Sections are public from the start; tags and authors once a story is live.
+        "section": (
+            lambda slug, now: queries.section_by_slug(slug),
+            queries.in_section,
+            "Stories in",
+        ),
         "tag": (queries.tag_by_slug, queries.with_tag, "Stories tagged"),
         "author": (queries.author_by_slug, queries.by_author, "Stories by"),
     }
     find, listing, wording = finders[kind]
-    found = find(slug)
+    found = find(slug, now)
     if found is None:
         return None
     return Channel(
@@ -144,7 +149,7 @@ class BuiltFeed:
 
 
 def build(kind, slug, fmt, now):
-    source = channel(kind, slug)
+    source = channel(kind, slug, now)
     if source is None:
         return None
     rows = source.fetch(now, FEED_LENGTH, columns=queries.STORY_COLUMNS)
@@ -200,7 +205,7 @@ def json_item(item):
     return data
 
 
-@reader_page
+@reader_page(query=())
 def serve(request, kind="latest", slug="", fmt="rss"):
     now = timezone.now()
     stamp = fragments.stamp(request)
@@ -212,7 +217,10 @@ def serve(request, kind="latest", slug="", fmt="rss"):
     )
     if feed is None:
         raise Http404("No such feed.")
-    modified = feed.last_modified.timestamp()
+    # The newest item's time stands still when one is withdrawn: never earlier than the
+    # last change readers could see (the page cache holds every page to the same).
+    changed = fragments.last_change(stamp, now) or feed.last_modified
+    modified = int(max(feed.last_modified, changed).timestamp())
     not_modified = get_conditional_response(request, etag=feed.etag, last_modified=modified)
     response = not_modified or HttpResponse(feed.body, content_type=CONTENT_TYPES[fmt])
     response["ETag"] = feed.etag

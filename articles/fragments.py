@@ -55,15 +55,29 @@ def stamp(request):
     return request.content_stamp
 
 
-def next_publication(stamp, now):
-    """When the next scheduled story goes live (or None), asked of the database once
-    per content version and then again only once that moment has passed."""
+def _moments(stamp, now):
+    """queries.publication_moments, asked once per content version and then again
+    only once the next moment has passed."""
 
     def build():
-        moment = queries.next_publication(now)
-        return moment, moment
+        upcoming, last = queries.publication_moments(now)
+        return (upcoming, last), upcoming
 
-    return cache.get("next-publication", stamp, now, build)
+    return cache.get("publication-moments", stamp, now, build)
+
+
+def next_publication(stamp, now):
+    """When the next scheduled story or dated note reaches readers (or None)."""
+    return _moments(stamp, now)[0]
+
+
+def last_change(stamp, now):
+    """When what readers see last changed (every page's Last-Modified): the content
+    version's time, or later, the newest story or note that came out at its scheduled
+    time with no change to the database. A withdrawal moves it too, where the newest
+    remaining item's time would stand still and keep answering 304s."""
+    moments = [moment for moment in (stamp[1], _moments(stamp, now)[1]) if moment]
+    return max(moments, default=None)
 
 
 def _macros():

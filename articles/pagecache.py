@@ -36,7 +36,7 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date, parse_http_date_safe, urlencode
 
 from . import fragments
 
@@ -46,14 +46,24 @@ RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
 _UNSAFE_HEADERS = {"set-cookie", "date", "cache-control"}
 
 
-def reader_page(view):
+def reader_page(view=None, *, query=None):
     """Mark a view whose 200 answers are the same for every anonymous reader.
+
+    ``query`` names the query parameters the view reads, if it says: the page is
+    then kept under those alone, so ``?utm_source=...`` or a random string is
+    served the readers' copy instead of costing a render each. Unsaid (None),
+    the whole query string is part of the key.
 
     The view may set ``response.valid_until`` (an aware datetime) when its page
     stops being true for a reason other than a scheduled publication.
     """
-    view.reader_page = True
-    return view
+
+    def mark(view):
+        view.reader_page = True
+        view.reader_query = query
+        return view
+
+    return mark if view is None else mark(view)
 
 
 def is_reader_page(request):
@@ -63,6 +73,7 @@ def is_reader_page(request):
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
         return False
+    request.reader_query = getattr(match.func, "reader_query", None)
     return getattr(match.func, "reader_page", False)
 
 
@@ -120,8 +131,17 @@ def release():
     return digest.hexdigest()
 
 
+def cache_address(request):
+    """The page's address as the cache tells pages apart (see ``reader_page``)."""
+    names = getattr(request, "reader_query", None)
+    if names is None:
+        return request.get_full_path()
+    pairs = sorted((name, value) for name in names for value in request.GET.getlist(name))
+    return request.path + ("?" + urlencode(pairs) if pairs else "")
+
+
 def page_key(request, version):
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    address = f"{request.scheme}://{request.get_host()}{cache_address(request)}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
     return f"page:{release()}:{version}:{digest}"
 
@@ -173,7 +193,7 @@ class PageCacheMiddleware:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
-        version, changed_at = fragments.stamp(request)
+        version, _ = fragments.stamp(request)
         key = page_key(request, version)
         entry = self.fetch(key)
         if entry is not None and (entry.valid_until is None or now < entry.valid_until):
@@ -195,10 +215,14 @@ class PageCacheMiddleware:
         if not response.has_header("ETag"):
             digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
             response["ETag"] = f'"{digest}"'
-        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
-        if last_modified is None:
-            last_modified = int((changed_at or now).timestamp())
-            response["Last-Modified"] = http_date(last_modified)
+        # Never earlier than the last change readers could see: a view's own date (the
+        # newest item of a feed or sitemap) stands still when an item is removed.
+        changed = fragments.last_change(request.content_stamp, now) or now
+        last_modified = max(
+            parse_http_date_safe(response.get("Last-Modified", "")) or 0,
+            int(changed.timestamp()),
+        )
+        response["Last-Modified"] = http_date(last_modified)
         public_headers(response, now, valid_until)
         seconds = lifetime(now, valid_until)
         if seconds > 0:

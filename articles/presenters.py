@@ -68,11 +68,11 @@ def _story_details(row, authors, tags, notes):
     return row
 
 
-def present_story(row):
+def present_story(row, now):
     """A live story's row, from ``queries.story``, ready for story.html."""
     authors, tags = queries.labels([row["id"]])
     # Most stories have no corrections; only those with an "Updated" time are asked.
-    notes = queries.corrections(row["id"]) if row["revised_at"] else []
+    notes = queries.corrections(row["id"], now) if row["revised_at"] else []
     return _story_details(row, authors[row["id"]], tags[row["id"]], notes)
 
 

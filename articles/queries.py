@@ -67,13 +67,18 @@ def _aware(value):
     return value
 
 
+# Columns holding a time. SQLite hands back an aggregate's time (MAX(...)) as text,
+# and every time without a zone: both are UTC, never the newsroom's zone.
+TIME_COLUMNS = ("published_at", "updated_at", "revised_at", "changed_at")
+
+
 def _rows(sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:
-        for key in ("published_at", "updated_at", "revised_at"):
+        for key in TIME_COLUMNS:
             if key in row:
                 row[key] = _aware(row[key])
         if isinstance(row.get("image_renditions"), str):  # SQLite keeps JSON as text
@@ -140,12 +145,13 @@ def _paged(ids_sql, params, now, columns):
     """One page of stories: the ids are found through an index alone (so OFFSET skips
     index entries, not whole rows with their bodies), then only those rows are read.
     The LIVE rule is applied to the rows too."""
-    return _rows(
+    rows = _rows(
         f"SELECT {columns} FROM ({ids_sql}) AS page {THEN_THEIR_STORIES} "
         f"{JOIN_SECTION_AND_IMAGE} "
         f"WHERE a.id = page.id AND {LIVE} ORDER BY a.published_at DESC, a.id DESC",
         [*params, _db_time(now)],
     )
+    return _hold_revisions_to(rows, now)
 
 
 def latest(now, limit, offset=0, exclude_ids=(), columns=LISTING_COLUMNS):
@@ -270,10 +276,11 @@ def between(start, end, now, limit, offset=0):
 
 def story(path, now):
     """The live story at ``path`` (its stored address), or None."""
-    return _one(
+    rows = _rows(
         f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE a.path = %s AND {LIVE}",
         [path, _db_time(now)],
     )
+    return _hold_revisions_to(rows, now)[0] if rows else None
 
 
 def stories_by_id(ids, now):
@@ -285,7 +292,7 @@ def stories_by_id(ids, now):
         [*ids, _db_time(now)],
     )
     order = {story_id: position for position, story_id in enumerate(ids)}
-    return sorted(rows, key=lambda row: order[row["id"]])
+    return sorted(_hold_revisions_to(rows, now), key=lambda row: order[row["id"]])
 
 
 def moved_story(old_path, now):
@@ -299,12 +306,44 @@ def moved_story(old_path, now):
     return row["path"] if row else None
 
 
-def corrections(article_id):
-    """A story's corrections and updates, oldest first."""
+# --- Corrections ---------------------------------------------------------------
+#
+# The rule: a correction or update reaches readers at its time, as a story does;
+# one dated in the future stays hidden until then, on the story page, in its
+# "Updated" time, in feeds and on /corrections/ alike (VISIBLE_NOTE below).
+# Article.revised_at stores the newest note's time, whenever it falls;
+# _hold_revisions_to() holds it to the rule on every story row a reader gets.
+
+VISIBLE_NOTE = "c.published_at <= %s"
+
+
+def _hold_revisions_to(rows, now):
+    """Rows whose newest note is still to come show the newest one already public
+    (or none). One extra query, and only when such a note exists."""
+    later = [row["id"] for row in rows if row.get("revised_at") and row["revised_at"] > now]
+    if not later:
+        return rows
+    shown = {
+        found["article_id"]: found["revised_at"]
+        for found in _rows(
+            "SELECT c.article_id, MAX(c.published_at) AS revised_at FROM articles_correction c "
+            f"WHERE c.article_id IN ({_placeholders(later)}) AND {VISIBLE_NOTE} "
+            "GROUP BY c.article_id",
+            [*later, _db_time(now)],
+        )
+    }
+    for row in rows:
+        if row["id"] in later:
+            row["revised_at"] = shown.get(row["id"])
+    return rows
+
+
+def corrections(article_id, now):
+    """A story's corrections and updates that readers may see, oldest first."""
     return _rows(
-        "SELECT kind, text, published_at FROM articles_correction "
-        "WHERE article_id = %s ORDER BY published_at, id",
-        [article_id],
+        "SELECT c.kind, c.text, c.published_at FROM articles_correction c "
+        f"WHERE c.article_id = %s AND {VISIBLE_NOTE} ORDER BY c.published_at, c.id",
+        [article_id, _db_time(now)],
     )
 
 
@@ -313,20 +352,40 @@ def all_corrections(now, limit, offset=0):
     return _rows(
         "SELECT c.id, c.kind, c.text, c.published_at, a.headline, a.path "
         "FROM articles_correction c JOIN articles_article a ON a.id = c.article_id "
-        f"WHERE c.kind = 'correction' AND c.published_at <= %s AND {LIVE} "
+        f"WHERE c.kind = 'correction' AND {VISIBLE_NOTE} AND {LIVE} "
         "ORDER BY c.published_at DESC, c.id DESC LIMIT %s OFFSET %s",
         [_db_time(now), _db_time(now), limit, offset],
     )
 
 
-def next_publication(now):
-    """When the next scheduled story goes live, or None: fragments expire then."""
+def publication_moments(now):
+    """(next, last): when the next scheduled story or dated note reaches readers (None
+    if none; fragments and cached pages expire then), and when the newest one did
+    (with the content version's time, the moment reader pages last changed: their
+    Last-Modified). Each of the four is one step down an index."""
     row = _one(
-        "SELECT MIN(a.published_at) AS published_at FROM articles_article a "
-        "WHERE a.status = %s AND a.published_at > %s",
-        [PUBLISHED, _db_time(now)],
+        "SELECT (SELECT MIN(a.published_at) FROM articles_article a "
+        "        WHERE a.status = %s AND a.published_at > %s) AS next_story, "
+        "       (SELECT MIN(c.published_at) FROM articles_correction c "
+        "        WHERE c.published_at > %s) AS next_note, "
+        "       (SELECT MAX(a.published_at) FROM articles_article a "
+        "        WHERE a.status = %s AND a.published_at <= %s) AS last_story, "
+        "       (SELECT MAX(c.published_at) FROM articles_correction c "
+        "        WHERE c.published_at <= %s) AS last_note",
+        [PUBLISHED, _db_time(now), _db_time(now), PUBLISHED, _db_time(now), _db_time(now)],
     )
-    return row["published_at"] if row else None
+    moments = {key: _aware(value) for key, value in (row or {}).items()}
+    upcoming = [moments.get(key) for key in ("next_story", "next_note")]
+    past = [moments.get(key) for key in ("last_story", "last_note")]
+    return (
+        min((m for m in upcoming if m), default=None),
+        max((m for m in past if m), default=None),
+    )
+
+
+def next_publication(now):
+    """When the next scheduled story or dated note reaches readers, or None."""
+    return publication_moments(now)[0]
 
 
 # --- Bylines and tags for a set of stories ----------------------------------
@@ -384,12 +443,27 @@ def section_by_slug(slug):
     return _one("SELECT id, name, slug, description FROM articles_section WHERE slug = %s", [slug])
 
 
-def author_by_slug(slug):
-    return _one("SELECT id, name, slug, bio FROM articles_author WHERE slug = %s", [slug])
+# A tag or an author is public once one of their stories is live, never before: the
+# links carry the story's publication time only while it is published (Article.save),
+# so "a link dated by now" is the LIVE rule, answered by the (x, published_at) index.
 
 
-def tag_by_slug(slug):
-    return _one("SELECT id, name, slug FROM taggit_tag WHERE slug = %s", [slug])
+def author_by_slug(slug, now):
+    return _one(
+        "SELECT au.id, au.name, au.slug, au.bio FROM articles_author au WHERE au.slug = %s "
+        "AND EXISTS (SELECT 1 FROM articles_byline b "
+        "            WHERE b.author_id = au.id AND b.published_at <= %s)",
+        [slug, _db_time(now)],
+    )
+
+
+def tag_by_slug(slug, now):
+    return _one(
+        "SELECT tg.id, tg.name, tg.slug FROM taggit_tag tg WHERE tg.slug = %s "
+        "AND EXISTS (SELECT 1 FROM articles_taggedarticle t "
+        "            WHERE t.tag_id = tg.id AND t.published_at <= %s)",
+        [slug, _db_time(now)],
+    )
 
 
 def renamed_tag(old_slug):

@@ -42,33 +42,35 @@ class SiteSitemap(Sitemap):
 
 
 class StorySitemap(SiteSitemap):
+    def __init__(self):
+        super().__init__()
+        self.now = timezone.now()
+
     def items(self):
         return (
-            Article.objects.live()
+            Article.objects.live(self.now)
             .only("path", "published_at", "updated_at", "revised_at")
             .order_by("-published_at", "-id")
         )
 
     def lastmod(self, story):
-        return max(t for t in (story.published_at, story.updated_at, story.revised_at) if t)
+        # A note dated in the future is not public yet (queries.VISIBLE_NOTE).
+        revised = story.revised_at if story.revised_at and story.revised_at <= self.now else None
+        return max(t for t in (story.published_at, story.updated_at, revised) if t)
 
     def get_latest_lastmod(self):
         # One aggregate, not a walk over every story (Django's default).
-        latest = Article.objects.live().aggregate(
-            published=Max("published_at"), updated=Max("updated_at"), revised=Max("revised_at")
+        latest = Article.objects.live(self.now).aggregate(
+            published=Max("published_at"),
+            updated=Max("updated_at"),
+            revised=Max("revised_at", filter=Q(revised_at__lte=self.now)),
         )
         return max((t for t in latest.values() if t), default=None)
 
 
 def _latest_live(prefix):
     """Max publication time of the live stories reached through ``prefix``."""
-    now = timezone.now()
-    return Max(
-        f"{prefix}published_at",
-        filter=Q(
-            **{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": now}
-        ),
-    )
+    return Max(f"{prefix}published_at", filter=Article.live_q(timezone.now(), prefix))
 
 
 class SectionSitemap(SiteSitemap):

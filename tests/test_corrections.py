@@ -15,14 +15,15 @@ pytestmark = pytest.mark.django_db
 
 def test_editor_appends_a_correction_that_readers_see_with_its_time(client):
     client.force_login(make_staff("ed", "Editor"))
-    story = make_story("Bridge reopens", age=timedelta(days=1))
+    story = make_story("Bridge reopens", age=timedelta(days=2))
+    yesterday = timezone.localdate() - timedelta(days=1)  # 09:15 today may be still to come
     data = form_data(
         story,
         **{
             "corrections-TOTAL_FORMS": "1",
             "corrections-0-kind": "correction",
             "corrections-0-text": "An earlier version misstated the bridge's length.",
-            "corrections-0-published_at_0": timezone.localdate().isoformat(),
+            "corrections-0-published_at_0": yesterday.isoformat(),
             "corrections-0-published_at_1": "09:15:00",
         },
     )

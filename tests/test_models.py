@@ -139,7 +139,7 @@ def test_published_at_index_serves_the_latest_stories_query():
 
 def test_tag_pages_read_through_the_tag_link_index():
     make_story(tags=["harbour"])
-    tag_id = queries.tag_by_slug("harbour")["id"]
+    tag_id = queries.tag_by_slug("harbour", timezone.now())["id"]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = (
         "SELECT a.id FROM articles_taggedarticle t "

@@ -4,9 +4,17 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from ..images import processing
 from .fields import recorded_by
+
+
+def stored_name(digest):
+    """A photo's file name: its content hash keyed with the site's secret. The same
+    picture is still stored once, but nobody holding a copy of a picture can work
+    out its address and learn that a draft uses it (media is served to anyone)."""
+    return salted_hmac("articles.image-name", digest, algorithm="sha256").hexdigest()
 
 
 class PictureField(models.ImageField):
@@ -70,7 +78,8 @@ class Image(models.Model):
         if fresh_upload:
             cleaned = processing.clean(self.file, getattr(self, "_decoded", None))
             self._decoded = None
-            folder = f"images/{cleaned.digest[:2]}/{cleaned.digest[:20]}"
+            name = stored_name(cleaned.digest)
+            folder = f"images/{name[:2]}/{name[:20]}"
             name = self._store(f"{folder}/original.{cleaned.extension}", cleaned.data)
             self.file.name = name
             self.file._committed = True

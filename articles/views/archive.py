@@ -10,10 +10,10 @@ import django_filters
 from django import forms
 from django.http import Http404
 from django.utils import timezone
-from taggit.models import Tag
 
 from .. import queries
-from ..models import Article, Author, Section
+from ..editorial import access
+from ..models import Article, Section
 from ..pagecache import reader_page
 from ..presenters import present_listing
 from .reader import PAGE_SIZE, page_number, render
@@ -45,14 +45,16 @@ class ArchiveFilter(django_filters.FilterSet):
         queryset=Section.objects.all(), to_field_name="slug", empty_label="Any section"
     )
     tag = django_filters.ModelChoiceFilter(
-        queryset=Tag.objects.all(),
+        # Only tags and authors readers may know of: one known only through a draft
+        # answers as if it did not exist (see articles.editorial.access).
+        queryset=lambda request: access.public_tags(),
         to_field_name="slug",
         field_name="tags",
         widget=forms.TextInput(attrs={"placeholder": "a tag, e.g. ferries"}),
         help_text="The tag's name as in its address.",
     )
     author = django_filters.ModelChoiceFilter(
-        queryset=Author.objects.all(),
+        queryset=lambda request: access.public_authors(),
         to_field_name="slug",
         field_name="authors",
         empty_label="Any author",

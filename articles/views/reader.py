@@ -92,7 +92,7 @@ def top_of_front(request, section_id, now, fallback_lead, fetch):
     return (present_lead(lead) if lead else None), secondary, page
 
 
-@reader_page
+@reader_page(query=("page",))
 def front(request):
     """The home page: the lead, the stories beside it, the latest per section, then the rest."""
     now = timezone.now()
@@ -118,7 +118,7 @@ def front(request):
     )
 
 
-@reader_page
+@reader_page(query=())
 def story(request, year, month, day, slug):
     now = timezone.now()
     path = f"/{year:04d}/{month:02d}/{day:02d}/{slug}/"
@@ -129,7 +129,7 @@ def story(request, year, month, day, slug):
             return HttpResponsePermanentRedirect(moved_to)
         raise Http404("No such story.")
     stamp = fragments.stamp(request)
-    story = present_story(row)
+    story = present_story(row, now)
     tag_ids = [tag["id"] for tag in story["tags"]]
     return render(
         request,
@@ -144,7 +144,7 @@ def story(request, year, month, day, slug):
     )
 
 
-@reader_page
+@reader_page(query=("page",))
 def section(request, slug):
     """A section front: pinned stories (else the newest) on top, then the rest."""
     found = queries.section_by_slug(slug)
@@ -177,9 +177,9 @@ def section(request, slug):
     )
 
 
-@reader_page
+@reader_page(query=("page",))
 def tag(request, slug):
-    found = queries.tag_by_slug(slug)
+    found = queries.tag_by_slug(slug, timezone.now())
     if found is None:
         renamed = queries.renamed_tag(slug)
         if renamed:
@@ -196,9 +196,9 @@ def tag(request, slug):
     )
 
 
-@reader_page
+@reader_page(query=("page",))
 def author(request, slug):
-    found = queries.author_by_slug(slug)
+    found = queries.author_by_slug(slug, timezone.now())
     if found is None:
         raise Http404("No such author.")
     return listing(
@@ -212,7 +212,7 @@ def author(request, slug):
     )
 
 
-@reader_page
+@reader_page(query=("page",))
 def archive(request, year, month=None, day=None):
     """Stories of one year, month or day in the newsroom's zone.
 
@@ -269,7 +269,7 @@ def search_page(request):
     return render(request, "search.html", {"page": page, "query": query, "now": now})
 
 
-@reader_page
+@reader_page(query=("page",))
 def corrections(request):
     """Every correction to a live story, newest first."""
     number = page_number(request)
