@@ -21,7 +21,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -35,7 +35,7 @@ from reversion.models import Version
 
 from .. import previews
 from ..diffs import compare_versions
-from ..editorial import access
+from ..editorial import access, workflow
 from ..editorial.access import WRITER_STATUSES, can_publish, is_editor
 from ..editorial.revisions import revert_story, story_version
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
@@ -220,10 +220,10 @@ class ArticleAdmin(VersionAdmin):
         return [BylineInline]
 
     def save_model(self, request, obj, form, change):
-        if not can_publish(request.user) and obj.status not in WRITER_STATUSES:
-            raise PermissionDenied  # the form allows no such choice; this is the backstop
         if not change:
             obj.created_by = request.user
+        # The form offers no move the user may not make; this is the backstop.
+        workflow.check_permission(request.user, obj, obj.status)
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
@@ -262,59 +262,44 @@ class ArticleAdmin(VersionAdmin):
 
     # --- Actions ---------------------------------------------------------------
 
-    def _apply(self, request, queryset, change, done):
-        """Run ``change`` on each story, saving each as a revision of its own: one
-        revision holding several stories could later be reverted as a whole."""
-        count = 0
-        with transaction.atomic():
-            for story in queryset:
-                if change(story) is False:
-                    continue
-                story.updated_by = request.user
-                with reversion.create_revision():
-                    reversion.set_user(request.user)
-                    reversion.set_comment(f"{done} (from the story list)")
-                    story.save()
-                count += 1
+    def _apply(self, request, queryset, to, done):
+        """Move each selected story to ``to`` through the workflow's rules, each saved
+        as a revision of its own: one revision holding several stories could later be
+        reverted as a whole."""
+        count, refused = 0, []
+        for story in queryset:
+            try:
+                moved = workflow.transition(story, to, request.user, comment=done)
+            except PermissionDenied:
+                refused.append(story)
+                continue
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(
+                    request, f"“{story.headline}” was not changed: {reason}", messages.WARNING
+                )
+                continue
+            count += moved
         noun = "story" if count == 1 else "stories"
         self.message_user(request, f"{done} {count} {noun}.")
+        if refused:
+            self.message_user(
+                request,
+                f"{len(refused)} of the selected stories are not yours to change.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Submit the selected stories for review", permissions=["review"])
     def submit_for_review(self, request, queryset):
-        def change(story):
-            if story.status != Status.DRAFT or not self.has_change_permission(request, story):
-                return False
-            story.status = Status.REVIEW
-            return True
-
-        self._apply(request, queryset, change, "Submitted for review:")
+        self._apply(request, queryset, Status.REVIEW, "Submitted for review:")
 
     @admin.action(description="Publish the selected stories now", permissions=["publish"])
     def publish(self, request, queryset):
-        def change(story):
-            if story.status == Status.PUBLISHED:
-                return False
-            if not story.body.strip():
-                self.message_user(
-                    request,
-                    f"“{story.headline}” has no body and was not published.",
-                    messages.WARNING,
-                )
-                return False
-            story.status = Status.PUBLISHED
-            return True
-
-        self._apply(request, queryset, change, "Published")
+        self._apply(request, queryset, Status.PUBLISHED, "Published")
 
     @admin.action(description="Withdraw the selected stories from readers", permissions=["publish"])
     def withdraw(self, request, queryset):
-        def change(story):
-            if story.status != Status.PUBLISHED:
-                return False
-            story.status = Status.WITHDRAWN
-            return True
-
-        self._apply(request, queryset, change, "Withdrew")
+        self._apply(request, queryset, Status.WITHDRAWN, "Withdrew")
 
     # --- Extra pages: preview, share links, compare, calendar -------------------
 

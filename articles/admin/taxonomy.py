@@ -9,9 +9,9 @@ from django.template.response import TemplateResponse
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
-from .. import search
 from ..editorial import access
-from ..models import Author, Section, TaggedArticle, TagRedirect
+from ..editorial.taxonomy import merge_tags, rename_tag
+from ..models import Author, Section
 
 
 @admin.register(Section)
@@ -28,31 +28,6 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
-
-
-def point_tag_elsewhere(old_slug, tag):
-    """``/tag/<old_slug>/`` now redirects to ``tag``, and so does anything that led to it."""
-    TagRedirect.objects.filter(old_slug=tag.slug).delete()
-    TagRedirect.objects.update_or_create(old_slug=old_slug, defaults={"tag": tag})
-
-
-def merge_tags(sources, target):
-    """Move every story from ``sources`` to ``target``, then delete the sources."""
-    moved = TaggedArticle.objects.filter(tag__in=sources).values_list(
-        "content_object_id", flat=True
-    )
-    with transaction.atomic():
-        affected = set(moved)
-        for source in sources:
-            if source.pk == target.pk:
-                continue
-            already = TaggedArticle.objects.filter(tag=target).values("content_object_id")
-            TaggedArticle.objects.filter(tag=source, content_object_id__in=already).delete()
-            TaggedArticle.objects.filter(tag=source).update(tag=target)
-            TagRedirect.objects.filter(tag=source).update(tag=target)
-            point_tag_elsewhere(source.slug, target)
-            source.delete()
-        search.reindex(affected)  # the links moved by a bulk update, which sends no signals
 
 
 class MergeForm(forms.Form):
@@ -91,8 +66,8 @@ class TagAdmin(TaggitTagAdmin):
         old_slug = Tag.objects.filter(pk=obj.pk).values_list("slug", flat=True).first()
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            if change and old_slug and old_slug != obj.slug:
-                point_tag_elsewhere(old_slug, obj)
+            if change:
+                rename_tag(obj, old_slug)
 
     @admin.action(description="Merge the selected tags", permissions=["change", "delete"])
     def merge(self, request, queryset):

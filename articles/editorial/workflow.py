@@ -1,0 +1,62 @@
+"""
+The desk's rules for changing a story's state, apart from any screen.
+
+A story moves Draft → In review → Published (now, or scheduled for later) →
+Withdrawn, and back where an editor says. Who may make each move is decided
+here, once, for every caller: the admin's form and bulk actions, importers, an
+API, a scheduled job. A move that is not allowed raises ``PermissionDenied``
+(this user may not) or ``ValidationError`` (nobody may, as the story stands),
+with a message an editor can act on.
+"""
+
+import reversion
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from ..models import Article
+from .access import WRITER_STATUSES, can_publish, may_change_story
+
+Status = Article.Status
+
+# Where each state may go next. Publishing again is allowed (a withdrawn story
+# comes back); a published story goes back to draft only through withdrawal.
+MOVES = {
+    Status.DRAFT: {Status.REVIEW, Status.PUBLISHED},
+    Status.REVIEW: {Status.DRAFT, Status.PUBLISHED},
+    Status.PUBLISHED: {Status.WITHDRAWN},
+    Status.WITHDRAWN: {Status.PUBLISHED, Status.DRAFT},
+}
+
+
+def check_permission(user, story, to):
+    """Raise PermissionDenied unless ``user`` may leave ``story`` in status ``to`` (its
+    current one included: saving a story keeps its state, which is a move too)."""
+    if to not in WRITER_STATUSES and not can_publish(user):
+        raise PermissionDenied("Only editors publish, schedule and withdraw stories.")
+    if not may_change_story(user, story):
+        raise PermissionDenied("You can change only your own stories, while they are drafts.")
+
+
+def check_status(user, story, to):
+    """Raise unless ``user`` may move ``story`` to ``to`` and the story is ready for it."""
+    check_permission(user, story, to)
+    if to == Status.PUBLISHED and not (story.body or "").strip():
+        raise ValidationError({"body": "A published story needs a body."})
+
+
+def transition(story, to, user, *, comment=""):
+    """Move ``story`` to status ``to`` as ``user``, saved as a revision of its own.
+
+    Returns False (and changes nothing) when the story is already there or the
+    move is not one a story makes (``MOVES``); raises when ``user`` may not."""
+    to = Status(to)
+    if story.status == to or to not in MOVES[Status(story.status)]:
+        return False
+    check_status(user, story, to)
+    with transaction.atomic(), reversion.create_revision():
+        story.status = to
+        story.updated_by = user
+        story.save()
+        reversion.set_user(user)
+        reversion.set_comment(comment or f"{to.label} ({user.get_username()})")
+    return True
