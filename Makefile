@@ -1,21 +1,28 @@
 # Newsroom: `make run` serves the demo site, `make test` runs the test suite.
 # Both set up what they need first (a virtualenv in .venv/, the packages, the database).
+# The packages come from requirements/lock.txt (exact versions with their hashes);
+# `make lock` refreshes it from pyproject.toml.
 
 PYTHON ?= python3
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+# pip-compile writes the lock; it runs from its own virtualenv, not the project's.
+PIP_TOOLS := pip-tools==7.6.2
+LOCK_VENV := .cache/pip-tools
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev test lint fmt check setup clean
+.PHONY: help run dev test lint fmt check setup clean lock
 
 help:
 	@echo "make run    set up and serve the demo site with gunicorn at http://127.0.0.1:$(PORT)/"
 	@echo "make dev    the same with Django's auto-reloading development server"
 	@echo "make test   run the whole test suite"
-	@echo "make lint   ruff, Django's system checks and the migrations check"
+	@echo "make lint   ruff, djLint, django-upgrade, Django's system checks, the migrations check"
 	@echo "make fmt    format and auto-fix with ruff"
+	@echo "make lock   refresh $(LOCK) from pyproject.toml (UPGRADE=1: newest allowed versions)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -23,10 +30,22 @@ $(BIN)/python:
 	  echo "Pick another with: make $(MAKECMDGOALS) PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Reinstalled whenever the lock or pyproject.toml changes: the locked packages first
+# (pip checks every hash), then the project itself without resolving anything again.
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Keeps every pin that still satisfies pyproject.toml; UPGRADE=1 moves each package to
+# the newest version pyproject.toml allows. Run it with the Python CI uses (3.11).
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { \
+	  $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet $(PIP_TOOLS); }
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet \
+	  $(if $(UPGRADE),--upgrade) --extra dev --extra postgres --generate-hashes --allow-unsafe \
+	  --strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -62,9 +81,16 @@ test: $(STAMP) $(AXE)
 	  echo "SKIPPED: the PostgreSQL pass (set TEST_POSTGRES_URL=postgres://user:pass@host/db to run it; .ci/run does)"; \
 	fi
 
+# The same checks as .pre-commit-config.yaml, from the tools installed in .venv/.
+PY_FILES = git ls-files -z --cached --others --exclude-standard '*.py'
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates/reader --lint --profile=jinja
+	$(BIN)/djlint templates/reader --lint --profile=jinja --extension=xml
+	$(BIN)/djlint templates/django --lint --profile=django
+	$(PY_FILES) | xargs -0 $(BIN)/django-upgrade --target-version 5.2 --check
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 

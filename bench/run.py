@@ -1,5 +1,5 @@
 """
-Measure the reader pages against the ceiling, the way ../shared/perf-notes.md does.
+Measure the reader pages against the ceiling, the way docs/perf-notes.md describes.
 
     python bench/run.py --database /tmp/bench.sqlite3 [--duration 10] [--connections 16]
 
@@ -51,7 +51,7 @@ DEEP_PAGE = 500
 GRACE = 5  # seconds a wrk run may overrun its duration before it is killed
 
 # Lowest acceptable ratio to the ceiling, from the production issue (see
-# ../shared/perf-notes.md; the notes list 0.14 for the feed, the issue 0.2).
+# docs/perf-notes.md, which also lists the speed issue's newer targets).
 TARGETS = {
     "story": 0.34,
     "front": 0.17,

@@ -3,7 +3,7 @@ The project's addresses plus ``/bench/ceiling/``, the benchmark's yardstick.
 
 The ceiling is a plain Django function view returning a fixed 30 KB HTML page
 through the project's full middleware stack: no database, no template. Reader
-pages are reported as a ratio to it (see ../shared/perf-notes.md), which
+pages are reported as a ratio to it (see docs/perf-notes.md), which
 cancels out most of the difference between machines and runs.
 """
 

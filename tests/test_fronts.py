@@ -49,8 +49,9 @@ def test_unpublished_pins_are_skipped(client):
     draft = make_draft("Pinned draft")
     Pin.objects.create(article=draft, position=1)
     html = client.get("/").content.decode()
-    assert "Pinned draft" not in html and "Live one" in lead_of(html)
-    assert live
+    assert "Pinned draft" not in html
+    assert f'href="{live.path}"' in lead_of(html)  # the newest live story leads instead
+    assert html.count(">Live one<") == 1  # and is not listed again below the lead
 
 
 def test_section_front_pins(client):

@@ -349,7 +349,7 @@ def test_a_response_that_sets_a_cookie_is_never_stored():
 
 def test_a_wrong_host_is_refused_even_for_a_stored_page(client, desk):
     client.get("/")
-    assert Client(HTTP_HOST="evil.example").get("/").status_code == 400
+    assert Client(headers={"host": "evil.example"}).get("/").status_code == 400
 
 
 def test_turning_the_page_cache_off_renders_every_request(client, desk, settings):

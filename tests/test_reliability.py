@@ -267,8 +267,8 @@ def test_ten_editors_saving_at_once_on_sqlite_lose_nothing_while_readers_browse(
         stories = [
             row[0]
             for row in db.execute(
-                "SELECT id FROM articles_article WHERE status = 'published' "
-                f"ORDER BY id LIMIT {EDITORS}"
+                "SELECT id FROM articles_article WHERE status = 'published' ORDER BY id LIMIT ?",
+                (EDITORS,),
             )
         ]
         paths = [row[0] for row in db.execute("SELECT path FROM articles_article LIMIT 20")]

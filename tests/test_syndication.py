@@ -13,11 +13,21 @@ from django.utils.http import http_date
 
 from articles.models import Correction
 
-from .factories import make_author, make_section, make_story
+from .factories import make_author, make_draft, make_scheduled, make_section, make_story
 
 pytestmark = pytest.mark.django_db
 
 FORMATS = {"rss": "feed/", "atom": "feed/atom/", "json": "feed/json/"}
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+VERSIONS = {"rss": "rss20", "atom": "atom10", "json": "json11"}
+# The newer story's body as feeds carry it: cleaned on save, its links made absolute.
+FULL_BODY = (
+    '<p>See <a href="http://127.0.0.1:8000/tag/harbour/" rel="noopener noreferrer">more</a>.</p>'
+)
 
 
 @pytest.fixture
@@ -31,7 +41,7 @@ def newsroom():
         "Newer story",
         section=section,
         authors=[author],
-        tags=["harbour"],
+        tags=["harbour", "council"],
         dek="The dek.",
         body='<p>See <a href="/tag/harbour/">more</a>.</p>',
         age=timedelta(hours=1),
@@ -69,15 +79,23 @@ def parse(client, url):
         )
         for item in data["items"]
     ]
-    return response, feedparser.FeedParserDict(bozo=0, entries=entries, version="json11")
+    return response, feedparser.FeedParserDict(
+        bozo=0,
+        entries=entries,
+        version="json11",
+        feed=feedparser.FeedParserDict(title=data["title"]),
+    )
 
 
 @pytest.mark.parametrize(("kind", "fmt", "url"), feed_urls())
 def test_every_feed_parses_newest_first_with_full_items(client, newsroom, kind, fmt, url):
     older, newer = newsroom
     response, feed = parse(client, url)
+    assert response["Content-Type"] == CONTENT_TYPES[fmt]
     assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == VERSIONS[fmt]
     assert [e.title for e in feed.entries] == ["Newer story", "Older story"]
+    assert feed.entries[0].id != feed.entries[1].id
     first = feed.entries[0]
     assert first.link == "http://127.0.0.1:8000" + newer.path
     assert first.summary == "The dek."
@@ -87,9 +105,15 @@ def test_every_feed_parses_newest_first_with_full_items(client, newsroom, kind, 
         else json.loads(response.content)["items"][0]["content_html"]
     )
     assert '<a href="http://127.0.0.1:8000/tag/harbour/"' in body  # absolute in feed readers
+    assert body == FULL_BODY  # the whole body, as stored
     assert first.author == "Zoë Marsh" or first.authors[0]["name"] == "Zoë Marsh"
-    assert [t.term for t in first.tags] == ["harbour"]
+    assert sorted(t.term for t in first.tags) == ["council", "harbour"]
     assert first.id.startswith("tag:127.0.0.1,2024:story:")
+    if fmt != "json":
+        assert first.published_parsed[:5] == newer.published_at.utctimetuple()[:5]
+    else:
+        published = json.loads(response.content)["items"][0]["date_published"]
+        assert published == newer.published_at.isoformat()
 
 
 def test_json_feed_has_the_specs_required_fields(client, newsroom):
@@ -125,12 +149,40 @@ def test_feeds_stay_well_formed_whatever_the_text(client, headline, fmt):
         headline=headline, dek=headline, body=f"<p>{headline}</p>"
     )
     content = client.get("/" + FORMATS[fmt]).content
+    expected = re.sub(r"[\x00-\x1f]", "", headline)
     if fmt == "json":
-        assert json.loads(content)["items"][0]["title"] == re.sub(r"[\x00-\x1f]", "", headline)
+        assert json.loads(content)["items"][0]["title"] == expected
     else:
         ElementTree.fromstring(content)
         feed = feedparser.parse(content)
         assert not feed.bozo, feed.get("bozo_exception")
+        assert feed.entries[0].title == expected  # as text: neither lost nor marked up
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_feeds_hold_the_20_latest_live_stories_only(client, fmt):
+    stories = [make_story(f"Story {n}", age=timedelta(hours=n)) for n in range(1, 25)]
+    make_draft("Secret draft")
+    make_scheduled("Embargoed story")
+    _, feed = parse(client, "/" + FORMATS[fmt])
+    assert [entry.title for entry in feed.entries] == [story.headline for story in stories[:20]]
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_empty_feeds_are_still_valid(client, fmt):
+    _, feed = parse(client, "/" + FORMATS[fmt])
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.entries == []
+    assert feed.feed.title == "Newsroom"
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_feeds_are_sent_as_one_piece(client, fmt):
+    for n in range(5):
+        make_story(f"Story {n}", tags=["a", "b"], authors=[make_author()])
+    response = client.get("/" + FORMATS[fmt])
+    assert not response.streaming
+    assert len(response._container) == 1  # one write, not hundreds of small chunks
 
 
 def test_guid_survives_new_headline_slug_and_date(client, newsroom):
@@ -139,8 +191,9 @@ def test_guid_survives_new_headline_slug_and_date(client, newsroom):
     newer.headline, newer.slug = "Renamed", "renamed"
     newer.published_at -= timedelta(minutes=5)
     newer.save()
-    after = {fmt: parse(client, "/" + path)[1].entries[0].id for fmt, path in FORMATS.items()}
-    assert before == after
+    after = {fmt: parse(client, "/" + path)[1].entries[0] for fmt, path in FORMATS.items()}
+    assert before == {fmt: entry.id for fmt, entry in after.items()}
+    assert {entry.title for entry in after.values()} == {"Renamed"}
 
 
 def test_a_correction_moves_the_update_time_once_it_is_out(client, newsroom):

@@ -1,0 +1,64 @@
+"""What every fuzz test runs against: a small live site with a draft and a scheduled
+story that must never show, and quiet logs."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from taggit.models import Tag
+
+from articles.models import Correction, PreviewLink, StoryRedirect, TagRedirect
+from articles.previews import share_url
+
+from ..factories import make_author, make_draft, make_scheduled, make_section, make_story
+from .fuzzer import SECRET_MARKER, UNPUBLISHED
+
+
+@pytest.fixture(autouse=True)
+def quiet_error_logs():
+    """Thousands of 404s and refused hosts would flood the log; failures carry their own
+    traceback."""
+    loggers = [logging.getLogger(name) for name in ("django.request", "django.security")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.fixture
+def newsroom(db, settings, tmp_path):
+    """A small live site: sections, tags, authors, published stories with a correction, a
+    draft with a share link, a scheduled story (both sharing tags, section and author with
+    live ones), redirects and one photo on disk, beside a file outside MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo_dir = settings.MEDIA_ROOT / "images" / "ab"
+    photo_dir.mkdir(parents=True)
+    (photo_dir / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (tmp_path / "secret.txt").write_text(SECRET_MARKER)
+
+    politics = make_section("Politics", slug="politics")
+    sport = make_section("Sport", slug="sport")
+    zoe = make_author("Zoë Marsh", slug="zoe-marsh")
+    ian = make_author("Ian Po", slug="ian-po")
+    pier = make_story(
+        "Harbour board & council agree on “new” pier",
+        section=politics,
+        authors=[zoe, ian],
+        tags=["Harbour", "Council"],
+        featured=True,
+        published_at=datetime(2024, 3, 7, 14, 30, tzinfo=UTC),
+    )
+    make_story("Ferry timetable changes", section=politics, authors=[zoe], tags=["Ferries"])
+    make_story(
+        "Rovers win the cup", section=sport, authors=[ian], tags=["Football"], age=timedelta(days=2)
+    )
+    make_story("A story with no section", authors=[ian], age=timedelta(days=40))
+    draft = make_draft(UNPUBLISHED[0], section=politics, tags=["Merger", "Council"])
+    make_scheduled(UNPUBLISHED[1], section=politics, authors=[zoe], tags=["Harbour"])
+    Correction.objects.create(article=pier, text="An earlier version misspelt a name.")
+    StoryRedirect.objects.create(old_path="/2024/03/06/old-pier-story/", article=pier)
+    TagRedirect.objects.create(old_slug="harbor", tag=Tag.objects.get(slug="harbour"))
+    link = PreviewLink.objects.create(article=draft)
+    return {"story": pier, "share_url": share_url(link)}
