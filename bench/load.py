@@ -4,7 +4,7 @@ A load test of the reader site: many readers at once on a realistic mix of pages
     python bench/load.py --database /tmp/bench.sqlite3 [--uncached]
     python bench/load.py --database-url postgres://newsroom:newsroom@127.0.0.1:5432/newsroom_bench
 
-Starts gunicorn the way ``bench/run.py`` does (its functions: ``bench.settings``,
+Starts gunicorn the way ``bench/run.py`` does (its functions: ``newsroom.settings``,
 ``--workers`` sync workers, DEBUG off, collected static files, a free port of
 127.0.0.1) on the given database (made by ``bench/generate.py``), with the page
 cache on (``--cached``, the default: ``PAGE_CACHE=1``) or off (``--uncached``:
