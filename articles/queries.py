@@ -258,11 +258,22 @@ def by_author(author_id, now, limit, offset=0, columns=LISTING_COLUMNS):
 
 def between(start, end, now, limit, offset=0):
     """Live stories published in [start, end), newest first (date archives)."""
+    # One upper bound for the index: with two (the period's end and now), SQLite may
+    # bound its walk by the end and check every story scheduled before it (issue 13).
+    if end > now:
+        period, params = "a.published_at >= %s", [_db_time(start)]
+    else:
+        period, params = (
+            "a.published_at >= %s AND a.published_at < %s",
+            [
+                _db_time(start),
+                _db_time(end),
+            ],
+        )
     return _paged(
-        "SELECT a.id FROM articles_article a "
-        f"WHERE a.published_at >= %s AND a.published_at < %s AND {LIVE} "
+        f"SELECT a.id FROM articles_article a WHERE {period} AND {LIVE} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
-        [_db_time(start), _db_time(end), _db_time(now), limit, offset],
+        [*params, _db_time(now), limit, offset],
         now,
         LISTING_COLUMNS,
     )
@@ -280,8 +291,12 @@ def stories_by_id(ids, now):
     """Live stories with these ids, in the order given (the read API's pages)."""
     if not ids:
         return []
+    # The ids first, then their rows: otherwise SQLite may walk the live index and
+    # check each story against the list (cost growing with the archive, issue 13).
     rows = _rows(
-        f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE a.id IN ({_placeholders(ids)}) AND {LIVE}",
+        f"SELECT {STORY_COLUMNS} FROM (SELECT id FROM articles_article "
+        f"WHERE id IN ({_placeholders(ids)})) AS page {THEN_THEIR_STORIES} "
+        f"{JOIN_SECTION_AND_IMAGE} WHERE a.id = page.id AND {LIVE}",
         [*ids, _db_time(now)],
     )
     order = {story_id: position for position, story_id in enumerate(ids)}
@@ -311,9 +326,11 @@ def corrections(article_id):
 def all_corrections(now, limit, offset=0):
     """Corrections on live stories, newest first, with their stories' headlines."""
     return _rows(
+        # Corrections first (newest first, through their time index), then their
+        # stories: not every live story checked for corrections (issue 13).
         "SELECT c.id, c.kind, c.text, c.published_at, a.headline, a.path "
-        "FROM articles_correction c JOIN articles_article a ON a.id = c.article_id "
-        f"WHERE c.kind = 'correction' AND c.published_at <= %s AND {LIVE} "
+        f"FROM articles_correction c {THEN_THEIR_STORIES} "
+        f"WHERE a.id = c.article_id AND c.kind = 'correction' AND c.published_at <= %s AND {LIVE} "
         "ORDER BY c.published_at DESC, c.id DESC LIMIT %s OFFSET %s",
         [_db_time(now), _db_time(now), limit, offset],
     )

@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.template import engines
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Article, Author, Section
+from .models import Article, Author, Byline, Section, TaggedArticle
 from .pagecache import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
@@ -60,20 +60,18 @@ class StorySitemap(SiteSitemap):
         return max((t for t in latest.values() if t), default=None)
 
 
-def _latest_live(prefix):
-    """Max publication time of the live stories reached through ``prefix``."""
-    now = timezone.now()
-    return Max(
-        f"{prefix}published_at",
-        filter=Q(
-            **{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": now}
-        ),
-    )
+def _newest(links):
+    """The newest publication time among ``links`` (a queryset of stories, bylines or
+    tag links filtered by ``OuterRef``), as a subquery that reads one index entry per
+    item: a sitemap costs what it lists, not the whole archive (issue 13)."""
+    return Subquery(links.order_by("-published_at").values("published_at")[:1])
 
 
 class SectionSitemap(SiteSitemap):
     def items(self):
-        return Section.objects.annotate(latest=_latest_live("articles__")).order_by("position")
+        now = timezone.now()
+        stories = Article.objects.live(now).filter(section=OuterRef("pk"))
+        return Section.objects.annotate(latest=_newest(stories)).order_by("position")
 
     def lastmod(self, section):
         return section.latest
@@ -81,9 +79,11 @@ class SectionSitemap(SiteSitemap):
 
 class TagSitemap(SiteSitemap):
     def items(self):
-        prefix = "articles_taggedarticle_items__content_object__"
+        # A tag link carries its story's publication time only while it is published.
+        now = timezone.now()
+        links = TaggedArticle.objects.filter(tag=OuterRef("pk"), published_at__lte=now)
         return (
-            Tag.objects.annotate(latest=_latest_live(prefix))
+            Tag.objects.annotate(latest=_newest(links))
             .filter(latest__isnull=False)
             .order_by("name")
         )
@@ -97,8 +97,11 @@ class TagSitemap(SiteSitemap):
 
 class AuthorSitemap(SiteSitemap):
     def items(self):
+        # So does a byline.
+        now = timezone.now()
+        bylines = Byline.objects.filter(author=OuterRef("pk"), published_at__lte=now)
         return (
-            Author.objects.annotate(latest=_latest_live("articles__"))
+            Author.objects.annotate(latest=_newest(bylines))
             .filter(latest__isnull=False)
             .order_by("name")
         )
