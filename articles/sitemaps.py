@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponse
 from django.template import engines
@@ -41,7 +42,30 @@ class SiteSitemap(Sitemap):
         return item.get_absolute_url()
 
 
+class UncountedPaginator(Paginator):
+    """Pages of a sitemap without counting the archive first: a page is its slice, and
+    past the last one the slice is empty (Django's sitemap view answers 404)."""
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        bottom = (number - 1) * self.per_page
+        items = list(self.object_list[bottom : bottom + self.per_page])
+        if not items and number > 1:
+            raise EmptyPage("That page contains no results")
+        return self._get_page(items, number, self)
+
+
 class StorySitemap(SiteSitemap):
+    @property
+    def paginator(self):
+        # The index still counts the pages (Paginator.num_pages); a page does not.
+        return UncountedPaginator(self._items(), self.limit)
+
     def items(self):
         return (
             Article.objects.live()

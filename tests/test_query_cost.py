@@ -28,34 +28,34 @@ from django.db import connection
 from django.test import Client
 
 from articles import fragments
-from bench.generate import DjangoWriter, Shape, generate
+from bench.generate import DjangoWriter, QuickText, Shape, generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 SMALL = 1_000
 LARGE = int(os.environ.get("QUERY_COST_STORIES", "20000"))
 MAX_GROWTH = 1.5
-BODY_WORDS = 30  # the body's length is not what is measured here; short is quicker
 
+# Shapes that do not exclude each other are combined: each page is measured on an
+# archive with all of them at once.
 SHAPES = {
-    "no featured story, no pins, 2,000 tags, an author with one story": Shape(
-        featured="none", lone_author=True
+    "no featured story, no pins, one section with 90%, one tag on half the stories, "
+    "an author with one story, 2,000 tags": Shape(
+        featured="none", big_section=0.9, big_tag=0.5, lone_author=True
     ),
     "every story featured, 50 pins": Shape(featured="all", pins=50),
-    "one section holds 90%": Shape(featured="none", big_section=0.9),
-    "one tag on half the stories": Shape(featured="none", big_tag=0.5),
     "no tags": Shape(featured="none", tags=0),
     "most stories scheduled": Shape(featured="none", scheduled=0.9),
     "most stories withdrawn": Shape(featured="none", withdrawn=0.9),
 }
-SEARCHED = "no featured story, no pins, 2,000 tags, an author with one story"
+SEARCHED = next(iter(SHAPES))
 SEARCH_TERM = "council"
 
-# Costs are compared per story (or tag, author) the page lists: a page of an archive
-# with few live stories (most scheduled or withdrawn, one story by an author, a
-# quiet day) lists fewer than a full page, and the same page listing 20 costs more
-# for that reason alone. On pages that list the same number at both sizes (most of
-# them) this is the plain step count compared.
+# Costs are compared as they are, or per story (or tag, author) the page lists if
+# that is less: a page of an archive with few live stories (one story by an author,
+# a quiet day) lists fewer than a full page, and the same page listing 20 costs
+# more for that reason alone; a sitemap lists every story. On pages that list the
+# same number at both sizes (most of them) both are the same.
 # The sitemap index counts the live stories (how many sitemap pages) and finds the
 # newest change among them: work that follows the archive by design, on a page
 # crawlers fetch rarely and the page cache keeps per content version. Printed, and
@@ -89,7 +89,7 @@ def build(count, shape, with_search):
 
     empty_archive()
     writer = DjangoWriter()
-    generate(writer, count, seed=13, now=timezone.now(), shape=shape)
+    generate(writer, count, seed=13, now=timezone.now(), shape=shape, text_class=QuickText)
     writer.finish()
     if with_search:
         search.rebuild()
@@ -236,7 +236,12 @@ def test_reader_pages_cost_no_more_on_a_larger_archive(every_render, shape_name)
     report, grown = [], {}
     for name, (small_steps, small_entries) in small.items():
         large_steps, large_entries = large[name]
-        growth = (large_steps / large_entries) / (small_steps / small_entries)
+        # Whichever is smaller: the plain steps (a page listing 1 story then 2 is not a
+        # doubled cost), or the steps per entry (a page listing 5 stories then 20 is).
+        growth = min(
+            large_steps / small_steps,
+            (large_steps / large_entries) / (small_steps / small_entries),
+        )
         report.append(
             f"{name:24} {small_steps:>10,} ({small_entries:>3}) {large_steps:>10,} "
             f"({large_entries:>3}) {growth:5.2f}x  {addresses[name]}"
@@ -255,14 +260,7 @@ def test_reader_pages_cost_no_more_on_a_larger_archive(every_render, shape_name)
 # --- PostgreSQL: plans ------------------------------------------------------
 
 WATCHED = ("articles_article", "articles_taggedarticle", "articles_byline")
-PLAN_SHAPES = [
-    "no featured story, no pins, 2,000 tags, an author with one story",
-    "every story featured, 50 pins",
-    "one section holds 90%",
-    "one tag on half the stories",
-    "most stories scheduled",
-    "most stories withdrawn",
-]
+PLAN_SHAPES = list(SHAPES)
 
 
 def sequential_scans(sql):
