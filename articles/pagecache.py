@@ -18,6 +18,19 @@ Django's own cache middleware was not used: it keys pages by URL alone (so a
 change shows only when the entry times out), takes its lifetime from
 ``max-age`` and knows nothing of scheduled publications.
 
+Publishing under load: a change retires every stored page at once, and with a
+shared cache (Redis) every worker of every host would render the same page at
+the same moment. So for ``PAGE_CACHE_GRACE`` seconds (5; 0 turns it off) after
+a change, one request per page takes a lock (``cache.add``) and renders it;
+the others get the copy stored under the version this worker last saw, marked
+not to be kept by a CDN. The bound is exact, withdrawals included: a worker
+that saw version V current at time T and now sees a newer one knows the change
+happened after T, and serves V's copy only while ``now - T <= grace``. A page
+that is not locked by another render, or whose previous copy is older than
+that, is rendered as before. (Within one sync worker, requests never overlap,
+so with the per-process cache the lock always succeeds: a change already costs
+one render per page per worker there.)
+
 The cache is an optimisation, never a dependency: when it fails (Redis stopped)
 pages are rendered from the database, the failure is logged, and the cache is
 tried again a few seconds later.
@@ -118,6 +131,32 @@ class CacheHealth:
 health = CacheHealth()
 
 
+class Seen:
+    """The content version this process saw last, and the version before it with the
+    last moment this process saw that one current: the change happened after it."""
+
+    def __init__(self):
+        self.version = None
+        self.before = None  # (version, monotonic time last seen current)
+        self.at = 0.0
+
+    def observe(self, version, now):
+        """Record ``version`` as current at ``now``; returns the previous version and
+        when it was last seen current (None if unknown, or if ``version`` is not the
+        newest this process has seen)."""
+        if self.version is None or version > self.version:
+            if self.version is not None:
+                self.before = (self.version, self.at)
+            self.version = version
+        if version != self.version:
+            return None
+        self.at = now
+        return self.before
+
+
+seen = Seen()
+
+
 @functools.cache
 def release():
     """A fingerprint of the reader templates and static files, taken once per worker:
@@ -193,7 +232,8 @@ class PageCacheMiddleware:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
-        version, _ = fragments.stamp(request)
+        version, changed_at = fragments.stamp(request)
+        previous = seen.observe(version, time.monotonic())
         key = page_key(request, version)
         entry = self.fetch(key)
         if entry is not None and (entry.valid_until is None or now < entry.valid_until):
@@ -201,6 +241,20 @@ class PageCacheMiddleware:
             public_headers(response, now, entry.valid_until)
             return conditional(request, response, entry.etag, entry.last_modified)
 
+        lock = self.refresh_lock(key, previous)
+        if lock is False:  # another request renders this page: serve the previous copy
+            stale = self.fetch(page_key(request, previous[0]))
+            if stale is not None and (stale.valid_until is None or now < stale.valid_until):
+                response = stale.response()
+                patch_cache_control(response, no_cache=True, max_age=0, s_maxage=0)
+                return response
+        try:
+            return self.render_and_store(request, key, now, changed_at)
+        finally:
+            if lock:
+                self.release_lock(key)
+
+    def render_and_store(self, request, key, now, changed_at):
         response = self.get_response(request)
         if not storable(response):
             if not response.has_header("Cache-Control"):
@@ -244,6 +298,28 @@ class PageCacheMiddleware:
         if personal or response.cookies:
             patch_cache_control(response, private=True, no_cache=True)
         return response
+
+    @staticmethod
+    def refresh_lock(key, previous):
+        """None: no grace (off, no previous version seen, or seen too long ago); True:
+        this request took the page's lock and renders it; False: another one holds it."""
+        grace = settings.PAGE_CACHE_GRACE
+        if not grace or previous is None or not settings.PAGE_CACHE or not health.usable():
+            return None
+        if time.monotonic() - previous[1] > grace:
+            return None
+        try:
+            return bool(caches["pages"].add(f"lock:{key}", 1, grace))
+        except Exception:
+            health.failed("lock")
+            return None
+
+    @staticmethod
+    def release_lock(key):
+        try:
+            caches["pages"].delete(f"lock:{key}")
+        except Exception:
+            health.failed("unlock")
 
     @staticmethod
     def fetch(key):

@@ -11,13 +11,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, Q
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.template import engines
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Article, Author, Section
+from .models import Article, Author, Byline, Section, TaggedArticle
 from .pagecache import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
@@ -41,10 +42,33 @@ class SiteSitemap(Sitemap):
         return item.get_absolute_url()
 
 
+class UncountedPaginator(Paginator):
+    """Pages of a sitemap without counting the archive first: a page is its slice, and
+    past the last one the slice is empty (Django's sitemap view answers 404)."""
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        bottom = (number - 1) * self.per_page
+        items = list(self.object_list[bottom : bottom + self.per_page])
+        if not items and number > 1:
+            raise EmptyPage("That page contains no results")
+        return self._get_page(items, number, self)
+
+
 class StorySitemap(SiteSitemap):
     def __init__(self):
         super().__init__()
         self.now = timezone.now()
+
+    @property
+    def paginator(self):
+        # The index still counts the pages (Paginator.num_pages); a page does not.
+        return UncountedPaginator(self._items(), self.limit)
 
     def items(self):
         return (
@@ -68,14 +92,18 @@ class StorySitemap(SiteSitemap):
         return max((t for t in latest.values() if t), default=None)
 
 
-def _latest_live(prefix):
-    """Max publication time of the live stories reached through ``prefix``."""
-    return Max(f"{prefix}published_at", filter=Article.live_q(timezone.now(), prefix))
+def _newest(links):
+    """The newest publication time among ``links`` (a queryset of stories, bylines or
+    tag links filtered by ``OuterRef``), as a subquery that reads one index entry per
+    item: a sitemap costs what it lists, not the whole archive (issue 13)."""
+    return Subquery(links.order_by("-published_at").values("published_at")[:1])
 
 
 class SectionSitemap(SiteSitemap):
     def items(self):
-        return Section.objects.annotate(latest=_latest_live("articles__")).order_by("position")
+        now = timezone.now()
+        stories = Article.objects.live(now).filter(section=OuterRef("pk"))
+        return Section.objects.annotate(latest=_newest(stories)).order_by("position")
 
     def lastmod(self, section):
         return section.latest
@@ -83,9 +111,11 @@ class SectionSitemap(SiteSitemap):
 
 class TagSitemap(SiteSitemap):
     def items(self):
-        prefix = "articles_taggedarticle_items__content_object__"
+        # A tag link carries its story's publication time only while it is published.
+        now = timezone.now()
+        links = TaggedArticle.objects.filter(tag=OuterRef("pk"), published_at__lte=now)
         return (
-            Tag.objects.annotate(latest=_latest_live(prefix))
+            Tag.objects.annotate(latest=_newest(links))
             .filter(latest__isnull=False)
             .order_by("name")
         )
@@ -99,8 +129,11 @@ class TagSitemap(SiteSitemap):
 
 class AuthorSitemap(SiteSitemap):
     def items(self):
+        # So does a byline.
+        now = timezone.now()
+        bylines = Byline.objects.filter(author=OuterRef("pk"), published_at__lte=now)
         return (
-            Author.objects.annotate(latest=_latest_live("articles__"))
+            Author.objects.annotate(latest=_newest(bylines))
             .filter(latest__isnull=False)
             .order_by("name")
         )

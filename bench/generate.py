@@ -35,10 +35,20 @@ last three years with 1-3 authors and 3 tags each (popular sections, authors
 and tags are used more often than others), ~600 words of HTML per body; about
 3% drafts (some never published, some withdrawn), 0.5% scheduled for the
 coming month and one story in 50 featured.
+
+Options change the archive's *shape* (issue 13: reader costs must be bounded by
+the page on any of them): ``--featured none|all``, ``--pins 50`` (on the home
+page and on the biggest section's front), ``--big-section 0.9`` (one section
+holds 90% of stories), ``--big-tag 0.5`` (one tag on half the stories),
+``--lone-author`` (one more author, with a single story), ``--tags 0`` (stories
+without tags) or ``--tags 2000``, ``--scheduled 0.9`` (most stories scheduled in
+the future) and ``--withdrawn 0.9`` (most withdrawn). ``tests/test_query_cost.py``
+builds the same shapes with :func:`generate` in the test database.
 """
 
 import argparse
 import bisect
+import dataclasses
 import itertools
 import os
 import random
@@ -144,6 +154,31 @@ ARTICLE_COLUMNS = (
     "section_id",
 )
 
+
+@dataclasses.dataclass(frozen=True)
+class Shape:
+    """The shape of a generated archive; the defaults are the usual newsroom."""
+
+    featured: str = "some"  # "some" (FEATURED_SHARE), "none" or "all" (of published stories)
+    pins: int = 0  # stories pinned to the home page and to the biggest section's front
+    big_section: float = 0.0  # share of stories in the first section (0: the usual weights)
+    big_tag: float = 0.0  # share of stories carrying the first tag, besides their others
+    lone_author: bool = False  # one more author, with a single (live) story
+    tags: int = 2_000  # tags to choose from; 0: no story has a tag
+    scheduled: float = SCHEDULED_SHARE  # share of stories scheduled in the coming month
+    withdrawn: float = WITHDRAWN_SHARE  # share published once and then withdrawn
+    body_words: int = BODY_WORDS
+
+    def label(self):
+        default = Shape()
+        changed = [
+            f"{field.name}={getattr(self, field.name)}"
+            for field in dataclasses.fields(self)
+            if getattr(self, field.name) != getattr(default, field.name)
+        ]
+        return ", ".join(changed) or "default"
+
+
 BIO = "{name} reports for the newsroom on {beat} and has covered the region for {years} years."
 
 
@@ -165,9 +200,32 @@ def parse_args(argv=None):
         action="store_true",
         help="replace the SQLite file if it exists; empty the PostgreSQL database if it has tables",
     )
+    shape = parser.add_argument_group("shape of the archive")
+    shape.add_argument("--featured", choices=("some", "none", "all"), default="some")
+    shape.add_argument("--pins", type=int, default=0, help="pinned stories per front (0)")
+    shape.add_argument("--big-section", type=float, default=0.0, metavar="SHARE")
+    shape.add_argument("--big-tag", type=float, default=0.0, metavar="SHARE")
+    shape.add_argument("--lone-author", action="store_true")
+    shape.add_argument("--tags", type=int, default=2_000, help="(%(default)s; 0: no tags)")
+    shape.add_argument("--scheduled", type=float, default=SCHEDULED_SHARE, metavar="SHARE")
+    shape.add_argument("--withdrawn", type=float, default=WITHDRAWN_SHARE, metavar="SHARE")
+    shape.add_argument("--body-words", type=int, default=BODY_WORDS)
     args = parser.parse_args(argv)
+    args.shape = Shape(
+        featured=args.featured,
+        pins=args.pins,
+        big_section=args.big_section,
+        big_tag=args.big_tag,
+        lone_author=args.lone_author,
+        tags=args.tags,
+        scheduled=args.scheduled,
+        withdrawn=args.withdrawn,
+        body_words=args.body_words,
+    )
     if args.stories < 1:
         parser.error("--stories must be at least 1")
+    if args.scheduled + args.withdrawn + DRAFT_SHARE >= 1:
+        parser.error("--scheduled and --withdrawn leave no live story")
     if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
         parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
     return args
@@ -381,6 +439,55 @@ class PostgresWriter:
         self.db.close()
 
 
+class DjangoWriter:
+    """Writes rows through Django's own connection (``executemany``), inside whatever
+    transaction it is in: the tests build archives in the test database with it."""
+
+    def __init__(self):
+        from django.db import connection
+
+        self.connection = connection
+
+    def columns(self, table):
+        with self.connection.cursor() as cursor:
+            description = self.connection.introspection.get_table_description(cursor, table)
+        return {column.name for column in description}
+
+    def insert(self, table, names, rows):
+        if not rows:
+            return
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 -- names from the model
+                f"VALUES ({', '.join(['%s'] * len(names))})",
+                rows,
+            )
+
+    def execute(self, sql, params=()):
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def commit(self):
+        pass  # the caller's transaction
+
+    def finish(self):
+        """Move the id sequences past the ids written (PostgreSQL)."""
+        from django.apps import apps
+        from django.core.management.color import no_style
+
+        models = [
+            model
+            for label in ("articles", "taggit")
+            for model in apps.get_app_config(label).get_models()
+        ]
+        with self.connection.cursor() as cursor:
+            for statement in self.connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+
+    def close(self):
+        pass
+
+
 class Table:
     """Bulk inserts into a model's table, through a writer.
 
@@ -412,7 +519,7 @@ class Table:
         self.writer.insert(self.name, self.names, [(*row, *self.defaults) for row in rows])
 
 
-def insert_taxonomy(writer, rng, text):
+def insert_taxonomy(writer, rng, text, shape=Shape()):
     """Sections, authors and tags; returns their ids in order of popularity."""
     from django.utils.text import slugify
     from taggit.models import Tag
@@ -430,7 +537,7 @@ def insert_taxonomy(writer, rng, text):
     names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
     rng.shuffle(names)
     authors = []
-    for number, name in enumerate(names[:40], start=1):
+    for number, name in enumerate(names[: 41 if shape.lone_author else 40], start=1):
         beat = rng.choice(SECTIONS)[0].lower()
         bio = BIO.format(name=name, beat=beat, years=rng.randint(2, 25))
         authors.append((number, name, slugify(name), bio))
@@ -438,7 +545,7 @@ def insert_taxonomy(writer, rng, text):
 
     tags, slugs = [], set()
     content_words = [word for word in WORDS if len(word) > 3]
-    while len(tags) < 2_000:
+    while len(tags) < shape.tags:
         name = " ".join(rng.sample(content_words, rng.choice((1, 2, 2, 3)))).title()
         slug = slugify(name)
         if slug not in slugs:
@@ -448,10 +555,10 @@ def insert_taxonomy(writer, rng, text):
     return section_weights, [row[0] for row in authors], [row[0] for row in tags]
 
 
-def story_times(rng, count, now, withdrawn):
+def story_times(rng, count, now, withdrawn, shape=Shape()):
     """(status, published_at, written_at) per story in id order: the archive, then the
     scheduled ones. ``withdrawn`` is the status of a story taken down after publication."""
-    scheduled = max(1, round(count * SCHEDULED_SHARE)) if count >= 10 else 0
+    scheduled = max(1, round(count * shape.scheduled)) if count >= 10 and shape.scheduled else 0
     start = now - timedelta(days=365 * YEARS)
     span = (now - timedelta(minutes=10) - start).total_seconds()
     past = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count - scheduled))
@@ -459,11 +566,13 @@ def story_times(rng, count, now, withdrawn):
         now + timedelta(days=1) + timedelta(seconds=rng.random() * 29 * 86_400)
         for _ in range(scheduled)
     )
+    # Of the past stories, this share is withdrawn (shape.withdrawn of all stories).
+    withdrawn_share = shape.withdrawn * count / max(1, count - scheduled)
     for when in past:
         roll = rng.random()
         if roll < DRAFT_SHARE:
             yield "draft", None, when
-        elif roll < DRAFT_SHARE + WITHDRAWN_SHARE:
+        elif roll < DRAFT_SHARE + withdrawn_share:
             yield withdrawn, when, when
         else:
             yield "published", when, when
@@ -471,24 +580,48 @@ def story_times(rng, count, now, withdrawn):
         yield "published", when, now - timedelta(hours=rng.randint(1, 48))
 
 
-def generate(writer, count, seed, now):
+class QuickText(Text):
+    """Short, cheap text for tests that count queries, not words: headlines and
+    slugs stay distinct and news-like, decks and bodies are a sentence."""
+
+    def sentence(self, low=8, high=22):
+        return " ".join(self.words(6)).capitalize() + "."
+
+    def dek(self):
+        return self.sentence()
+
+    def body(self, words=BODY_WORDS):
+        return f"<p>{self.sentence()}</p>"
+
+
+def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
     """Write ``count`` stories with bylines and tags through ``writer`` (a
-    :class:`SqliteWriter` or :class:`PostgresWriter`); returns the expected live count."""
+    :class:`SqliteWriter`, :class:`PostgresWriter` or :class:`DjangoWriter`) in the
+    given ``shape``; returns the expected live count."""
     from django.db import connection
 
-    from articles.models import Article, Byline, TaggedArticle
+    from articles.models import Article, Byline, Pin, TaggedArticle
     from articles.models.article import story_path
     from articles.text import sanitize_html, short_slug, strip_control_characters, with_suffix
 
     rng = random.Random(seed)  # noqa: S311 -- test data, not secrets
-    text = Text(rng)
+    text = text_class(rng)
     db_time = connection.ops.adapt_datetimefield_value
 
-    section_weights, author_ids, tag_ids = insert_taxonomy(writer, rng, text)
+    section_weights, author_ids, tag_ids = insert_taxonomy(writer, rng, text, shape)
     section_ids = list(range(1, len(SECTIONS) + 1))
+    if shape.big_section:  # the first section holds that share, the others the rest
+        rest = sum(section_weights[1:])
+        section_weights = [
+            shape.big_section * rest / (1 - shape.big_section),
+            *section_weights[1:],
+        ]
     section_cumulative = list(itertools.accumulate(section_weights))
+    lone_author = author_ids.pop() if shape.lone_author else None
     author_picker = WeightedPicker(rng, author_ids, offset=8)
-    tag_picker = WeightedPicker(rng, tag_ids, offset=5)
+    big_tag = tag_ids[0] if shape.big_tag and tag_ids else None
+    others = tag_ids[1:] if big_tag else tag_ids
+    tag_picker = WeightedPicker(rng, others, offset=5) if others else None
 
     # The migration creates the content-version row; keep it whatever happens.
     writer.execute(
@@ -519,14 +652,15 @@ def generate(writer, count, seed, now):
 
     # Models with a "withdrawn" status use it; older ones set the story back to draft.
     withdrawn = "withdrawn" if "withdrawn" in Article.Status.values else "draft"
+    live_ids = []
     for story_id, (status, published_at, written_at) in enumerate(
-        story_times(rng, count, now, withdrawn), start=1
+        story_times(rng, count, now, withdrawn, shape), start=1
     ):
         # What Article.save() does to the fields, in the same order.
         headline = strip_control_characters(text.headline()).strip()
         dek = strip_control_characters(text.dek()).strip()
         dateline = rng.choice(PLACES) if rng.random() < 0.6 else ""
-        body = sanitize_html(strip_control_characters(text.body()))
+        body = sanitize_html(strip_control_characters(text.body(shape.body_words)))
         slug = short_slug(headline)
         path = None  # NULL while a story has no date (a unique column)
         if published_at is not None:
@@ -543,7 +677,9 @@ def generate(writer, count, seed, now):
         published = db_time(published_at)
         # Tag links and bylines carry the time only while the story is published.
         listed = published if status == "published" else None
-        featured = status == "published" and rng.random() < FEATURED_SHARE
+        featured = status == "published" and (
+            shape.featured == "all" or (shape.featured == "some" and rng.random() < FEATURED_SHARE)
+        )
         articles.append(
             (
                 story_id,
@@ -562,15 +698,31 @@ def generate(writer, count, seed, now):
             )
         )
         authors = author_picker.distinct(rng.choices((1, 2, 3), weights=(80, 17, 3))[0])
+        is_live = status == "published" and published_at <= now
+        if lone_author and is_live:
+            authors, lone_author = [lone_author], None
         bylines.extend(
             (position, listed, story_id, author_id) for position, author_id in enumerate(authors)
         )
-        tagged.extend((listed, story_id, tag_id) for tag_id in tag_picker.distinct(TAGS_PER_STORY))
-        if status == "published" and published_at <= now:
+        story_tags = []
+        if big_tag and rng.random() < shape.big_tag:
+            story_tags.append(big_tag)
+        if tag_picker is not None:
+            story_tags += tag_picker.distinct(min(TAGS_PER_STORY, len(others)))
+        tagged.extend((listed, story_id, tag_id) for tag_id in story_tags)
+        if is_live:
             live += 1
+            live_ids.append(story_id)
         if len(articles) >= BATCH:
             flush()
     flush()
+    if shape.pins:
+        # The newest live stories, pinned to the home page and to the first section.
+        chosen = live_ids[-shape.pins :]
+        rows = [(None, story_id, position) for position, story_id in enumerate(chosen, start=1)]
+        rows += [(1, story_id, position) for position, story_id in enumerate(chosen, start=1)]
+        Table(writer, Pin, ("section_id", "article_id", "position")).insert(rows)
+        writer.commit()
     return live
 
 
@@ -737,7 +889,7 @@ def main(argv=None):
 
         writer = SqliteWriter(database) if args.database is not None else PostgresWriter(url)
         try:
-            expected_live = generate(writer, args.stories, args.seed, timezone.now())
+            expected_live = generate(writer, args.stories, args.seed, timezone.now(), args.shape)
             writer.finish()
         finally:
             writer.close()
@@ -748,7 +900,7 @@ def main(argv=None):
         checked = time.monotonic() - checking
         analyzed = analyze() if args.database_url is not None else None
 
-    print(f"{label}: {args.stories:,} stories written in {written:.1f} s")
+    print(f"{label}: {args.stories:,} stories ({args.shape.label()}) written in {written:.1f} s")
     if indexed is not None:
         print(f"  search index rebuilt in {indexed:.1f} s")
     print(f"  checked in {checked:.1f} s")

@@ -4,7 +4,7 @@ A load test of the reader site: many readers at once on a realistic mix of pages
     python bench/load.py --database /tmp/bench.sqlite3 [--uncached]
     python bench/load.py --database-url postgres://newsroom:newsroom@127.0.0.1:5432/newsroom_bench
 
-Starts gunicorn the way ``bench/run.py`` does (its functions: ``bench.settings``,
+Starts gunicorn the way ``bench/run.py`` does (its functions: ``newsroom.settings``,
 ``--workers`` sync workers, DEBUG off, collected static files, a free port of
 127.0.0.1) on the given database (made by ``bench/generate.py``), with the page
 cache on (``--cached``, the default: ``PAGE_CACHE=1``) or off (``--uncached``:
@@ -33,6 +33,18 @@ with the failing addresses. Errors are answers other than 2xx/3xx, socket
 errors and timeouts (``--timeout``, 5 s); the script exits with 1 if there was
 any.
 
+The same load (``--connections``, ``--duration``, wrk's flags) is then run on
+the *ceiling* (``bench/ceiling/``, a separate minimal Django project returning
+a fixed 30 KB page, under its own gunicorn with the same flags and
+``gunicorn.conf.py``), and the product's throughput and p99 are reported as
+ratios to it.
+
+``--publish-every 6``: while the load runs, a story is published every 6
+seconds through the ORM (``Article.save()``, as the admin does: the content
+version is bumped and every cached page goes stale), and the front page is
+polled until the new headline shows; the report gives the time each story took
+to appear. The stories are deleted at the end.
+
 Other processes on the same cores distort the figures: the script waits (at
 most ``--patience`` seconds) for a quiet second before measuring and says how
 much CPU others used during the run. Only 127.0.0.1 is ever targeted; wrk is
@@ -50,7 +62,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from shutil import which
@@ -60,6 +74,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.run import (  # noqa: E402
+    CEILING_URL,
     GRACE,
     MAX_OTHER_CORES,
     TICKS_PER_SECOND,
@@ -73,6 +88,7 @@ from bench.run import (  # noqa: E402
     parse_checked,
     process_ticks,
     server_environment,
+    start_ceiling,
     start_gunicorn,
     stop,
     wait_until_quiet,
@@ -154,6 +170,16 @@ def parse_args(argv=None):
         type=int,
         default=120,
         help="seconds to wait for other processes to leave the CPU before measuring (%(default)s)",
+    )
+    parser.add_argument(
+        "--publish-every",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="publish a story this often during the run (0: never; the issue asks for 6)",
+    )
+    parser.add_argument(
+        "--no-ceiling", action="store_true", help="skip the ceiling run under the same load"
     )
     add_env_option(parser)
     parser.add_argument(
@@ -581,6 +607,103 @@ class ServerCpuMeter:
         return max(0.0, (busy - busy0) - (ours - ours0)) / TICKS_PER_SECOND / (now - then)
 
 
+# --- Publishing under load ---------------------------------------------------
+
+
+class Publisher:
+    """Publishes a story every ``every`` seconds through the ORM and times how long
+    each takes to show on the front page (polled every 20 ms, at most 30 s)."""
+
+    POLL = 0.02
+    PATIENCE = 30.0
+
+    def __init__(self, base, every):
+        self.base = base
+        self.every = every
+        self.appeared = []  # seconds from the commit to the front page showing it
+        self.missing = 0
+        self.ids = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join(timeout=self.PATIENCE + 10)
+        from django.db import connection
+
+        from articles.models import Article
+
+        Article.objects.filter(id__in=self.ids).delete()
+        connection.close()
+
+    def run(self):
+        from django.db import connection
+
+        from articles.models import Article, Byline, Section
+
+        section = Section.objects.order_by("id").first()
+        author_id = Byline.objects.values_list("author_id", flat=True).first()
+        number = 0
+        while not self.stop.wait(self.every if number else self.every / 2):
+            number += 1
+            headline = f"Load test bulletin {number} {time.time_ns()}"
+            story = Article(
+                headline=headline,
+                dek="Published while readers load the site.",
+                body="<p>Published by bench/load.py --publish-every.</p>",
+                status=Article.Status.PUBLISHED,
+                section=section,
+            )
+            story.save()
+            if author_id:
+                Byline.objects.create(article=story, author_id=author_id, position=0)
+            committed = time.monotonic()
+            self.ids.append(story.id)
+            self.wait_for(headline, committed)
+        connection.close()
+
+    def wait_for(self, headline, committed):
+        needle = headline.encode()
+        while time.monotonic() - committed < self.PATIENCE:
+            try:
+                with urllib.request.urlopen(self.base + "/", timeout=5) as response:  # noqa: S310
+                    if needle in response.read():
+                        self.appeared.append(time.monotonic() - committed)
+                        return
+            except OSError:
+                pass
+            time.sleep(self.POLL)
+        self.missing += 1
+
+    def summary(self):
+        if not self.appeared:
+            return f"no story appeared on the front page ({self.missing} missing)"
+        ordered = sorted(self.appeared)
+        return (
+            f"{len(ordered)} stories published; on the front page after "
+            f"median {statistics.median(ordered) * 1000:.0f} ms, "
+            f"max {ordered[-1] * 1000:.0f} ms"
+            + (f"; {self.missing} not within {self.PATIENCE:.0f} s" if self.missing else "")
+        )
+
+
+def ceiling_run(args, var_dir):
+    """The same load on the ceiling project; returns wrk's parsed LOAD-RESULT."""
+    script = Path(var_dir) / "ceiling.lua"
+    script.write_text(lua_script([(CEILING_URL, "ceiling", 1.0)], args.seed))
+    server, base = start_ceiling(args.env, args.workers, Path(var_dir) / "ceiling.log")
+    try:
+        if args.warmup:
+            wrk(base, script, args, args.warmup, [])
+        result, _ = wrk(base, script, args, args.duration, [])
+    finally:
+        stop(server)
+    return result
+
+
 # --- Report -----------------------------------------------------------------
 
 
@@ -651,14 +774,25 @@ def main(argv=None):
             wait_until_quiet(meter, args.patience)
             offset = access_log.stat().st_size if access_log.exists() else 0
             print(f"measuring: {args.duration} s", file=sys.stderr)
+            publisher = Publisher(base, args.publish_every) if args.publish_every else None
             meter.start()
-            result, report = wrk(base, script, args, args.duration, [memory, meter])
+            if publisher:
+                publisher.start()
+            try:
+                result, report = wrk(base, script, args, args.duration, [memory, meter])
+            finally:
+                if publisher:
+                    publisher.finish()
             other = meter.other_cores()
             memory.sample()
             seen = server_log(access_log, offset, kinds)
         finally:
             stop(server)
         notes = error_log_notes(error_log)
+        ceiling = None
+        if not args.no_ceiling:
+            print(f"the ceiling under the same load: {args.duration} s", file=sys.stderr)
+            ceiling = ceiling_run(args, var_dir)
 
     print(report, file=sys.stderr)
     print(TABLE_HEAD)
@@ -679,6 +813,17 @@ def main(argv=None):
             else ""
         )
     )
+    if ceiling is not None:
+        seconds = result["duration_us"] / 1e6
+        ceiling_rps = ceiling["requests"] / (ceiling["duration_us"] / 1e6)
+        print(
+            f"Ceiling under the same load: {ceiling_rps:,.0f} req/s, p99 "
+            f"{ceiling['p99_us'] / 1000:.1f} ms, {run_errors(ceiling)} errors. Product: "
+            f"throughput {result['requests'] / seconds / ceiling_rps:.2f} × the ceiling's, "
+            f"p99 {result['p99_us'] / ceiling['p99_us']:.1f} × the ceiling's."
+        )
+    if publisher:
+        print(f"Publishing every {args.publish_every:g} s: {publisher.summary()}.")
     busy = f"Other processes used {other:.2f} cores during the run"
     print(
         busy + (": **the figures are disturbed, run again**." if other > MAX_OTHER_CORES else ".")

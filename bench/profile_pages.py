@@ -4,7 +4,7 @@ Profile reader pages with cProfile: where does one request's time go?
     python bench/profile_pages.py --database /tmp/bench.sqlite3 / /feed/ [--requests 300]
 
 Serves each address ``--requests`` times in this process through the project's
-real WSGI application (``bench.settings``, DEBUG off, collected static files,
+real WSGI application (``newsroom.settings``, DEBUG off, collected static files,
 the full middleware stack, the database connection closed after each request
 as under gunicorn), after a few warm-up requests, and prints the mean time per
 request, the functions that took most of it, and the SQL of one request with

@@ -292,6 +292,9 @@ else:
 # scheduled publication; any change readers could see retires it at once.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# For this many seconds after a change, while one request renders a page afresh, the
+# others get the copy from before the change (never longer after it; 0: never).
+PAGE_CACHE_GRACE = env_int("PAGE_CACHE_GRACE", 5)
 # What a CDN in front may do (Cache-Control s-maxage and stale-while-revalidate).
 # A CDN cannot be told of a change, so its lifetime is short; CDN_MAX_AGE=0 makes
 # it revalidate every time (cheap: the origin answers 304 from its own cache).

@@ -177,6 +177,11 @@ class Article(models.Model):
             models.Index(
                 fields=["section", "status", "published_at", "id"], name="article_section_idx"
             ),
+            # The front's lead (the newest live featured story) without walking every
+            # live story when few or none are featured (issue 13).
+            models.Index(
+                fields=["featured", "status", "published_at", "id"], name="article_lead_idx"
+            ),
         ]
         constraints = []
 

@@ -1,17 +1,7 @@
-"""
-The project's addresses plus ``/bench/ceiling/``, the benchmark's yardstick.
-
-The ceiling is a plain Django function view returning a fixed 30 KB HTML page
-through the project's full middleware stack: no database, no template. Reader
-pages are reported as a ratio to it (see docs/perf-notes.md), which
-cancels out most of the difference between machines and runs.
-"""
+"""One address: ``/bench/ceiling/``, a fixed 30 KB page."""
 
 from django.http import HttpResponse
 from django.urls import path
-
-from newsroom.urls import handler404, handler500
-from newsroom.urls import urlpatterns as project_urlpatterns
 
 CEILING_BYTES = 30 * 1024
 
@@ -35,6 +25,4 @@ def ceiling(request):
     return HttpResponse(CEILING_PAGE, content_type="text/html; charset=utf-8")
 
 
-urlpatterns = [path("bench/ceiling/", ceiling, name="bench-ceiling"), *project_urlpatterns]
-
-__all__ = ["handler404", "handler500", "urlpatterns"]
+urlpatterns = [path("bench/ceiling/", ceiling)]
