@@ -42,6 +42,9 @@ class SiteSitemap(Sitemap):
         return item.get_absolute_url()
 
 
+MAX_SITEMAP_PAGE = 100_000  # 500 million stories at 5,000 a page
+
+
 class UncountedPaginator(Paginator):
     """Pages of a sitemap without counting the archive first: a page is its slice, and
     past the last one the slice is empty (Django's sitemap view answers 404)."""
@@ -53,6 +56,8 @@ class UncountedPaginator(Paginator):
             raise PageNotAnInteger("That page number is not an integer") from None
         if number < 1:
             raise EmptyPage("That page number is less than 1")
+        if number > MAX_SITEMAP_PAGE:  # an OFFSET past 64 bits is a database error, not a 404
+            raise EmptyPage("That page contains no results")
         bottom = (number - 1) * self.per_page
         items = list(self.object_list[bottom : bottom + self.per_page])
         if not items and number > 1:
