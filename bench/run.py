@@ -320,10 +320,10 @@ def wait_until_ready(server, base, log, timeout=30, path="/robots.txt"):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(base + path, timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(base + path, timeout=5) as response:  # noqa: S310
                 response.read()
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (a busy machine): try again
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"gunicorn did not start:\n{log.read_text()}") from None
             time.sleep(0.2)
