@@ -82,7 +82,9 @@ def served_site(folder, demo_options=(), database_url=None, workers=2):
         try:
             urllib.request.urlopen(base + "/", timeout=2)
             break
-        except (urllib.error.URLError, ConnectionError):
+        # Not up yet: refused or reset, or (TimeoutError) a first, cold page slower than
+        # the timeout on a busy machine. The deadline still bounds the wait.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
                 raise RuntimeError(log.read_text()) from None
