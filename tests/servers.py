@@ -82,7 +82,8 @@ def served_site(folder, demo_options=(), database_url=None, workers=2):
         try:
             urllib.request.urlopen(base + "/", timeout=10)
             break
-        # A worker still starting (a busy machine) may accept and then answer late.
+        # Not up yet: refused or reset, or (TimeoutError) a first, cold page slower than
+        # the timeout on a busy machine. The deadline still bounds the wait.
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()

@@ -53,6 +53,9 @@ def desk(settings, tmp_path):
     return {"section": section, "author": author, "story": story}
 
 
+DATED = re.compile(r"/\d{4}/(\d{2}/){0,2}")  # a year, month or day archive
+
+
 def pages_showing(story):
     """Every reader address that shows ``story``'s headline."""
     local = timezone.localtime(story.published_at)
@@ -267,15 +270,16 @@ def test_a_scheduled_story_appears_at_its_time_on_cached_pages(client, desk):
         authors=[desk["author"]],
         tags=["ferries"],
     )
-    # Every page that will show it (its own date's archives: the desk story's may be
-    # the day before, just after midnight), less its own addresses, 404s until then.
-    own = {scheduled.path, f"/api/articles/{scheduled.pk}/"}
+    detail = f"/api/articles/{desk['story'].pk}/"  # another story's own record
+    # The date archives of the day it goes out. Just after midnight that is not the
+    # desk story's day, and the day's page is a 404 until the story is out.
+    local = timezone.localtime(scheduled.published_at)
+    dated = [f"/{local:%Y}/", f"/{local:%Y/%m}/", f"/{local:%Y/%m/%d}/"]
     urls = [
-        url
-        for url in pages_showing(scheduled)
-        if url not in own and client.get(url).status_code == 200
+        url for url in pages_showing(desk["story"]) if url != detail and not DATED.fullmatch(url)
     ]
-    warm(client, urls)
+    warm(client, urls + [url for url in dated if client.get(url).status_code == 200])
+    urls += dated
     for url in urls:
         assert "Harbour bridge opens" not in client.get(url).content.decode(), url
     assert client.get(scheduled.path).status_code == 404
