@@ -154,6 +154,15 @@ def _paged(ids_sql, params, now, columns):
     return _hold_revisions_to(rows, now)
 
 
+def _with_ids(ids, now, columns):
+    """The live stories among ``ids``: the ids first, then their rows, as a page reads
+    them. Otherwise SQLite may walk the live index and check each story against the
+    list, a cost growing with the archive (issue 13)."""
+    return _paged(
+        f"SELECT id FROM articles_article WHERE id IN ({_placeholders(ids)})", ids, now, columns
+    )
+
+
 def latest(now, limit, offset=0, exclude_ids=(), columns=LISTING_COLUMNS):
     """The newest live stories, newest first."""
     return _paged(*_newest_first("", [], now, limit, offset, exclude_ids), now, columns)
@@ -241,12 +250,7 @@ def related(article_id, tag_ids, now, limit, per_tag=20):
     chosen = sorted(shared, key=lambda i: (shared[i], newest[i], i), reverse=True)[: limit + 10]
     if not chosen:
         return []
-    rows = _rows(
-        f"SELECT {LISTING_COLUMNS} FROM (SELECT id FROM articles_article "
-        f"WHERE id IN ({_placeholders(chosen)})) AS c {THEN_THEIR_STORIES} "
-        f"{JOIN_SECTION_AND_IMAGE} WHERE a.id = c.id AND {LIVE}",
-        [*chosen, _db_time(now)],
-    )
+    rows = _with_ids(chosen, now, LISTING_COLUMNS)
     for row in rows:
         row["shared"] = shared[row["id"]]
     rows.sort(key=lambda row: (row["shared"], row["published_at"], row["id"]), reverse=True)
@@ -314,16 +318,9 @@ def stories_by_id(ids, now):
     """Live stories with these ids, in the order given (the read API's pages)."""
     if not ids:
         return []
-    # The ids first, then their rows: otherwise SQLite may walk the live index and
-    # check each story against the list (cost growing with the archive, issue 13).
-    rows = _rows(
-        f"SELECT {STORY_COLUMNS} FROM (SELECT id FROM articles_article "
-        f"WHERE id IN ({_placeholders(ids)})) AS page {THEN_THEIR_STORIES} "
-        f"{JOIN_SECTION_AND_IMAGE} WHERE a.id = page.id AND {LIVE}",
-        [*ids, _db_time(now)],
-    )
+    rows = _with_ids(ids, now, STORY_COLUMNS)
     order = {story_id: position for position, story_id in enumerate(ids)}
-    return sorted(_hold_revisions_to(rows, now), key=lambda row: order[row["id"]])
+    return sorted(rows, key=lambda row: order[row["id"]])
 
 
 def moved_story(old_path, now):
