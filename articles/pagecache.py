@@ -232,7 +232,7 @@ class PageCacheMiddleware:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
-        version, changed_at = fragments.stamp(request)
+        version, _ = fragments.stamp(request)
         previous = seen.observe(version, time.monotonic())
         key = page_key(request, version)
         entry = self.fetch(key)
@@ -249,12 +249,12 @@ class PageCacheMiddleware:
                 patch_cache_control(response, no_cache=True, max_age=0, s_maxage=0)
                 return response
         try:
-            return self.render_and_store(request, key, now, changed_at)
+            return self.render_and_store(request, key, now)
         finally:
             if lock:
                 self.release_lock(key)
 
-    def render_and_store(self, request, key, now, changed_at):
+    def render_and_store(self, request, key, now):
         response = self.get_response(request)
         if not storable(response):
             if not response.has_header("Cache-Control"):

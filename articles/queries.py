@@ -413,11 +413,6 @@ def publication_moments(now):
     )
 
 
-def next_publication(now):
-    """When the next scheduled story or dated note reaches readers, or None."""
-    return publication_moments(now)[0]
-
-
 # --- Bylines and tags for a set of stories ----------------------------------
 
 

@@ -92,7 +92,7 @@ def test_next_publication_is_the_earliest_scheduled_time():
     soon = make_scheduled(delay=timedelta(minutes=10))
     make_scheduled(delay=timedelta(days=1))
     make_draft(published_at=timezone.now() + timedelta(minutes=1))
-    assert queries.next_publication(timezone.now()) == soon.published_at
+    assert queries.publication_moments(timezone.now())[0] == soon.published_at
 
 
 def test_rows_carry_aware_datetimes_and_paths():

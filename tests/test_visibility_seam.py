@@ -33,7 +33,6 @@ NOT_STORIES = {
     "tag_by_slug",
     "renamed_tag",
     "content_stamp",
-    "next_publication",
     "publication_moments",
     "corrections",  # a story's notes: test_a_note_reaches_readers_at_its_time_everywhere
 }
