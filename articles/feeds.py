@@ -5,7 +5,7 @@ section, tag and author.
 Each feed is written from one template (or one ``json.dumps``) into one string,
 rather than through ``django.contrib.syndication``: Django's feed writer emits
 hundreds of small chunks, and a sync gunicorn worker sends each one separately,
-which made a feed four times slower (../shared/perf-notes.md). Jinja2's
+which made a feed three to four times slower (docs/perf-notes.md). Jinja2's
 autoescaping gives XML-safe text; characters XML forbids are stripped first.
 
 A built feed is kept in the worker's fragment cache under the site-wide content

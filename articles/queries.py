@@ -4,7 +4,7 @@ The reader path's read queries: fixed SQL returning plain rows.
 Why not the ORM here? On a reader page, building a query with the ORM costs
 about 0.2 ms per query and model instances with tag managers cost 2-3x more
 than plain rows; together they cap a page at a fraction of what the server can
-send (measured in ../shared/perf-notes.md and docs/benchmarks.md). Editing,
+send (measured in docs/perf-notes.md and docs/benchmarks.md). Editing,
 the admin and every write keep the ORM. Reads that readers trigger on every
 request live here, as SQL that runs unchanged on SQLite and PostgreSQL.
 
@@ -119,13 +119,13 @@ def _newest_first(where, params, now, limit, offset, exclude_ids):
     if not ids or offset < DEEP:
         exclude = f"AND a.id NOT IN ({_placeholders(ids)})" if ids else ""
         return (
-            f"SELECT a.id FROM articles_article a WHERE {mine} {LIVE} {exclude} "
+            f"SELECT a.id FROM articles_article a WHERE {mine} {LIVE} {exclude} "  # noqa: S608
             "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
             [*params, _db_time(now), *ids, limit, offset],
         )
     theirs = where.format(t="e")
     return (
-        "WITH start AS MATERIALIZED ("
+        "WITH start AS MATERIALIZED ("  # noqa: S608
         f"  SELECT a.published_at AS published_at, a.id AS id FROM articles_article a "
         f"  WHERE {mine} {LIVE} ORDER BY a.published_at DESC, a.id DESC LIMIT 1 OFFSET %s"
         ") SELECT a.id FROM start CROSS JOIN articles_article a "
@@ -146,7 +146,7 @@ def _paged(ids_sql, params, now, columns):
     index entries, not whole rows with their bodies), then only those rows are read.
     The LIVE rule is applied to the rows too."""
     rows = _rows(
-        f"SELECT {columns} FROM ({ids_sql}) AS page {THEN_THEIR_STORIES} "
+        f"SELECT {columns} FROM ({ids_sql}) AS page {THEN_THEIR_STORIES} "  # noqa: S608
         f"{JOIN_SECTION_AND_IMAGE} "
         f"WHERE a.id = page.id AND {LIVE} ORDER BY a.published_at DESC, a.id DESC",
         [*params, _db_time(now)],
@@ -159,7 +159,10 @@ def _with_ids(ids, now, columns):
     them. Otherwise SQLite may walk the live index and check each story against the
     list, a cost growing with the archive (issue 13)."""
     return _paged(
-        f"SELECT id FROM articles_article WHERE id IN ({_placeholders(ids)})", ids, now, columns
+        f"SELECT id FROM articles_article WHERE id IN ({_placeholders(ids)})",  # noqa: S608
+        ids,
+        now,
+        columns,
     )
 
 
@@ -190,7 +193,7 @@ def pinned(section_id, now, limit):
     # The front's pins first (a handful), then their stories: written so, because a
     # planner without statistics may otherwise walk every live story looking for pins.
     return _rows(
-        f"SELECT {LISTING_COLUMNS} FROM "
+        f"SELECT {LISTING_COLUMNS} FROM "  # noqa: S608
         f"(SELECT article_id, position, id FROM articles_pin WHERE {front} "
         f" ORDER BY position, id LIMIT 50) AS p {THEN_THEIR_STORIES} "
         f"{JOIN_SECTION_AND_IMAGE} WHERE a.id = p.article_id AND {LIVE} "
@@ -205,7 +208,7 @@ def section_heads(section_ids, now, per_section):
     if not section_ids:
         return []
     part = (
-        f"SELECT * FROM (SELECT {LISTING_COLUMNS} {FROM_ARTICLES} "
+        f"SELECT * FROM (SELECT {LISTING_COLUMNS} {FROM_ARTICLES} "  # noqa: S608
         f"WHERE a.section_id = %s AND {LIVE} "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s) AS part"
     )
@@ -297,7 +300,7 @@ def between(start, end, now, limit, offset=0):
             ],
         )
     return _paged(
-        f"SELECT a.id FROM articles_article a WHERE {period} AND {LIVE} "
+        f"SELECT a.id FROM articles_article a WHERE {period} AND {LIVE} "  # noqa: S608
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
         [*params, _db_time(now), limit, offset],
         now,
@@ -326,7 +329,7 @@ def stories_by_id(ids, now):
 def moved_story(old_path, now):
     """The current address of a live story that used to live at ``old_path``, or None."""
     row = _one(
-        "SELECT a.path FROM articles_storyredirect r "
+        "SELECT a.path FROM articles_storyredirect r "  # noqa: S608
         "JOIN articles_article a ON a.id = r.article_id "
         f"WHERE r.old_path = %s AND {LIVE}",
         [old_path, _db_time(now)],
@@ -354,7 +357,7 @@ def _hold_revisions_to(rows, now):
     shown = {
         found["article_id"]: found["revised_at"]
         for found in _rows(
-            "SELECT c.article_id, MAX(c.published_at) AS revised_at FROM articles_correction c "
+            "SELECT c.article_id, MAX(c.published_at) AS revised_at FROM articles_correction c "  # noqa: S608
             f"WHERE c.article_id IN ({_placeholders(later)}) AND {VISIBLE_NOTE} "
             "GROUP BY c.article_id",
             [*later, _db_time(now)],
@@ -369,7 +372,7 @@ def _hold_revisions_to(rows, now):
 def corrections(article_id, now):
     """A story's corrections and updates that readers may see, oldest first."""
     return _rows(
-        "SELECT c.kind, c.text, c.published_at FROM articles_correction c "
+        "SELECT c.kind, c.text, c.published_at FROM articles_correction c "  # noqa: S608
         f"WHERE c.article_id = %s AND {VISIBLE_NOTE} ORDER BY c.published_at, c.id",
         [article_id, _db_time(now)],
     )
@@ -380,7 +383,7 @@ def all_corrections(now, limit, offset=0):
     return _rows(
         # Corrections first (newest first, through their time index), then their
         # stories: not every live story checked for corrections (issue 13).
-        "SELECT c.id, c.kind, c.text, c.published_at, a.headline, a.path "
+        "SELECT c.id, c.kind, c.text, c.published_at, a.headline, a.path "  # noqa: S608
         f"FROM articles_correction c {THEN_THEIR_STORIES} "
         f"WHERE a.id = c.article_id AND c.kind = 'correction' AND {VISIBLE_NOTE} AND {LIVE} "
         "ORDER BY c.published_at DESC, c.id DESC LIMIT %s OFFSET %s",
@@ -422,7 +425,7 @@ def bylines(article_ids):
     if not article_ids:
         return found
     for row in _rows(
-        "SELECT b.article_id, au.name, au.slug FROM articles_byline b "
+        "SELECT b.article_id, au.name, au.slug FROM articles_byline b "  # noqa: S608
         "JOIN articles_author au ON au.id = b.author_id "
         f"WHERE b.article_id IN ({_placeholders(article_ids)}) "
         "ORDER BY b.article_id, b.position, b.id",
@@ -443,7 +446,7 @@ def labels(article_ids):
         return authors, tags
     ids = list(article_ids)
     for row in _rows(
-        "SELECT 0 AS kind, b.article_id AS article_id, au.name AS name, au.slug AS slug, "
+        "SELECT 0 AS kind, b.article_id AS article_id, au.name AS name, au.slug AS slug, "  # noqa: S608
         "b.position AS position, au.id AS ref_id FROM articles_byline b "
         "JOIN articles_author au ON au.id = b.author_id "
         f"WHERE b.article_id IN ({_placeholders(ids)}) "

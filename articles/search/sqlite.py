@@ -51,7 +51,7 @@ def search(text, now, limit, offset):
 
     wanted = offset + limit + CANDIDATES
     rows = queries._rows(
-        f"SELECT {queries.LISTING_COLUMNS} FROM ("
+        f"SELECT {queries.LISTING_COLUMNS} FROM ("  # noqa: S608
         "  SELECT id, rank FROM ("
         "    SELECT rowid AS id, rank FROM articles_search WHERE articles_search MATCH %s "
         "    ORDER BY rowid DESC LIMIT %s"
@@ -67,7 +67,7 @@ def search(text, now, limit, offset):
         snippets = dict(
             (row["rowid"], row["snippet"])
             for row in queries._rows(
-                "SELECT rowid, snippet(articles_search, 2, %s, %s, '…', 28) AS snippet "
+                "SELECT rowid, snippet(articles_search, 2, %s, %s, '…', 28) AS snippet "  # noqa: S608
                 "FROM articles_search WHERE articles_search MATCH %s "
                 f"AND rowid IN ({', '.join(['%s'] * len(ids))})",
                 [MARK_START, MARK_END, query, *ids],
@@ -90,7 +90,7 @@ def reindex(article_ids, documents):
 
 def remove(article_ids, cursor=None):
     placeholders = ", ".join(["%s"] * len(article_ids))
-    sql = f"DELETE FROM articles_search WHERE rowid IN ({placeholders})"
+    sql = f"DELETE FROM articles_search WHERE rowid IN ({placeholders})"  # noqa: S608
     if cursor is not None:
         cursor.execute(sql, list(article_ids))
         return
