@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from . import fragments, queries
+from . import addresses, fragments, queries
 from .dates import rfc2822
 from .images.presentation import media_url
 from .pagecache import reader_page
@@ -93,7 +93,7 @@ def entry(row, authors, tags):
         "summary": clean(row["dek"]),
         "content": absolute_html(clean(row["body"])),
         "authors": [
-            {"name": clean(a["name"]), "url": f"{settings.SITE_URL}/author/{a['slug']}/"}
+            {"name": clean(a["name"]), "url": addresses.absolute(addresses.author(a["slug"]))}
             for a in authors
         ],
         "categories": [clean(t["name"]) for t in tags],
@@ -136,7 +136,7 @@ def channel(kind, slug, now):
     return Channel(
         f"{site}: {found['name']}",
         f"{wording} {found['name']} from {site}",
-        f"/{kind}/{slug}/",
+        addresses.of(kind, slug),
         lambda now, limit, columns: listing(found["id"], now, limit, columns=columns),
     )
 
@@ -160,7 +160,7 @@ def build(kind, slug, fmt, now):
         "title": strip_control_characters(source.title),
         "description": strip_control_characters(source.description),
         "page_url": settings.SITE_URL + source.page,
-        "self_url": settings.SITE_URL + source.page + FEED_PATHS[fmt],
+        "self_url": addresses.absolute(addresses.feed(kind, slug, fmt)),
         "feed_id": f"tag:{urlsplit(settings.SITE_URL).hostname},2024:feed:{kind}:{slug}",
         "items": items,
         "updated_rfc2822": rfc2822(updated),
@@ -235,14 +235,14 @@ def feed_links(title="", feed=None):
     """Autodiscovery links for a page: its own feeds (``feed`` is (kind, slug)) first,
     then the site's latest stories."""
     site = settings.SITE_NAME
-    sources = [(f"/{feed[0]}/{feed[1]}/", title)] if feed else []
-    sources.append(("/", "latest stories"))
+    sources = [(*feed, title)] if feed else []
+    sources.append(("latest", "", "latest stories"))
     return [
         {
             "type": CONTENT_TYPES[fmt].split(";")[0],
-            "href": base + path,
+            "href": addresses.feed(kind, slug, fmt),
             "title": f"{site}: {name} ({FORMAT_NAMES[fmt]})",
         }
-        for base, name in sources
-        for fmt, path in FEED_PATHS.items()
+        for kind, slug, name in sources
+        for fmt in FEED_PATHS
     ]

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from django.template import engines
 from markupsafe import Markup
 
-from . import queries
+from . import addresses, queries
 from .presenters import present_listing
 
 LATEST_COUNT = 5
@@ -117,7 +117,9 @@ def related_stories(stamp, now, story_id, tag_ids):
 
 def section_nav(stamp, now):
     """The sections, for the site navigation and the home page's section blocks."""
-    return cache.get("sections", stamp, now, lambda: (queries.sections(), None))
+    return cache.get(
+        "sections", stamp, now, lambda: (addresses.linked(queries.sections(), "section"), None)
+    )
 
 
 def navigation(stamp, now):

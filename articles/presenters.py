@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from markupsafe import Markup
 
-from . import queries
+from . import addresses, queries
 from .dates import long_date, short_date, time_of_day
 from .images.presentation import picture
 
@@ -28,7 +28,9 @@ def present_listing(rows, with_bylines=True):
     by_story = queries.bylines([row["id"] for row in rows]) if with_bylines else {}
     for row in rows:
         _dates(row)
-        row["authors"] = by_story.get(row["id"], [])
+        row["authors"] = addresses.linked(by_story.get(row["id"], []), "author")
+        if row["section_slug"]:
+            row["section_url"] = addresses.section(row["section_slug"])
         row["thumb"] = picture(row["image_renditions"], row["image_alt"], "thumb")
     return rows
 
@@ -57,8 +59,10 @@ def _story_details(row, authors, tags, notes):
         credit=row["image_credit"],
     )
     row["dateline_date"] = long_date(row["published_at"])
-    row["authors"] = authors
-    row["tags"] = tags
+    row["authors"] = addresses.linked(authors, "author")
+    row["tags"] = addresses.linked(tags, "tag")
+    if row["section_slug"]:
+        row["section_url"] = addresses.section(row["section_slug"])
     row["url"] = settings.SITE_URL + row["path"]
     row["corrections"] = present_notes(notes)
     revised = row.get("revised_at")
@@ -127,7 +131,7 @@ def sharing(row):
         "mainEntityOfPage": {"@type": "WebPage", "@id": row["url"]},
         "url": row["url"],
         "author": [
-            {"@type": "Person", "name": a["name"], "url": f"{site}/author/{a['slug']}/"}
+            {"@type": "Person", "name": a["name"], "url": addresses.absolute(a["url"])}
             for a in row["authors"]
         ],
         "publisher": {

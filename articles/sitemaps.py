@@ -18,6 +18,7 @@ from django.template import engines
 from django.utils import timezone
 from taggit.models import Tag
 
+from . import addresses
 from .models import Article, Author, Byline, Section, TaggedArticle
 from .pagecache import reader_page
 
@@ -126,7 +127,7 @@ class TagSitemap(SiteSitemap):
         )
 
     def location(self, tag):
-        return f"/tag/{tag.slug}/"
+        return addresses.tag(tag.slug)
 
     def lastmod(self, tag):
         return tag.latest

@@ -10,7 +10,7 @@ class Section(models.Model):
     slug = models.SlugField(
         max_length=80,
         unique=True,
-        help_text="Used in the section's address, e.g. /section/city/. Changing it breaks links.",
+        help_text="The last part of the section's address, e.g. city. Changing it breaks links.",
     )
     description = models.TextField(
         blank=True,

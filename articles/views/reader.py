@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
-from .. import fragments, queries, search
+from .. import addresses, fragments, queries, search
 from ..feeds import feed_links
 from ..pagecache import reader_page
 from ..presenters import present_lead, present_listing, present_notes, present_story
@@ -183,7 +183,7 @@ def tag(request, slug):
     if found is None:
         renamed = queries.renamed_tag(slug)
         if renamed:
-            return HttpResponsePermanentRedirect(f"/tag/{renamed}/")
+            return HttpResponsePermanentRedirect(addresses.tag(renamed))
         raise Http404("No such tag.")
     return listing(
         request,
