@@ -13,15 +13,15 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 
 from . import queries
 from .feeds import entry, json_item
 from .models import Article
 from .pagecache import reader_page
+from .paging import PAGE_SIZE, Page
 
-PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
@@ -100,15 +100,14 @@ def article_list(request):
         return bad_request(paging.errors.get_json_data())
     if not filters.is_valid():
         return bad_request(filters.errors.get_json_data())
-    page = paging.cleaned_data["page"] or 1
+    number = paging.cleaned_data["page"] or 1
     size = paging.cleaned_data["page_size"] or PAGE_SIZE
-    start = (page - 1) * size
-    ids = list(
-        filters.qs.order_by("-published_at", "-id").values_list("id", flat=True)[
-            start : start + size + 1
-        ]
-    )
-    rows = queries.stories_by_id(ids[:size], now)
+    ids = filters.qs.order_by("-published_at", "-id").values_list("id", flat=True)
+    try:
+        page = Page.fetch(number, lambda limit, offset: ids[offset : offset + limit], size)
+    except Http404:  # past the end: the API answers an empty page, with a link back
+        page = Page(number, [], has_next=False)
+    rows = queries.stories_by_id(page.stories, now)
     query = request.GET.copy()
 
     def link(number):
@@ -118,9 +117,9 @@ def article_list(request):
     return JsonResponse(
         {
             "items": present(rows),
-            "page": page,
-            "next": link(page + 1) if len(ids) > size else None,
-            "previous": link(page - 1) if page > 1 else None,
+            "page": page.number,
+            "next": link(number + 1) if page.has_next else None,
+            "previous": link(number - 1) if page.has_previous else None,
         },
         json_dumps_params={"ensure_ascii": False},
     )

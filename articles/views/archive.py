@@ -8,15 +8,15 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.http import Http404
 from django.utils import timezone
 
 from .. import queries
 from ..editorial import access
 from ..models import Article, Section
 from ..pagecache import reader_page
+from ..paging import Page, page_number
 from ..presenters import present_listing
-from .reader import PAGE_SIZE, page_number, render
+from .reader import render
 
 ORDERINGS = {"newest": ("-published_at", "-id"), "oldest": ("published_at", "id")}
 
@@ -93,26 +93,19 @@ class ArchiveFilter(django_filters.FilterSet):
 
 @reader_page
 def archive_search(request):
-    number = page_number(request)
+    number = page_number(request.GET.get("page"))
     now = timezone.now()
     filters = ArchiveFilter(request.GET, queryset=Article.objects.live(now))
-    stories, has_next = [], False
+    page = Page(number, [], has_next=False)
     valid = filters.is_valid()
     if valid:
         filters.clean_dates()
         valid = not filters.form.errors
     if valid:
         order = ORDERINGS[filters.form.cleaned_data.get("order") or "newest"]
-        start = (number - 1) * PAGE_SIZE
-        ids = list(
-            filters.qs.distinct()
-            .order_by(*order)
-            .values_list("id", flat=True)[start : start + PAGE_SIZE + 1]
-        )
-        if not ids and number > 1:
-            raise Http404("No such page.")
-        has_next = len(ids) > PAGE_SIZE
-        stories = present_listing(queries.stories_by_id(ids[:PAGE_SIZE], now))
+        ids = filters.qs.distinct().order_by(*order).values_list("id", flat=True)
+        page = Page.fetch(number, lambda limit, offset: ids[offset : offset + limit])
+        page.stories = present_listing(queries.stories_by_id(page.stories, now))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -121,12 +114,7 @@ def archive_search(request):
         {
             "form": filters.form,
             "valid": valid,
-            "page": {
-                "number": number,
-                "has_next": has_next,
-                "has_previous": number > 1,
-                "stories": stories,
-            },
+            "page": page,
             "query": query.urlencode() + "&" if query else "",
             "now": now,
         },

@@ -6,6 +6,7 @@ the LIVE rule), hand them to ``articles.presenters`` and render a Jinja2
 template. Any bad input a reader can type into a URL ends in a 404.
 """
 
+import functools
 import sys
 from datetime import datetime, timedelta
 
@@ -17,10 +18,8 @@ from django.utils import timezone
 from .. import addresses, fragments, queries, search
 from ..feeds import feed_links
 from ..pagecache import reader_page
+from ..paging import Page, page_number
 from ..presenters import present_lead, present_listing, present_notes, present_story
-
-PAGE_SIZE = 20
-MAX_PAGE = 100_000
 
 
 def render(request, template, context, status=200):
@@ -35,35 +34,29 @@ def render(request, template, context, status=200):
     return HttpResponse(html, status=status)
 
 
-def page_number(request):
-    """``?page=N`` as a number; anything but 1..MAX_PAGE is a 404."""
-    raw = request.GET.get("page", "1")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-        raise Http404("No such page.")
-    return int(raw)
-
-
-class Page:
-    """One page of a listing, fetched with one row more than shown to know if another follows."""
-
-    def __init__(self, request, fetch, now=None, also=()):
-        self.number = page_number(request)
-        self.now = now or timezone.now()
-        rows = fetch(self.now, PAGE_SIZE + 1, (self.number - 1) * PAGE_SIZE)
-        if not rows and self.number > 1:
-            raise Http404("No such page.")
-        self.has_next = len(rows) > PAGE_SIZE
-        self.has_previous = self.number > 1
-        self.stories = rows[:PAGE_SIZE]
-        present_listing(self.stories + list(also))  # ``also``: other rows shown on the page
+def story_page(request, fetch, now, also=()):
+    """The page of stories ``?page=`` asks for, ``fetch(now, limit, offset)`` giving them,
+    presented with ``also`` (other rows shown on the same page)."""
+    page = Page.fetch(
+        page_number(request.GET.get("page")), lambda limit, offset: fetch(now, limit, offset)
+    )
+    present_listing(page.stories + list(also))
+    return page
 
 
 def listing(request, fetch, title, **context):
-    page = Page(request, fetch)
+    now = timezone.now()
     return render(
         request,
         "listing.html",
-        {"page": page, "now": page.now, "title": title, "lead": None, "secondary": [], **context},
+        {
+            "page": story_page(request, fetch, now),
+            "now": now,
+            "title": title,
+            "lead": None,
+            "secondary": [],
+            **context,
+        },
     )
 
 
@@ -78,10 +71,10 @@ def top_of_front(request, section_id, now, fallback_lead, fetch):
     lead = pins[0] if pins else fallback_lead()
     secondary = pins[1:]
     shown = [story["id"] for story in [lead, *secondary] if story]
-    page = Page(
+    page = story_page(
         request,
         lambda now, limit, offset: fetch(now, limit, offset, shown),
-        now=now,
+        now,
         also=[s for s in [lead, *secondary] if s],
     )
     if page.number > 1:
@@ -232,7 +225,8 @@ def archive(request, year, month=None, day=None):
             end, title = timezone.make_aware(datetime(year + 1, 1, 1)), str(year)
     except (ValueError, OverflowError):
         raise Http404("No such date.") from None
-    page = Page(request, lambda now, limit, offset: queries.between(start, end, now, limit, offset))
+    now = timezone.now()
+    page = story_page(request, functools.partial(queries.between, start, end), now)
     if not page.stories:
         raise Http404("No stories on that date.")
     return render(
@@ -240,7 +234,7 @@ def archive(request, year, month=None, day=None):
         "listing.html",
         {
             "page": page,
-            "now": page.now,
+            "now": now,
             "title": f"Stories from {title}",
             "intro": "",
             "kind": "archive",
@@ -254,41 +248,27 @@ def archive(request, year, month=None, day=None):
 def search_page(request):
     """Full-text search; any query a reader can type gets results or "nothing found"."""
     query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
-    number = page_number(request)
     now = timezone.now()
-    rows = search.search(query, now, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE) if query else []
-    if not rows and number > 1:
-        raise Http404("No such page.")
-    page = {
-        "number": number,
-        "has_next": len(rows) > PAGE_SIZE,
-        "has_previous": number > 1,
-        "stories": present_listing(rows[:PAGE_SIZE]),
-        "query": query,
-    }
+    page = story_page(
+        request,
+        lambda now, limit, offset: search.search(query, now, limit, offset) if query else [],
+        now,
+    )
     return render(request, "search.html", {"page": page, "query": query, "now": now})
 
 
 @reader_page(query=("page",))
 def corrections(request):
     """Every correction to a live story, newest first."""
-    number = page_number(request)
     now = timezone.now()
-    rows = queries.all_corrections(now, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
-    if not rows and number > 1:
-        raise Http404("No such page.")
+    page = Page.fetch(
+        page_number(request.GET.get("page")),
+        lambda limit, offset: queries.all_corrections(now, limit, offset),
+    )
     return render(
         request,
         "corrections.html",
-        {
-            "notes": present_notes(rows[:PAGE_SIZE]),
-            "page": {
-                "number": number,
-                "has_next": len(rows) > PAGE_SIZE,
-                "has_previous": number > 1,
-            },
-            "now": now,
-        },
+        {"notes": present_notes(page.stories), "page": page, "now": now},
     )
 
 

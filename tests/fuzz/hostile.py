@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from articles.views.reader import MAX_PAGE
+from articles.paging import MAX_PAGE
 
 # --- Path segments and parameter values --------------------------------------------------
 

@@ -35,7 +35,9 @@ def date_part(width):
 def test_malformed_dated_addresses_never_fail(newsroom):
     fuzzer = Fuzzer("dates")
     story = newsroom["story"]
-    fuzzer.warm_up(story.path, "/2024/", "/2024/03/", "/2024/03/07/")
+    # A piece may end the path early ("/?..."): the front page, whose cached copy serves
+    # any query string it does not read.
+    fuzzer.warm_up("/", story.path, "/2024/", "/2024/03/", "/2024/03/07/")
     for path in IMPOSSIBLE:
         response, _ = fuzzer.send(path)
         assert response.status_code == 404, path
