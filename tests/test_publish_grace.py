@@ -103,9 +103,9 @@ def test_the_request_that_renders_takes_the_lock_and_releases_it(clock):
     taken = []
     original = pagecache.PageCacheMiddleware.render_and_store
 
-    def spy(self, request, page_key, now, changed_at):
+    def spy(self, request, page_key, now):
         taken.append(caches["pages"].get(f"lock:{key}"))
-        return original(self, request, page_key, now, changed_at)
+        return original(self, request, page_key, now)
 
     pagecache.PageCacheMiddleware.render_and_store = spy
     try:
