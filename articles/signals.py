@@ -4,14 +4,13 @@ What counts as a change a reader could see.
 Any save or delete of a story, byline, tag link, section, author, tag, photo,
 correction, pin or redirect bumps the site-wide ``ContentVersion`` in the same
 transaction, which retires every fragment and every cached page rendered under
-the old version (see ``articles.models.version`` and ``articles.pagecache``).
+the old version (see ``articles.models.version`` and ``articles.reader.pagecache``).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from . import search
 from .models import (
     Article,
     Author,
@@ -25,6 +24,7 @@ from .models import (
     TaggedArticle,
     TagRedirect,
 )
+from .reader import search
 
 WATCHED = (
     Article,

@@ -729,11 +729,11 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
 def rebuild_search_index():
     """Index the new stories for search, as saving each one would have; returns seconds.
 
-    Only for versions of the project that have ``articles.search.rebuild()``
+    Only for versions of the project that have ``articles.reader.search.rebuild()``
     (None otherwise): bulk inserts bypass the signals that keep the index.
     """
     try:
-        from articles import search
+        from articles.reader import search
     except ImportError:
         return None
     if not hasattr(search, "rebuild"):

@@ -58,7 +58,7 @@ CEILING_DIR = ROOT / "bench" / "ceiling"
 CEILING_URL = "/bench/ceiling/"
 CONFIG = ROOT / "gunicorn.conf.py"
 BIN = Path(sys.executable).parent
-PAGE_SIZE = 20  # articles.paging.PAGE_SIZE
+PAGE_SIZE = 20  # articles.reader.paging.PAGE_SIZE
 DEEP_PAGE = 500
 GRACE = 5  # seconds a wrk run may overrun its duration before it is killed
 

@@ -7,7 +7,7 @@ Search latency on a large archive, on SQLite (FTS5) and on PostgreSQL (tsvector 
 
 Builds the archive itself (bulk inserts: ~600-word bodies from a 5,000-word
 vocabulary with a long tail, 3 tags each from 2,000), indexes it through
-``articles.search.rebuild()``, then times ``articles.search.search()`` (match,
+``articles.reader.search.rebuild()``, then times ``articles.reader.search.search()`` (match,
 rank, fetch one page of 20 rows, highlight snippets) for a mix of queries: common
 words, rare words, two words, phrases, exclusions and prefixes. Reports p50, p95
 and the slowest query. The database is emptied first: point it at a scratch one.
@@ -97,7 +97,7 @@ def build(count, rng):
                 for tag in rng.sample(tags, 3)
             )
     loaded = time.perf_counter() - started
-    from articles import search
+    from articles.reader import search
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -134,7 +134,7 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from articles import search
+    from articles.reader import search
 
     rng = random.Random(args.seed)  # noqa: S311  (test data)
     if args.reuse:

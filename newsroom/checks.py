@@ -5,7 +5,7 @@ from django.core import checks
 from django.db import connections
 
 # Deep pages of a front start from a ``WITH ... AS MATERIALIZED`` query
-# (articles.queries), which SQLite understands from 3.35.0 on.
+# (articles.reader.queries), which SQLite understands from 3.35.0 on.
 MIN_SQLITE = (3, 35, 0)
 
 

@@ -2,7 +2,7 @@
 
 The database is required: without it the instance answers 503, so a load
 balancer sends readers elsewhere. The cache is not: pages are rendered from the
-database when it fails (articles.pagecache), so a Redis outage is reported as
+database when it fails (articles.reader.pagecache), so a Redis outage is reported as
 "degraded" with a 200 rather than taking every web server out of rotation.
 """
 

@@ -148,7 +148,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Whole reader pages for anonymous readers, before the rest of the stack runs;
     # a stored page keeps the headers the middleware below gave it (CSP included).
-    "articles.pagecache.PageCacheMiddleware",
+    "articles.reader.pagecache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -256,7 +256,7 @@ SERVE_MEDIA = not S3_BUCKET and env_bool("SERVE_MEDIA", True)
 
 
 # Two caches: "default" for small shared values (health checks), "pages" for
-# whole reader pages (articles.pagecache). With REDIS_URL both live in Redis and
+# whole reader pages (articles.reader.pagecache). With REDIS_URL both live in Redis and
 # are shared by every gunicorn worker and host; without it each worker keeps its
 # own, which is still exact because pages are keyed by the content version.
 # Short socket timeouts: when Redis is unreachable, pages are served from the

@@ -5,9 +5,12 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path, register_converter
 
-from articles import api, feeds, previews, sitemaps
-from articles.pagecache import reader_page
-from articles.views import archive, media, reader
+from articles.editorial import previews
+from articles.images import media
+from articles.reader import addresses, archive
+from articles.reader import views as reader
+from articles.reader.pagecache import reader_page
+from articles.syndication import api, feeds, sitemaps
 from newsroom.health import healthz
 
 
@@ -55,7 +58,7 @@ urlpatterns = [
             name=f"{kind}-feed-{fmt}",
         )
         for kind in ("section", "tag", "author")
-        for fmt, suffix in feeds.FEED_PATHS.items()
+        for fmt, suffix in addresses.FEED_PATHS.items()
     ],
     path("corrections/", reader.corrections, name="corrections"),
     path("search/", reader.search_page, name="search"),
@@ -85,5 +88,5 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))
 
-handler404 = "articles.views.reader.not_found"
-handler500 = "articles.views.reader.server_error"
+handler404 = "articles.reader.views.not_found"
+handler500 = "articles.reader.views.server_error"

@@ -24,7 +24,7 @@ def warm():
     from django.urls import Resolver404, get_resolver, resolve
     from django.utils import translation
 
-    from articles import pagecache
+    from articles.reader import pagecache
 
     try:
         for address in WARM_ADDRESSES:  # builds the resolver's patterns

@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from articles import fragments, pagecache
+from articles.reader import fragments, pagecache
 from newsroom.settings import redis_caches
 
 from .servers import RedisServer

@@ -52,7 +52,7 @@ def make_staff(username, role=None, **fields):
     """A staff account in the Writer or Editor role (or a superuser with role="superuser")."""
     from django.contrib.auth import get_user_model
 
-    from articles.roles import sync_roles
+    from articles.editorial.roles import sync_roles
 
     User = get_user_model()
     if role == "superuser":

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.urls import resolve, reverse
 
-from articles import addresses
+from articles.reader import addresses
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = re.compile(r"""['"]/tag/|/section/|/author/""")
@@ -20,7 +20,7 @@ def test_no_module_or_template_writes_an_address_shape():
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if SHAPES.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    assert not found, "use articles.addresses instead:\n" + "\n".join(found)
+    assert not found, "use articles.reader.addresses instead:\n" + "\n".join(found)
 
 
 def test_addresses_match_the_url_patterns():

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.editorial.roles import ensure_roles
 from articles.models import Article
-from articles.roles import ensure_roles
 
 from .factories import make_author, make_draft, make_scheduled, make_section, make_story
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import fragments
+from articles.reader import fragments
 
 from .factories import make_author, make_draft, make_section, make_story
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from taggit.models import Tag
 
-from articles import demo_data
+from articles.demo import data as demo_data
 from articles.models import Article, Author, Section
 
 pytestmark = pytest.mark.django_db

@@ -99,7 +99,7 @@ def test_pin_admin_for_writers_is_closed(client):
 def test_deep_pages_of_a_front_with_pins_list_every_other_story_once(client, monkeypatch):
     """Deep pages find where they start before leaving pinned stories out; every page
     must still hold exactly the stories the plain query gives, in order."""
-    from articles import queries
+    from articles.reader import queries
 
     section = make_section("City", slug="city")
     other = make_section("Sport", slug="sport")

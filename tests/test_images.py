@@ -280,3 +280,26 @@ def test_a_photo_in_use_cannot_be_deleted(client, editor, media_root):
     response = client.post(reverse("admin:articles_image_delete", args=[image.pk]), {"post": "yes"})
     assert Image.objects.filter(pk=image.pk).exists()
     assert "Crane story" in response.content.decode()
+
+
+def test_placing_photos_is_a_pure_function_of_the_photos_given():
+    """No database here (no django_db mark): placement reads nothing itself."""
+    from articles.images.placement import enrich_body_images, placed_folders
+
+    folder = "images/ab/" + "0123456789abcdef0123"
+    body = f'<p>Text.</p><img src="/media/{folder}/full-800.jpg" alt="">'
+    assert placed_folders(body) == {folder}
+    sizes = [
+        {
+            "w": w,
+            "h": w * 2 // 3,
+            "webp": f"{folder}/full-{w}.webp",
+            "fallback": f"{folder}/full-{w}.jpg",
+        }
+        for w in (400, 800)
+    ]
+    photo = Image(alt_text="A crane at dawn", renditions={"full": sizes})
+    assert enrich_body_images(body, {}) == body  # unknown photos are left as they are
+    placed = enrich_body_images(body, {folder: photo})
+    assert 'alt="A crane at dawn"' in placed and 'loading="lazy"' in placed
+    assert "full-400.jpg 400w" in placed and 'width="800" height="533"' in placed

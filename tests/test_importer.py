@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 from django.utils import timezone
 
-from articles.importing import parse_story
+from articles.ingest.importing import parse_story
 from articles.models import Article, Author, Section
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from articles import queries
 from articles.models import Article, Byline, ContentVersion, TaggedArticle
+from articles.reader import queries
 
 from .factories import make_author, make_draft, make_section, make_story
 

@@ -17,9 +17,9 @@ from django.urls import path
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.editorial.previews import share_url
 from articles.models import Article, Correction, Image, Pin, PreviewLink
-from articles.pagecache import reader_page
-from articles.previews import share_url
+from articles.reader.pagecache import reader_page
 
 from .factories import make_author, make_draft, make_scheduled, make_section, make_staff, make_story
 from .pictures import picture_bytes, upload

@@ -3,7 +3,7 @@
 import pytest
 from django.http import Http404
 
-from articles.paging import MAX_PAGE, Page, page_number
+from articles.reader.paging import MAX_PAGE, Page, page_number
 
 
 def rows(count):

@@ -65,7 +65,7 @@ def test_scheduled_story_preview_shows_its_date(client, editor):
 def share(client, story):
     client.post(reverse("admin:articles_article_share", args=[story.pk]))
     link = PreviewLink.objects.get(article=story)
-    from articles.previews import share_url
+    from articles.editorial.previews import share_url
 
     return link, share_url(link)
 

@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from articles import pagecache
 from articles.models import Article
+from articles.reader import pagecache
 
 from .factories import make_section, make_story
 
@@ -61,7 +61,7 @@ def test_while_another_request_renders_readers_get_the_previous_copy(clock):
 def fresh_key(address):
     from django.test import RequestFactory
 
-    from articles import queries
+    from articles.reader import queries
 
     request = RequestFactory().get(address)
     return pagecache.page_key(request, queries.content_stamp()[0])

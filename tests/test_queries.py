@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from articles import queries
 from articles.models import Article
+from articles.reader import queries
 
 from .factories import make_author, make_draft, make_scheduled, make_section, make_story
 

@@ -27,7 +27,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from articles import fragments
+from articles.reader import fragments
 from bench.generate import DjangoWriter, QuickText, Shape, generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -78,7 +78,7 @@ TABLES = (  # children first
 
 
 def empty_archive():
-    from articles import search
+    from articles.reader import search
 
     search.backend().clear()
     with connection.cursor() as cursor:
@@ -89,7 +89,7 @@ def empty_archive():
 def build(count, shape, with_search):
     from django.utils import timezone
 
-    from articles import search
+    from articles.reader import search
 
     empty_archive()
     writer = DjangoWriter()
@@ -219,7 +219,7 @@ def ranked(term):
     """How many matches search ranks for ``term``: at most its window (the newest
     1,000 matches), which an archive of 1,000 stories cannot fill. Search is compared
     per match ranked."""
-    from articles.search import sqlite
+    from articles.reader.search import sqlite
 
     matches = one("SELECT COUNT(*) FROM articles_search WHERE articles_search MATCH %s", [term])
     return max(1, min(matches, sqlite.WINDOW))

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import fragments
+from articles.reader import fragments
 
 from .factories import make_author, make_section, make_story
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from articles.paging import PAGE_SIZE
+from articles.reader.paging import PAGE_SIZE
 
 from .factories import make_author, make_section, make_story
 

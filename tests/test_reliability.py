@@ -24,8 +24,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import pagecache
 from articles.models import Article
+from articles.reader import pagecache
 from newsroom.settings import redis_caches
 
 from .conftest import service_missing
@@ -56,7 +56,7 @@ def test_pages_keep_coming_when_redis_stops_and_the_cache_returns_by_itself(
 
     redis_server.stop()
     try:
-        with caplog.at_level(logging.WARNING, logger="articles.pagecache"):
+        with caplog.at_level(logging.WARNING, logger="articles.reader.pagecache"):
             for url in ["/", story.path, "/feed/", "/search/?q=ferry"]:
                 response, count = served(url)
                 assert response.status_code == 200, url
@@ -242,7 +242,7 @@ SAVES = 4
 
 MAKE_EDITORS = """
 from django.contrib.auth import get_user_model
-from articles.roles import sync_roles
+from articles.editorial.roles import sync_roles
 editor = sync_roles()["Editor"]
 for n in range({count}):
     user = get_user_model().objects.create_user(

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles import fragments, search
 from articles.models import Article
+from articles.reader import fragments, search
 
 from .factories import make_draft, make_story
 

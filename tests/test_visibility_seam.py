@@ -5,7 +5,7 @@ The archive holds a story in every state readers must not see (draft, in review,
 scheduled, withdrawn, and a draft that once had a time), pinned, tagged, bylined,
 redirected and corrected like the live ones, and enough live stories for the
 deep-page branch of the listing queries. A new public function in
-``articles.queries`` fails ``test_the_table_covers_every_public_query`` until it
+``articles.reader.queries`` fails ``test_the_table_covers_every_public_query`` until it
 is added to the table (or named as returning no stories).
 """
 
@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles import queries, search
 from articles.models import Article, Correction, Pin, StoryRedirect
+from articles.reader import queries, search
 
 from .factories import make_author, make_draft, make_scheduled, make_section, make_story
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from ..editorial import access
+from .. import access
 from ..models import Article, Image
 
 

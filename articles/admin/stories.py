@@ -1,7 +1,7 @@
 """
 The story admin: where writers and editors do their work.
 
-Who may do what is decided in ``articles.editorial.access``, on the server,
+Who may do what is decided in ``articles.access``, on the server,
 never by hiding a button; this module asks it at every door:
 
 * a **writer** creates stories, edits their own while they are drafts or in
@@ -33,10 +33,10 @@ from reversion.admin import VersionAdmin, _RollBackRevisionView
 from reversion.errors import RevertError
 from reversion.models import Version
 
-from .. import previews
-from ..diffs import compare_versions
-from ..editorial import access, workflow
-from ..editorial.access import WRITER_STATUSES, can_publish, is_editor
+from .. import access
+from ..access import WRITER_STATUSES, can_publish, is_editor
+from ..editorial import previews, workflow
+from ..editorial.diffs import compare_versions
 from ..editorial.revisions import revert_story, story_version
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
 from .images import thumbnail

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
-from ..editorial import access
+from .. import access
 from ..editorial.taxonomy import merge_tags, rename_tag
 from ..models import Author, Section
 

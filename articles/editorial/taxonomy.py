@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from .. import search
 from ..models import TaggedArticle, TagRedirect
+from ..reader import search
 
 
 def point_tag_elsewhere(old_slug, tag):

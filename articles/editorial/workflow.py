@@ -13,8 +13,8 @@ import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from ..access import WRITER_STATUSES, can_publish, may_change_story
 from ..models import Article
-from .access import WRITER_STATUSES, can_publish, may_change_story
 
 Status = Article.Status
 

@@ -22,15 +22,28 @@ FOLDER = re.compile(r"(images/[0-9a-f]{2}/[0-9a-f]{20})/")
 BODY_SIZES = "(min-width: 42rem) 42rem, 100vw"
 
 
-def enrich_body_images(body):
+def placed_folders(body):
+    """The library folders (``images/ab/<20 hex>``) of the photos a body places."""
+    found = set()
+    for match in IMG.finditer(body):
+        attributes = dict(ATTRIBUTE.findall(match.group(1)))
+        folder = FOLDER.search(unquote(attributes.get("src", "")))
+        if folder:
+            found.add(folder.group(1))
+    return found
+
+
+def enrich_body_images(body, photos):
+    """``body`` with each placed library photo rewritten; ``photos`` maps a folder (see
+    ``placed_folders``) to its photo, found by the caller. A pure function: it reads
+    nothing, so it can be tested and reused (imports) without a database."""
     if "<img" not in body:
         return body
-    from ..models import Image
 
     def rewrite(match):
         attributes = dict(ATTRIBUTE.findall(match.group(1)))
         folder = FOLDER.search(unquote(attributes.get("src", "")))
-        image = folder and Image.objects.filter(file__startswith=folder.group(1) + "/").first()
+        image = folder and photos.get(folder.group(1))
         if not image:
             return match.group(0)
         alt = html.unescape(attributes.get("alt", "")) or image.alt_text

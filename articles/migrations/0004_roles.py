@@ -1,4 +1,4 @@
-"""Create the Writer and Editor groups; articles.roles keeps their permissions after migrate."""
+"""Create the Writer and Editor groups; articles.editorial.roles keeps their permissions after migrate."""
 
 from django.db import migrations
 

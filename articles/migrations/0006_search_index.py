@@ -1,11 +1,11 @@
 """The full-text index: an FTS5 table on SQLite, a tsvector table with a GIN index on
-PostgreSQL (see articles.search). Existing stories are indexed here."""
+PostgreSQL (see articles.reader.search). Existing stories are indexed here."""
 
 from django.db import migrations
 
 
 def create(apps, schema_editor):
-    from articles.search import postgres, sqlite
+    from articles.reader.search import postgres, sqlite
 
     vendor = schema_editor.connection.vendor
     with schema_editor.connection.cursor() as cursor:
@@ -14,14 +14,14 @@ def create(apps, schema_editor):
             cursor.execute(statement)
     Article = apps.get_model("articles", "Article")
     if Article.objects.exists():
-        from articles import search
+        from articles.reader import search
 
         search.rebuild(Article=Article,
                        TaggedArticle=apps.get_model("articles", "TaggedArticle"))
 
 
 def drop(apps, schema_editor):
-    from articles.search import postgres, sqlite
+    from articles.reader.search import postgres, sqlite
 
     module = postgres if schema_editor.connection.vendor == "postgresql" else sqlite
     with schema_editor.connection.cursor() as cursor:

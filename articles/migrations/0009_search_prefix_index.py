@@ -9,7 +9,7 @@ from django.db import migrations
 def recreate(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
-    from articles.search import sqlite
+    from articles.reader.search import sqlite
 
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(sqlite.DROP)
@@ -17,7 +17,7 @@ def recreate(apps, schema_editor):
             cursor.execute(statement)
     Article = apps.get_model("articles", "Article")
     if Article.objects.exists():
-        from articles import search
+        from articles.reader import search
 
         search.rebuild(Article=Article, TaggedArticle=apps.get_model("articles", "TaggedArticle"))
 

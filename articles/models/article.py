@@ -8,14 +8,8 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from ..images.placement import enrich_body_images
-from ..text import (
-    SLUG_MAX_LENGTH,
-    sanitize_html,
-    short_slug,
-    strip_control_characters,
-    with_suffix,
-)
+from ..images.placement import enrich_body_images, placed_folders
+from ..text import SLUG_MAX_LENGTH, sanitize_html, short_slug, strip_control_characters, with_suffix
 from .fields import recorded_by
 from .taxonomy import Author, Section
 
@@ -51,7 +45,7 @@ class ArticleQuerySet(models.QuerySet):
 
         This is the one rule for readers. A story scheduled for later needs no
         job to go live: it matches as soon as its time has come. The reader
-        queries in ``articles.queries`` share the same rule as SQL (``LIVE``),
+        queries in ``articles.reader.queries`` share the same rule as SQL (``LIVE``),
         and a test holds the two to the same answer.
         """
         return self.filter(Article.live_q(now))
@@ -194,7 +188,8 @@ class Article(models.Model):
         self.headline = strip_control_characters(self.headline).strip()
         self.dek = strip_control_characters(self.dek).strip()
         self.dateline = strip_control_characters(self.dateline).strip()
-        self.body = enrich_body_images(sanitize_html(strip_control_characters(self.body)))
+        body = sanitize_html(strip_control_characters(self.body))
+        self.body = enrich_body_images(body, self._placed_photos(body))
         if not self.slug:
             self.slug = short_slug(self.headline)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -243,6 +238,20 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @staticmethod
+    def _placed_photos(body):
+        """{folder: photo} for the library photos ``body`` places, in one query: a photo's
+        files all live in its folder, and the original's name starts with it."""
+        from .image import Image
+
+        folders = placed_folders(body)
+        if not folders:
+            return {}
+        wanted = Q()
+        for folder in folders:
+            wanted |= Q(file__startswith=folder + "/")
+        return {photo.file.name.rsplit("/", 1)[0]: photo for photo in Image.objects.filter(wanted)}
 
     def _assign_path(self):
         """Store the story's address, numbering the slug if that day has it already."""

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from taggit.models import Tag
 
+from articles.editorial.previews import share_url
 from articles.models import Correction, PreviewLink, StoryRedirect, TagRedirect
-from articles.previews import share_url
 
 from ..factories import make_author, make_draft, make_scheduled, make_section, make_story
 from .fuzzer import SECRET_MARKER, UNPUBLISHED

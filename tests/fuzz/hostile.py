@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from articles.paging import MAX_PAGE
+from articles.reader.paging import MAX_PAGE
 
 # --- Path segments and parameter values --------------------------------------------------
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from articles.feeds import FEED_PATHS
+from articles.reader.addresses import FEED_PATHS
 
 from .fuzzer import Fuzzer, fuzz
 from .hostile import HTTP_DATE_EDGES, conditional_headers, query_strings, segment, swept

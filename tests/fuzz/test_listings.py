@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from articles.paging import MAX_PAGE
+from articles.reader.paging import MAX_PAGE
 
 from .fuzzer import Fuzzer, fuzz
 from .hostile import PAGE, edge_queries, query_strings, segment, swept

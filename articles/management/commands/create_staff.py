@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from articles.editorial.roles import EDITOR, WRITER, sync_roles
 from articles.models import Author
-from articles.roles import EDITOR, WRITER, sync_roles
 
 ROLES = {"writer": WRITER, "editor": EDITOR}
 

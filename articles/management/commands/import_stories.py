@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from articles.importing import (
+from articles.ingest.importing import (
     ImportOptions,
     StoryFormatError,
     import_story,

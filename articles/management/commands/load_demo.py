@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from articles.demo import EDITOR_USERNAME, create_editor, load_demo_content
+from articles.demo.loader import EDITOR_USERNAME, create_editor, load_demo_content
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 """
 The reader site: front page, story pages and the listings.
 
-Views stay short: they read plain rows from ``articles.queries`` (all resting on
-the LIVE rule), hand them to ``articles.presenters`` and render a Jinja2
+Views stay short: they read plain rows from ``articles.reader.queries`` (all resting on
+the LIVE rule), hand them to ``articles.reader.presenters`` and render a Jinja2
 template. Any bad input a reader can type into a URL ends in a 404.
 """
 
@@ -15,11 +15,11 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
-from .. import addresses, fragments, queries, search
-from ..feeds import feed_links
-from ..pagecache import reader_page
-from ..paging import Page, page_number
-from ..presenters import present_lead, present_listing, present_notes, present_story
+from . import addresses, fragments, queries, search
+from .addresses import feed_links
+from .pagecache import reader_page
+from .paging import Page, page_number
+from .presenters import present_lead, present_listing, present_notes, present_story
 
 
 def render(request, template, context, status=200):

@@ -7,9 +7,9 @@ from django.templatetags.static import static
 from django.utils import timezone
 from markupsafe import Markup
 
+from ..images.presentation import picture
 from . import addresses, queries
 from .dates import long_date, short_date, time_of_day
-from .images.presentation import picture
 
 
 def _dates(row):

@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from taggit.models import Tag
 
-from ..models import Article, Author, Byline, Image, TaggedArticle
+from .models import Article, Author, Byline, Image, TaggedArticle
 
 Status = Article.Status
 WRITER_STATUSES = (Status.DRAFT, Status.REVIEW)

@@ -16,11 +16,11 @@ from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 
-from . import queries
+from ..models import Article
+from ..reader import queries
+from ..reader.pagecache import reader_page
+from ..reader.paging import PAGE_SIZE, Page
 from .feeds import entry, json_item
-from .models import Article
-from .pagecache import reader_page
-from .paging import PAGE_SIZE, Page
 
 MAX_PAGE_SIZE = 100
 

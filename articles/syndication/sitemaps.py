@@ -18,9 +18,9 @@ from django.template import engines
 from django.utils import timezone
 from taggit.models import Tag
 
-from . import addresses
-from .models import Article, Author, Byline, Section, TaggedArticle
-from .pagecache import reader_page
+from ..models import Article, Author, Byline, Section, TaggedArticle
+from ..reader import addresses
+from ..reader.pagecache import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
 

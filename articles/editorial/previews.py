@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from .models import PreviewLink
-from .presenters import present_instance
-from .views.reader import render
+from ..models import PreviewLink
+from ..reader.presenters import present_instance
+from ..reader.views import render
 
 SALT = "articles.preview-link"
 

@@ -28,20 +28,14 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from . import addresses, fragments, queries
-from .dates import rfc2822
-from .images.presentation import media_url
-from .pagecache import reader_page
-from .text import strip_control_characters
+from ..images.presentation import media_url
+from ..reader import addresses, fragments, queries
+from ..reader.dates import rfc2822
+from ..reader.pagecache import reader_page
+from ..text import strip_control_characters
 
 FEED_LENGTH = 20
-CONTENT_TYPES = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json; charset=utf-8",
-}
 TEMPLATES = {"rss": "feeds/rss.xml", "atom": "feeds/atom.xml"}
-FEED_PATHS = {"rss": "feed/", "atom": "feed/atom/", "json": "feed/json/"}
 RELATIVE_URL = re.compile(r'(\s(?:href|src)=")(/[^/"][^"]*|/)"')
 SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 
@@ -222,27 +216,7 @@ def serve(request, kind="latest", slug="", fmt="rss"):
     changed = fragments.last_change(stamp, now) or feed.last_modified
     modified = int(max(feed.last_modified, changed).timestamp())
     not_modified = get_conditional_response(request, etag=feed.etag, last_modified=modified)
-    response = not_modified or HttpResponse(feed.body, content_type=CONTENT_TYPES[fmt])
+    response = not_modified or HttpResponse(feed.body, content_type=addresses.CONTENT_TYPES[fmt])
     response["ETag"] = feed.etag
     response["Last-Modified"] = http_date(modified)
     return response
-
-
-FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-
-
-def feed_links(title="", feed=None):
-    """Autodiscovery links for a page: its own feeds (``feed`` is (kind, slug)) first,
-    then the site's latest stories."""
-    site = settings.SITE_NAME
-    sources = [(*feed, title)] if feed else []
-    sources.append(("latest", "", "latest stories"))
-    return [
-        {
-            "type": CONTENT_TYPES[fmt].split(";")[0],
-            "href": addresses.feed(kind, slug, fmt),
-            "title": f"{site}: {name} ({FORMAT_NAMES[fmt]})",
-        }
-        for kind, slug, name in sources
-        for fmt in FEED_PATHS
-    ]

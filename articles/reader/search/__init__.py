@@ -15,7 +15,7 @@ import re
 from django.db import connection
 from django.utils.html import strip_tags
 
-from ..text import strip_control_characters
+from ...text import strip_control_characters
 from . import postgres, sqlite
 
 MAX_QUERY_LENGTH = 200
@@ -49,7 +49,7 @@ def documents(article_ids, Article=None, TaggedArticle=None):
     Migrations pass their historical models; everything else uses the current ones.
     """
     if Article is None:
-        from ..models import Article, TaggedArticle
+        from ...models import Article, TaggedArticle
 
     tags = {}
     for story_id, name in TaggedArticle.objects.filter(
@@ -81,7 +81,7 @@ def remove(article_ids):
 
 def rebuild(**models):
     """Index every story again (after a bulk load that bypassed the models)."""
-    from ..models import Article
+    from ...models import Article
 
     backend().clear()
     ids = list(models.get("Article", Article).objects.values_list("id", flat=True))

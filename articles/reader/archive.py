@@ -10,13 +10,13 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from .. import queries
-from ..editorial import access
+from .. import access
 from ..models import Article, Section
-from ..pagecache import reader_page
-from ..paging import Page, page_number
-from ..presenters import present_listing
-from .reader import render
+from . import queries
+from .pagecache import reader_page
+from .paging import Page, page_number
+from .presenters import present_listing
+from .views import render
 
 ORDERINGS = {"newest": ("-published_at", "-id"), "oldest": ("published_at", "id")}
 
@@ -46,7 +46,7 @@ class ArchiveFilter(django_filters.FilterSet):
     )
     tag = django_filters.ModelChoiceFilter(
         # Only tags and authors readers may know of: one known only through a draft
-        # answers as if it did not exist (see articles.editorial.access).
+        # answers as if it did not exist (see articles.access).
         queryset=lambda request: access.public_tags(),
         to_field_name="slug",
         field_name="tags",

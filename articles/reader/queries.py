@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import Article
+from ..models import Article
 
 PUBLISHED = Article.Status.PUBLISHED.value
 

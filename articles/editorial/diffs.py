@@ -55,7 +55,7 @@ def _related(version, model_name, story_key, describe):
 
 
 def _byline(version):
-    from .models import Author
+    from ..models import Author
 
     rows = sorted(
         _related(version, "byline", "article_id", lambda f: (f["position"], f["author_id"]))

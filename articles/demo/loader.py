@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
-from . import demo_data
-from .demo_photos import demo_photo
-from .models import Article, Author, Byline, Image, Section
-from .roles import ensure_roles
+from ..editorial.roles import ensure_roles
+from ..models import Article, Author, Byline, Image, Section
+from . import data as demo_data
+from .photos import demo_photo
 
 EDITOR_USERNAME = "editor"
 

@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
 
-from .models import Article, Author, Byline, Section
-from .text import short_slug, with_suffix
+from ..models import Article, Author, Byline, Section
+from ..text import short_slug, with_suffix
 
 HEADLINE_MAX_LENGTH = Article._meta.get_field("headline").max_length
 DATE_FORMATS = (

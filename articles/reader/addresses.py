@@ -13,6 +13,16 @@ import functools
 from django.conf import settings
 from django.urls import reverse
 
+# Feeds: where each format lives below a listing's address (the URL patterns are
+# built from this), its media type, and its name in autodiscovery links.
+FEED_PATHS = {"rss": "feed/", "atom": "feed/atom/", "json": "feed/json/"}
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
 _MARKER = "0slug0"  # matches the slug converter, appears in no pattern
 
 
@@ -57,3 +67,20 @@ def linked(items, kind):
     for item in items:
         item["url"] = of(kind, item["slug"])
     return items
+
+
+def feed_links(title="", own=None):
+    """Autodiscovery links for a page: its own feeds (``own`` is (kind, slug)) first,
+    then the site's latest stories."""
+    site = settings.SITE_NAME
+    sources = [(*own, title)] if own else []
+    sources.append(("latest", "", "latest stories"))
+    return [
+        {
+            "type": CONTENT_TYPES[fmt].split(";")[0],
+            "href": feed(kind, slug, fmt),
+            "title": f"{site}: {name} ({FORMAT_NAMES[fmt]})",
+        }
+        for kind, slug, name in sources
+        for fmt in FEED_PATHS
+    ]

@@ -1,1 +1,0 @@
-"""Reader views. The admin is the editors' interface; see articles.admin."""
