@@ -52,7 +52,9 @@ FROM_ARTICLES = "FROM articles_article a " + JOIN_SECTION_AND_IMAGE
 THEN_THEIR_STORIES = "CROSS JOIN articles_article a"
 
 
-def _db_time(value):
+def db_time(value):
+    """A moment as this database takes it in a query parameter (public: the search
+    backends write their SQL on the same terms)."""
     return connection.ops.adapt_datetimefield_value(value)
 
 
@@ -72,7 +74,9 @@ def _aware(value):
 TIME_COLUMNS = ("published_at", "updated_at", "revised_at", "changed_at")
 
 
-def _rows(sql, params):
+def read(sql, params):
+    """Run fixed SQL and return plain rows (dicts) with aware times and JSON decoded:
+    every reader query, and the search backends, read through here."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -87,7 +91,7 @@ def _rows(sql, params):
 
 
 def _one(sql, params):
-    rows = _rows(sql, params)
+    rows = read(sql, params)
     return rows[0] if rows else None
 
 
@@ -121,7 +125,7 @@ def _newest_first(where, params, now, limit, offset, exclude_ids):
         return (
             f"SELECT a.id FROM articles_article a WHERE {mine} {LIVE} {exclude} "  # noqa: S608
             "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
-            [*params, _db_time(now), *ids, limit, offset],
+            [*params, db_time(now), *ids, limit, offset],
         )
     theirs = where.format(t="e")
     return (
@@ -137,7 +141,7 @@ def _newest_first(where, params, now, limit, offset, exclude_ids):
         f"  WHERE {theirs} e.id IN ({_placeholders(ids)}) AND e.status = '{PUBLISHED}' "
         "  AND (e.published_at > start.published_at "
         "       OR (e.published_at = start.published_at AND e.id > start.id)))",
-        [*params, _db_time(now), offset, *params, *ids, limit, *params, *ids],
+        [*params, db_time(now), offset, *params, *ids, limit, *params, *ids],
     )
 
 
@@ -145,11 +149,11 @@ def _paged(ids_sql, params, now, columns):
     """One page of stories: the ids are found through an index alone (so OFFSET skips
     index entries, not whole rows with their bodies), then only those rows are read.
     The LIVE rule is applied to the rows too."""
-    rows = _rows(
+    rows = read(
         f"SELECT {columns} FROM ({ids_sql}) AS page {THEN_THEIR_STORIES} "  # noqa: S608
         f"{JOIN_SECTION_AND_IMAGE} "
         f"WHERE a.id = page.id AND {LIVE} ORDER BY a.published_at DESC, a.id DESC",
-        [*params, _db_time(now)],
+        [*params, db_time(now)],
     )
     return _hold_revisions_to(rows, now)
 
@@ -176,7 +180,7 @@ def lead(now):
     return _one(
         f"SELECT {LISTING_COLUMNS} {FROM_ARTICLES} WHERE {LIVE} AND a.featured = %s "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT 1",
-        [_db_time(now), True],
+        [db_time(now), True],
     )
 
 
@@ -192,13 +196,13 @@ def pinned(section_id, now, limit):
     front = "section_id = %s" if section_id else "section_id IS NULL"
     # The front's pins first (a handful), then their stories: written so, because a
     # planner without statistics may otherwise walk every live story looking for pins.
-    return _rows(
+    return read(
         f"SELECT {LISTING_COLUMNS} FROM "  # noqa: S608
         f"(SELECT article_id, position, id FROM articles_pin WHERE {front} "
         f" ORDER BY position, id LIMIT 50) AS p {THEN_THEIR_STORIES} "
         f"{JOIN_SECTION_AND_IMAGE} WHERE a.id = p.article_id AND {LIVE} "
         "ORDER BY p.position, p.id LIMIT %s",
-        [*([section_id] if section_id else []), _db_time(now), limit],
+        [*([section_id] if section_id else []), db_time(now), limit],
     )
 
 
@@ -214,8 +218,8 @@ def section_heads(section_ids, now, per_section):
     )
     params = []
     for section_id in section_ids:
-        params += [section_id, _db_time(now), per_section]
-    return _rows(" UNION ALL ".join([part] * len(section_ids)), params)
+        params += [section_id, db_time(now), per_section]
+    return read(" UNION ALL ".join([part] * len(section_ids)), params)
 
 
 def related(article_id, tag_ids, now, limit, per_tag=20):
@@ -240,7 +244,7 @@ def related(article_id, tag_ids, now, limit, per_tag=20):
     )
     params = []
     for tag_id in tag_ids:
-        params += [tag_id, _db_time(now), per_tag]
+        params += [tag_id, db_time(now), per_tag]
     shared, newest = {}, {}
     with connection.cursor() as cursor:
         cursor.execute(candidates, params)
@@ -268,7 +272,7 @@ def with_tag(tag_id, now, limit, offset=0, columns=LISTING_COLUMNS):
         "SELECT t.content_object_id AS id FROM articles_taggedarticle t "
         "WHERE t.tag_id = %s AND t.published_at <= %s "
         "ORDER BY t.published_at DESC, t.content_object_id DESC LIMIT %s OFFSET %s",
-        [tag_id, _db_time(now), limit, offset],
+        [tag_id, db_time(now), limit, offset],
         now,
         columns,
     )
@@ -279,7 +283,7 @@ def by_author(author_id, now, limit, offset=0, columns=LISTING_COLUMNS):
         "SELECT b.article_id AS id FROM articles_byline b "
         "WHERE b.author_id = %s AND b.published_at <= %s "
         "ORDER BY b.published_at DESC, b.article_id DESC LIMIT %s OFFSET %s",
-        [author_id, _db_time(now), limit, offset],
+        [author_id, db_time(now), limit, offset],
         now,
         columns,
     )
@@ -290,19 +294,19 @@ def between(start, end, now, limit, offset=0):
     # One upper bound for the index: with two (the period's end and now), SQLite may
     # bound its walk by the end and check every story scheduled before it (issue 13).
     if end > now:
-        period, params = "a.published_at >= %s", [_db_time(start)]
+        period, params = "a.published_at >= %s", [db_time(start)]
     else:
         period, params = (
             "a.published_at >= %s AND a.published_at < %s",
             [
-                _db_time(start),
-                _db_time(end),
+                db_time(start),
+                db_time(end),
             ],
         )
     return _paged(
         f"SELECT a.id FROM articles_article a WHERE {period} AND {LIVE} "  # noqa: S608
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
-        [*params, _db_time(now), limit, offset],
+        [*params, db_time(now), limit, offset],
         now,
         LISTING_COLUMNS,
     )
@@ -310,9 +314,9 @@ def between(start, end, now, limit, offset=0):
 
 def story(path, now):
     """The live story at ``path`` (its stored address), or None."""
-    rows = _rows(
+    rows = read(
         f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE a.path = %s AND {LIVE}",
-        [path, _db_time(now)],
+        [path, db_time(now)],
     )
     return _hold_revisions_to(rows, now)[0] if rows else None
 
@@ -332,7 +336,7 @@ def moved_story(old_path, now):
         "SELECT a.path FROM articles_storyredirect r "  # noqa: S608
         "JOIN articles_article a ON a.id = r.article_id "
         f"WHERE r.old_path = %s AND {LIVE}",
-        [old_path, _db_time(now)],
+        [old_path, db_time(now)],
     )
     return row["path"] if row else None
 
@@ -356,11 +360,11 @@ def _hold_revisions_to(rows, now):
         return rows
     shown = {
         found["article_id"]: found["revised_at"]
-        for found in _rows(
+        for found in read(
             "SELECT c.article_id, MAX(c.published_at) AS revised_at FROM articles_correction c "  # noqa: S608
             f"WHERE c.article_id IN ({_placeholders(later)}) AND {VISIBLE_NOTE} "
             "GROUP BY c.article_id",
-            [*later, _db_time(now)],
+            [*later, db_time(now)],
         )
     }
     for row in rows:
@@ -371,23 +375,23 @@ def _hold_revisions_to(rows, now):
 
 def corrections(article_id, now):
     """A story's corrections and updates that readers may see, oldest first."""
-    return _rows(
+    return read(
         "SELECT c.kind, c.text, c.published_at FROM articles_correction c "  # noqa: S608
         f"WHERE c.article_id = %s AND {VISIBLE_NOTE} ORDER BY c.published_at, c.id",
-        [article_id, _db_time(now)],
+        [article_id, db_time(now)],
     )
 
 
 def all_corrections(now, limit, offset=0):
     """Corrections on live stories, newest first, with their stories' headlines."""
-    return _rows(
+    return read(
         # Corrections first (newest first, through their time index), then their
         # stories: not every live story checked for corrections (issue 13).
         "SELECT c.id, c.kind, c.text, c.published_at, a.headline, a.path "  # noqa: S608
         f"FROM articles_correction c {THEN_THEIR_STORIES} "
         f"WHERE a.id = c.article_id AND c.kind = 'correction' AND {VISIBLE_NOTE} AND {LIVE} "
         "ORDER BY c.published_at DESC, c.id DESC LIMIT %s OFFSET %s",
-        [_db_time(now), _db_time(now), limit, offset],
+        [db_time(now), db_time(now), limit, offset],
     )
 
 
@@ -405,7 +409,7 @@ def publication_moments(now):
         "        WHERE a.status = %s AND a.published_at <= %s) AS last_story, "
         "       (SELECT MAX(c.published_at) FROM articles_correction c "
         "        WHERE c.published_at <= %s) AS last_note",
-        [PUBLISHED, _db_time(now), _db_time(now), PUBLISHED, _db_time(now), _db_time(now)],
+        [PUBLISHED, db_time(now), db_time(now), PUBLISHED, db_time(now), db_time(now)],
     )
     moments = {key: _aware(value) for key, value in (row or {}).items()}
     upcoming = [moments.get(key) for key in ("next_story", "next_note")]
@@ -424,7 +428,7 @@ def bylines(article_ids):
     found = {article_id: [] for article_id in article_ids}
     if not article_ids:
         return found
-    for row in _rows(
+    for row in read(
         "SELECT b.article_id, au.name, au.slug FROM articles_byline b "  # noqa: S608
         "JOIN articles_author au ON au.id = b.author_id "
         f"WHERE b.article_id IN ({_placeholders(article_ids)}) "
@@ -445,7 +449,7 @@ def labels(article_ids):
     if not article_ids:
         return authors, tags
     ids = list(article_ids)
-    for row in _rows(
+    for row in read(
         "SELECT 0 AS kind, b.article_id AS article_id, au.name AS name, au.slug AS slug, "  # noqa: S608
         "b.position AS position, au.id AS ref_id FROM articles_byline b "
         "JOIN articles_author au ON au.id = b.author_id "
@@ -481,7 +485,7 @@ def author_by_slug(slug, now):
         "SELECT au.id, au.name, au.slug, au.bio FROM articles_author au WHERE au.slug = %s "
         "AND EXISTS (SELECT 1 FROM articles_byline b "
         "            WHERE b.author_id = au.id AND b.published_at <= %s)",
-        [slug, _db_time(now)],
+        [slug, db_time(now)],
     )
 
 
@@ -490,7 +494,7 @@ def tag_by_slug(slug, now):
         "SELECT tg.id, tg.name, tg.slug FROM taggit_tag tg WHERE tg.slug = %s "
         "AND EXISTS (SELECT 1 FROM articles_taggedarticle t "
         "            WHERE t.tag_id = tg.id AND t.published_at <= %s)",
-        [slug, _db_time(now)],
+        [slug, db_time(now)],
     )
 
 
@@ -505,7 +509,7 @@ def renamed_tag(old_slug):
 
 
 def sections():
-    return _rows("SELECT id, name, slug FROM articles_section ORDER BY position, name", [])
+    return read("SELECT id, name, slug FROM articles_section ORDER BY position, name", [])
 
 
 def content_stamp():

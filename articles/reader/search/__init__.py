@@ -17,9 +17,9 @@ from django.utils.html import strip_tags
 
 from ...text import strip_control_characters
 from . import postgres, sqlite
+from .markers import MARK_END, MARK_START
 
 MAX_QUERY_LENGTH = 200
-MARK_START, MARK_END = "\u27e6", "\u27e7"  # ⟦ ⟧: never in a story, turned into <mark>
 
 
 def backend():

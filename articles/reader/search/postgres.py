@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import connection
 
 from .. import queries
+from .markers import MARK_END, MARK_START
 
 
 def _config():
@@ -38,7 +39,6 @@ def loosened(words):
 
 
 def search(text, now, limit, offset):
-    from . import MARK_END, MARK_START
 
     words, prefixes = split_prefixes(text)
     # Rank and cut to one page first; ts_headline (costly) runs on that page only.
@@ -51,7 +51,7 @@ def search(text, now, limit, offset):
     # found first with the phrase loosened to its words, which the GIN index
     # answers without reading any document. ts_headline runs on one page only.
     loose = loosened(words)
-    return queries._rows(
+    return queries.read(
         f"SELECT {queries.LISTING_COLUMNS}, "  # noqa: S608
         "ts_headline(%s::regconfig, hit.body, hit.query, %s) AS snippet "
         "FROM ("
@@ -84,7 +84,7 @@ def search(text, now, limit, offset):
             words,
             _config(),
             prefixes,
-            queries._db_time(now),
+            queries.db_time(now),
             limit,
             offset,
         ],

@@ -6,6 +6,7 @@ import re
 from django.db import connection
 
 from .. import queries
+from .markers import MARK_END, MARK_START
 
 TERM = re.compile(r'(-?)"([^"]*)"|(\S+)')
 WORD_CHARACTERS = re.compile(r"[^\w']+")
@@ -47,10 +48,9 @@ def search(text, now, limit, offset):
     query = fts_query(text)
     if query is None:
         return []
-    from . import MARK_END, MARK_START
 
     wanted = offset + limit + CANDIDATES
-    rows = queries._rows(
+    rows = queries.read(
         f"SELECT {queries.LISTING_COLUMNS} FROM ("  # noqa: S608
         "  SELECT id, rank FROM ("
         "    SELECT rowid AS id, rank FROM articles_search WHERE articles_search MATCH %s "
@@ -60,13 +60,13 @@ def search(text, now, limit, offset):
         f"{queries.JOIN_SECTION_AND_IMAGE} "
         f"WHERE {queries.LIVE} "
         "ORDER BY hit.rank, a.published_at DESC, a.id DESC LIMIT %s OFFSET %s",
-        [query, max(WINDOW, wanted), wanted, queries._db_time(now), limit, offset],
+        [query, max(WINDOW, wanted), wanted, queries.db_time(now), limit, offset],
     )
     if rows:
         ids = [row["id"] for row in rows]
         snippets = dict(
             (row["rowid"], row["snippet"])
-            for row in queries._rows(
+            for row in queries.read(
                 "SELECT rowid, snippet(articles_search, 2, %s, %s, '…', 28) AS snippet "  # noqa: S608
                 "FROM articles_search WHERE articles_search MATCH %s "
                 f"AND rowid IN ({', '.join(['%s'] * len(ids))})",
