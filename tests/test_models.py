@@ -194,9 +194,11 @@ def test_tag_pages_read_through_the_tag_link_index():
     tag_id = queries.tag_by_slug("harbour", timezone.now())["id"]
     plan = explain(*only_statement(lambda: queries.with_tag(tag_id, timezone.now(), 20)))
     ids = page_ids_plan(plan)
-    assert "tagged_tag_idx" in ids
+    assert "Seq Scan" not in ids
     if connection.vendor == "sqlite":
-        # (PostgreSQL's choices depend on statistics: see above.)
+        # (PostgreSQL's choices depend on statistics: see above. With a test's few rows
+        # it may read the tag's links by the foreign key's index and sort them.)
+        assert "tagged_tag_idx" in ids
         assert "TEMP B-TREE" not in ids
         assert story_reads(plan) == BY_KEY, plan
 
