@@ -24,9 +24,16 @@ from ..models import Article
 
 PUBLISHED = Article.Status.PUBLISHED.value
 
-# "A reader may see this story", for a story aliased ``a``; takes one
-# parameter, the current time.
-LIVE = f"a.status = '{PUBLISHED}' AND a.published_at <= %s"
+
+def live_at(alias="a", moment="%s"):
+    """ "A reader may see this story" as SQL, for a story aliased ``alias``, at ``moment``
+    (by default a parameter: the current time). Every SQL copy of the rule is built
+    here, and ``LIVE`` is the common one."""
+    return f"{alias}.status = '{PUBLISHED}' AND {alias}.published_at <= {moment}"
+
+
+# For a story aliased ``a``; takes one parameter, the current time.
+LIVE = live_at()
 
 LISTING_COLUMNS = """
     a.id, a.headline, a.dek, a.path, a.published_at, a.dateline,
@@ -133,15 +140,15 @@ def _newest_first(where, params, now, limit, offset, exclude_ids):
         f"  SELECT a.published_at AS published_at, a.id AS id FROM articles_article a "
         f"  WHERE {mine} {LIVE} ORDER BY a.published_at DESC, a.id DESC LIMIT 1 OFFSET %s"
         ") SELECT a.id FROM start CROSS JOIN articles_article a "
-        f"WHERE {mine} a.status = '{PUBLISHED}' AND a.published_at <= start.published_at "
+        f"WHERE {mine} {live_at('a', 'start.published_at')} "
         "AND NOT (a.published_at = start.published_at AND a.id > start.id) "
         f"AND a.id NOT IN ({_placeholders(ids)}) "
         "ORDER BY a.published_at DESC, a.id DESC LIMIT %s OFFSET ("
         "  SELECT COUNT(*) FROM articles_article e, start "
-        f"  WHERE {theirs} e.id IN ({_placeholders(ids)}) AND e.status = '{PUBLISHED}' "
+        f"  WHERE {theirs} e.id IN ({_placeholders(ids)}) AND {live_at('e')} "
         "  AND (e.published_at > start.published_at "
         "       OR (e.published_at = start.published_at AND e.id > start.id)))",
-        [*params, db_time(now), offset, *params, *ids, limit, *params, *ids],
+        [*params, db_time(now), offset, *params, *ids, limit, *params, *ids, db_time(now)],
     )
 
 
