@@ -16,9 +16,9 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.template import engines
 from django.utils import timezone
-from taggit.models import Tag
 
-from ..models import Article, Author, Byline, Section, TaggedArticle
+from .. import access
+from ..models import Article, Byline, Section, TaggedArticle
 from ..reader import addresses
 from ..reader.pagecache import reader_page
 
@@ -117,14 +117,11 @@ class SectionSitemap(SiteSitemap):
 
 class TagSitemap(SiteSitemap):
     def items(self):
-        # A tag link carries its story's publication time only while it is published.
+        # Public tags only (access.py); a tag link carries its story's publication time
+        # only while it is published, so the newest live one is an index lookup.
         now = timezone.now()
         links = TaggedArticle.objects.filter(tag=OuterRef("pk"), published_at__lte=now)
-        return (
-            Tag.objects.annotate(latest=_newest(links))
-            .filter(latest__isnull=False)
-            .order_by("name")
-        )
+        return access.public_tags(now=now).annotate(latest=_newest(links)).order_by("name")
 
     def location(self, tag):
         return addresses.tag(tag.slug)
@@ -135,14 +132,10 @@ class TagSitemap(SiteSitemap):
 
 class AuthorSitemap(SiteSitemap):
     def items(self):
-        # So does a byline.
+        # Public authors only; a byline carries the time as a tag link does.
         now = timezone.now()
         bylines = Byline.objects.filter(author=OuterRef("pk"), published_at__lte=now)
-        return (
-            Author.objects.annotate(latest=_newest(bylines))
-            .filter(latest__isnull=False)
-            .order_by("name")
-        )
+        return access.public_authors(now=now).annotate(latest=_newest(bylines)).order_by("name")
 
     def lastmod(self, author):
         return author.latest
