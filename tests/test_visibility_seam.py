@@ -13,6 +13,7 @@ import inspect
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from articles.models import Article, Correction, Pin, StoryRedirect
@@ -178,3 +179,13 @@ def test_a_note_reaches_readers_at_its_time_everywhere(archive):
         assert revised is None or revised <= now
         by_id = queries.stories_by_id([story.pk], now)[0]
         assert by_id["revised_at"] is None or by_id["revised_at"] <= now
+
+
+@pytest.mark.parametrize("hours", [0, 3])
+def test_is_live_agrees_with_live(archive, hours):
+    """Article.is_live, the rule for one story in memory (admin pages, previews), says
+    what live() says, before and after the scheduled story's time."""
+    with time_machine.travel(timezone.now() + timedelta(hours=hours)):
+        live = set(Article.objects.live().values_list("id", flat=True))
+        for story in Article.objects.all():
+            assert story.is_live == (story.pk in live), story.headline
