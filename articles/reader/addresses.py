@@ -69,6 +69,11 @@ def linked(items, kind):
     return items
 
 
+def feeds_of(kind, slug):
+    """A section's, tag's or author's own feeds, one per format, to follow from its page."""
+    return [{"name": FORMAT_NAMES[fmt], "href": feed(kind, slug, fmt)} for fmt in FEED_PATHS]
+
+
 def feed_links(title="", own=None):
     """Autodiscovery links for a page: its own feeds (``own`` is (kind, slug)) first,
     then the site's latest stories."""
