@@ -4,7 +4,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from django.urls import resolve, reverse
 
 from articles.reader import addresses

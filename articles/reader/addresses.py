@@ -31,6 +31,11 @@ def _shape(name, suffix_name=""):
     return tuple(reverse(name + suffix_name, kwargs={"slug": _MARKER}).split(_MARKER))
 
 
+@functools.cache
+def _fixed(name):
+    return reverse(name)
+
+
 def of(name, slug):
     """The address of the page named ``name`` ("section", "tag", "author") for ``slug``."""
     before, after = _shape(name)
@@ -52,7 +57,7 @@ def author(slug):
 def feed(kind="latest", slug="", fmt="rss"):
     """A feed's address: the site's latest stories, or a section's, tag's or author's."""
     if kind == "latest":
-        return reverse("feed" if fmt == "rss" else f"feed-{fmt}")
+        return _fixed("feed" if fmt == "rss" else f"feed-{fmt}")
     before, after = _shape(kind, f"-feed-{fmt}")
     return f"{before}{slug}{after}"
 
