@@ -345,15 +345,16 @@ class ArticleAdmin(VersionAdmin):
         ):
             raise PermissionDenied
         link = PreviewLink.objects.create(article=story, created_by=request.user)
-        url = request.build_absolute_uri(previews.share_url(link))
         expires = date_format(timezone.localtime(link.expires_at), "j M Y, H:i")
         self.message_user(
             request,
-            format_html(
-                'Share link created, valid until {}: <a href="{}">{}</a>', expires, url, url
-            ),
+            f"Share link created, valid until {expires}. Copy its address from "
+            "“Share a preview” below.",
         )
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+        return HttpResponseRedirect(self._share_panel_url(story))
+
+    def _share_panel_url(self, story):
+        return reverse("admin:articles_article_change", args=[story.pk]) + "#share-links"
 
     def revoke_view(self, request, object_id, link_id):
         story = self._visible_story(request, object_id)
@@ -370,7 +371,7 @@ class ArticleAdmin(VersionAdmin):
         if not updated:
             raise Http404("No such link.")
         self.message_user(request, "The share link was revoked; it no longer opens the preview.")
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+        return HttpResponseRedirect(self._share_panel_url(story))
 
     def compare_view(self, request, object_id):
         story = self._visible_story(request, object_id)
@@ -493,7 +494,10 @@ class ArticleAdmin(VersionAdmin):
                 self._note_who_else_is_editing(request, story)
             context["preview_url"] = reverse("admin:articles_article_preview", args=[story.pk])
             context["share_links"] = (
-                [link for link in story.preview_links.all() if link.is_active]
+                [
+                    {"link": link, "address": request.build_absolute_uri(previews.share_url(link))}
+                    for link in previews.active_links(story)
+                ]
                 if request.user.has_perm("articles.add_previewlink")
                 else []
             )
