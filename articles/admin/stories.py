@@ -37,7 +37,12 @@ from .. import access
 from ..access import WRITER_STATUSES, can_publish, is_editor
 from ..editorial import previews, workflow
 from ..editorial.diffs import compare_versions
-from ..editorial.revisions import revert_story, story_version
+from ..editorial.revisions import (
+    publication_consequence,
+    publication_of,
+    revert_story,
+    story_version,
+)
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
 from .images import thumbnail
 
@@ -46,8 +51,14 @@ Status = Article.Status
 
 class StoryForm(forms.ModelForm):
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    restore_publication = forms.BooleanField(required=False)
     # Reverting to a revision overwrites the story on purpose (see revision_view).
     reverting = False
+    # On a revert whose revision was published differently, for an editor: the
+    # revision's status and publication time, and what putting them back would do.
+    restored_publication = None
+    publication_warning = ""
+    restored_status_label = ""
 
     class Meta:
         model = Article
@@ -68,11 +79,22 @@ class StoryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opened_version"].initial = self.instance.edit_version
+        if self.restored_publication is None:
+            del self.fields["restore_publication"]
+        else:
+            field = self.fields["restore_publication"]
+            field.label = f"Also restore status and publication time — {self.publication_warning}"
+            field.help_text = (
+                "Leave this unticked to put back only what the story said. "
+                "Corrections are never taken back."
+            )
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and not self.reverting:
             self._refuse_a_stale_save(cleaned.get("opened_version"))
+        if cleaned.get("restore_publication"):
+            cleaned.update(self.restored_publication)
         return cleaned
 
     def _refuse_a_stale_save(self, opened_version):
@@ -151,6 +173,7 @@ class ArticleAdmin(VersionAdmin):
     autocomplete_fields = ["section", "lead_image"]
     actions = ["submit_for_review", "publish", "withdraw"]
     history_latest_first = True
+    revision_form_template = "admin/articles/article/revision_form.html"
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -208,6 +231,14 @@ class ArticleAdmin(VersionAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.reverting = getattr(request, "reverting_to_revision", False)
+        version = getattr(request, "revision_to_restore", None)
+        if version is not None and obj is not None and can_publish(request.user):
+            warning = publication_consequence(version, obj)
+            if warning:
+                form.restored_publication = publication_of(version)
+                form.publication_warning = warning
+                status = form.restored_publication["status"]
+                form.restored_status_label = Status(status).label if status else "without a status"
         if not can_publish(request.user) and "status" in form.base_fields:
             status = form.base_fields["status"]
             status.choices = [(s.value, s.label) for s in WRITER_STATUSES]
@@ -429,9 +460,11 @@ class ArticleAdmin(VersionAdmin):
         story = self._visible_story(request, object_id)
         if not self.has_change_permission(request, story):
             raise PermissionDenied
-        if story_version(version_id, story.pk) is None:
+        version = story_version(version_id, story.pk)
+        if version is None:
             raise Http404("No such revision of this story.")
         request.reverting_to_revision = True
+        request.revision_to_restore = version
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
