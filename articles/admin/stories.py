@@ -36,8 +36,9 @@ from reversion.models import Version
 from .. import access
 from ..access import WRITER_STATUSES, can_publish, is_editor
 from ..editorial import previews, workflow
-from ..editorial.diffs import compare_versions
+from ..editorial.diffs import MERGE_FIELDS, compare_for_merge, compare_versions
 from ..editorial.revisions import (
+    opened_copy,
     publication_consequence,
     publication_of,
     revert_story,
@@ -59,6 +60,8 @@ class StoryForm(forms.ModelForm):
     restored_publication = None
     publication_warning = ""
     restored_status_label = ""
+    # After a refused stale save: the other version's changes, for the template.
+    merge_changes = None
 
     class Meta:
         model = Article
@@ -92,12 +95,12 @@ class StoryForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and not self.reverting:
-            self._refuse_a_stale_save(cleaned.get("opened_version"))
+            self._refuse_a_stale_save(cleaned.get("opened_version"), cleaned)
         if cleaned.get("restore_publication"):
             cleaned.update(self.restored_publication)
         return cleaned
 
-    def _refuse_a_stale_save(self, opened_version):
+    def _refuse_a_stale_save(self, opened_version, cleaned):
         # The admin runs the whole view in one transaction; the row lock (and
         # SQLite's immediate transactions) keep a second save from slipping in
         # between this check and the write.
@@ -106,6 +109,7 @@ class StoryForm(forms.ModelForm):
             .filter(pk=self.instance.pk)
             .select_related("updated_by")
             .only(
+                *MERGE_FIELDS,
                 "edit_version",
                 "updated_at",
                 "updated_by__username",
@@ -119,10 +123,21 @@ class StoryForm(forms.ModelForm):
         editor = current.updated_by
         who = (editor.get_full_name() or editor.username) if editor else "someone"
         when = date_format(timezone.localtime(current.updated_at), "j M Y, H:i")
+        # Their changes are shown beside the editor's text; from now on the form
+        # carries the version they have seen, so saving the merged text succeeds.
+        opened = opened_copy(current.pk, opened_version)
+        self.merge_changes = compare_for_merge(
+            opened,
+            {name: getattr(current, name) for name in MERGE_FIELDS},
+            {name: cleaned.get(name, getattr(current, name)) for name in MERGE_FIELDS},
+        )
+        self.data = self.data.copy()
+        self.data[self.add_prefix("opened_version")] = current.edit_version
         raise forms.ValidationError(
             f"{who} saved this story at {when}, after you opened it. Your changes were not "
-            "saved and are still in the form below: open the story in another tab to see "
-            "their version, merge what you need, then save again.",
+            "saved and are still in the form below; their changes are shown beside your "
+            "text. Merge what you need into the form, then save again: that save goes "
+            "through, and what is in the form replaces their version.",
             code="stale",
         )
 

@@ -145,3 +145,26 @@ def publication_consequence(version, story, now=None):
         return "this changes the story's publication time, and its address if the day differs"
     old_label = Article.Status(old["status"]).label if old["status"] else "none"
     return f"this changes the story's status from {story.get_status_display()} to {old_label}"
+
+
+def opened_copy(story_id, edit_version, recent=20):
+    """The fields of the story as it stood at ``edit_version`` (the version an edit
+    form was opened with), from its revisions; None when no revision holds it (a
+    story saved outside the admin, or one opened many saves ago).
+
+    Every save numbers the story afresh and the admin records a revision of each,
+    so the copy is among the last few; only those are read."""
+    from reversion.models import Version
+
+    if edit_version is None:
+        return None
+    versions = (
+        Version.objects.get_for_model(Article)
+        .filter(object_id=str(story_id))
+        .order_by("-pk")[:recent]
+    )
+    for version in versions:
+        fields = version.field_dict
+        if fields.get("edit_version") == edit_version:
+            return fields
+    return None
