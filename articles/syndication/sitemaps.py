@@ -90,11 +90,14 @@ class StorySitemap(SiteSitemap):
         return UncountedPaginator(self.items(), self.limit)
 
     def items(self):
-        return (
-            Article.objects.live(self.now)
-            .filter(published_at__gte=self.start, published_at__lt=self.end)
-            .only("path", "published_at", "updated_at", "revised_at")
-            .order_by("-published_at", "-id")
+        # Live at the month's end if it is past: one upper bound on the index, so a month
+        # of long ago is not reached by walking down from today (see story_months).
+        moment = min(self.now, self.end)
+        stories = Article.objects.live(moment).filter(published_at__gte=self.start)
+        if moment == self.end:
+            stories = stories.filter(published_at__lt=self.end)
+        return stories.only("path", "published_at", "updated_at", "revised_at").order_by(
+            "-published_at", "-id"
         )
 
     def lastmod(self, story):
@@ -124,10 +127,13 @@ def story_months(now):
     Each step asks for the newest live story before the month found last: one index
     lookup per month listed, whatever the archive holds, and empty months are jumped.
     """
-    months, before = [], None
-    live = Article.objects.live(now).order_by("-published_at")
+    months, before = [], now
     while True:
-        found = live.filter(published_at__lt=before) if before else live
+        # Live *at* ``before`` (which is never after ``now``): one upper bound on the
+        # index, not two; SQLite would walk down from ``now`` to reach ``< before``.
+        found = Article.objects.live(before).order_by("-published_at")
+        if before != now:
+            found = found.filter(published_at__lt=before)
         newest = found.values_list("published_at", flat=True).first()
         if newest is None:
             return months
