@@ -297,6 +297,7 @@ class ArticleAdmin(VersionAdmin):
 
     class Media:
         js = ["admin/newsroom/photo-autocomplete.js"]
+        css = {"all": ["admin/newsroom/body-editor.css"]}
 
     @admin.display(description="Photo")
     def photo(self, obj):
