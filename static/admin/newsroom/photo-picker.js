@@ -46,12 +46,11 @@ const openLibrary = function (editor, address) {
   const show = function (photos, append) {
     if (!append) list.replaceChildren();
     photos.forEach(function (photo) {
-      const words = photo.caption || photo.alt;
+      const words = photo.caption || photo.credit;
       const choose = make("button", {type: "button", className: "photo-library__photo"}, [
-        make("img", {src: photo.thumbnail, alt: "", width: 150, height: 100}),
+        make("img", {src: photo.thumbnail, alt: photo.alt, width: 150, height: 100}),
         make("span", {textContent: words}),
       ]);
-      choose.setAttribute("aria-label", "Place in the story: " + photo.alt);
       choose.addEventListener("click", function () {
         dialog.close();
         place(editor, photo);
