@@ -182,7 +182,13 @@ def compare_versions(older, newer):
         add(LABELS.get(field.name) or capfirst(field.verbose_name), *_field_texts(field, old, new))
         if field.name == "body":
             add("Photos in the body", *_body_photos(old, new))
+    old_held = list(older.revision.version_set.all())
+    new_held = list(newer.revision.version_set.all())
     for follow in STORY_FOLLOWS:
         label, describe = RELATED[follow]
-        add(label, describe(stored_rows(older, follow)), describe(stored_rows(newer, follow)))
+        old_rows, new_rows = (
+            stored_rows(older, follow, old_held),
+            stored_rows(newer, follow, new_held),
+        )
+        add(label, describe(old_rows), describe(new_rows))
     return changes

@@ -62,14 +62,16 @@ def register():
 register()
 
 
-def stored_rows(version, follow):
+def stored_rows(version, follow, held=None):
     """The field values of the story's own ``follow`` rows (see ``STORY_FOLLOWS``) held in
-    ``version``'s revision: a revision may hold other stories' rows too."""
+    ``version``'s revision: a revision may hold other stories' rows too. ``held``: the
+    revision's versions, when the caller has read them already."""
     model, story_key = STORY_FOLLOWS[follow]
     story_id = int(version.object_id)
+    held = version.revision.version_set.all() if held is None else held
     return [
         other.field_dict
-        for other in version.revision.version_set.all()
+        for other in held
         if other._model is model and other.field_dict.get(story_key) == story_id
     ]
 
@@ -78,10 +80,11 @@ def story_state(version):
     """What ``version`` says about its story, bookkeeping left out: its own fields and its
     related rows (without their ids, which a save may renumber), in a comparable form."""
     fields = {k: v for k, v in version.field_dict.items() if k not in BOOKKEEPING}
+    held = list(version.revision.version_set.all())
     related = {
         follow: sorted(
             repr(sorted((k, v) for k, v in row.items() if k != "id"))
-            for row in stored_rows(version, follow)
+            for row in stored_rows(version, follow, held)
         )
         for follow in STORY_FOLLOWS
     }
