@@ -12,7 +12,9 @@ Staff:
 * a **writer** sees their own stories and live ones, and changes only their
   own, while they are drafts or in review;
 * only those who may publish (``publish_article``) publish, schedule, withdraw,
-  feature and correct.
+  feature and correct;
+* editors change any photo; a writer fixes the alt text, caption and credit of their
+  own uploads, and changes the picture itself only while no one else's story shows it.
 
 Readers see live stories only (``Article.live_q``), and through them: a tag or
 an author is public once one of their stories is live, never before.
@@ -86,6 +88,30 @@ def photos_visible_to(user, queryset=None, now=None):
     leads_seen = Article.objects.filter(Q(lead_image=OuterRef("pk")) & story_q(user, now))
     leads_any = Article.objects.filter(lead_image=OuterRef("pk"))
     return queryset.filter(Q(uploaded_by=user) | Exists(leads_seen) | ~Exists(leads_any))
+
+
+def may_change_photo(user, photo=None):
+    """Editors change any photo; whoever may upload photos (a writer) fixes the words of
+    their own uploads: alt text, caption and credit. ``photo=None`` asks whether ``user``
+    may change some photo (the library's links to change pages)."""
+    if user.has_perm("articles.change_image"):
+        return True
+    if not user.has_perm("articles.add_image"):
+        return False
+    return photo is None or photo.uploaded_by_id == user.pk
+
+
+def may_replace_picture(user, photo):
+    """Who may change the picture itself, its file or its focal point (which recrops every
+    thumbnail): editors; a writer only for their own upload while no other person's story
+    shows it, so a writer never changes the picture in someone else's story."""
+    if user.has_perm("articles.change_image"):
+        return True
+    if not may_change_photo(user, photo) or photo.pk is None:
+        return False
+    folder = photo.file.name.rsplit("/", 1)[0] + "/"
+    others = Article.objects.filter(Q(lead_image=photo) | Q(body__contains=folder))
+    return not others.exclude(created_by=user).exists()
 
 
 # --- Readers -----------------------------------------------------------------

@@ -45,7 +45,7 @@ from ..editorial.revisions import (
     story_version,
 )
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
-from .images import thumbnail
+from .images import thumbnail, with_library_picker
 
 Status = Article.Status
 
@@ -260,6 +260,12 @@ class ArticleAdmin(VersionAdmin):
             status.help_text = "Set to In review when the story is ready for an editor."
         return form
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body":
+            field = with_library_picker(field)  # "Photo from the library" in the editor
+        return field
+
     def get_inlines(self, request, obj):
         if obj is not None and obj.published_at and can_publish(request.user):
             return [BylineInline, CorrectionInline]
@@ -297,7 +303,7 @@ class ArticleAdmin(VersionAdmin):
 
     class Media:
         js = ["admin/newsroom/photo-autocomplete.js"]
-        css = {"all": ["admin/newsroom/body-editor.css"]}
+        css = {"all": ["admin/newsroom/body-editor.css", "admin/newsroom/photo-picker.css"]}
 
     @admin.display(description="Photo")
     def photo(self, obj):
