@@ -21,6 +21,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -205,6 +206,12 @@ class StoryPaginator(Paginator):
     read off the same index above that.
     """
 
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, rows=None):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        # How to read the chosen stories: by id alone, since the list's own filters
+        # would lead the database to walk their index instead of fetching 50 rows.
+        self.rows = rows if rows is not None else object_list.order_by()
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -212,7 +219,7 @@ class StoryPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {story.pk: story for story in self.object_list.order_by().filter(pk__in=ids)}
+        rows = {story.pk: story for story in self.rows.filter(pk__in=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
@@ -242,9 +249,11 @@ class ArticleAdmin(VersionAdmin):
     search_fields = ["headline", "dek", "body", "tags__name"]  # what the index holds
     search_help_text = (
         "Words in the headline, dek, body or tags; each word also finds longer ones "
-        "(harb finds harbour). Use quotes for a phrase and -word to leave one out."
+        "(harb finds harbour). Use quotes for a phrase and -word to leave one out. "
+        f"Shows the {search.STAFF_MATCHES:,} most recent matches."
     )
     paginator = StoryPaginator
+    list_per_page = 50
     # One count per page, not two: "N stories in all" would count the whole archive.
     show_full_result_count = False
     # Counts beside each filter choice cost one aggregate over the whole list each.
@@ -348,6 +357,27 @@ class ArticleAdmin(VersionAdmin):
         """What needs attention first: the review queue, then drafts (for a writer,
         their own stories first); see ``articles.editorial.queue``."""
         return queue.desk_order(request.user)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The ids of a page come from ``queryset`` (who may see what, filters, order);
+        # the stories are then read by id alone.
+        rows = (
+            Article.objects.select_related(*self.list_select_related)
+            .prefetch_related("bylines__author")
+            .defer("body")
+        )
+        return StoryPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
+
+    def action_checkbox(self, obj):
+        """Django's own checkbox, written out: rendering a form widget for each of 50
+        rows took a third of the list's time."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this object for an action - {}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            obj,
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """The list's search box and the story pickers (pins) ask the search index,

@@ -78,12 +78,16 @@ def search(text, now, limit, offset):
     return rows
 
 
-def staff_matches(text):
-    """Every indexed story matching ``text`` (any status), as SQL selecting ids."""
+def staff_matches(text, limit):
+    """The ``limit`` newest stories matching ``text`` (any status), as SQL selecting ids."""
     query = fts_query(text)
     if query is None:
         return None
-    return "SELECT rowid FROM articles_search WHERE articles_search MATCH %s", [query]
+    return (
+        "SELECT rowid FROM articles_search WHERE articles_search MATCH %s "
+        "ORDER BY rowid DESC LIMIT %s",
+        [query, limit],
+    )
 
 
 def reindex(article_ids, documents):
