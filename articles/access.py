@@ -53,6 +53,14 @@ def stories_visible_to(user, queryset=None, now=None):
     return queryset.filter(story_q(user, now))
 
 
+def mine_q(user, prefix=""):
+    """The stories that are ``user``'s own: they created it, or they are in its byline
+    (through the author whose staff account they are). Not a permission by itself:
+    a writer changes only the stories they created (``may_change_story``)."""
+    in_byline = Byline.objects.filter(author__user=user).values("article_id")
+    return Q(**{f"{prefix}created_by": user}) | Q(**{f"{prefix}pk__in": in_byline})
+
+
 def may_view_story(user, story):
     return is_editor(user) or story.created_by_id == user.pk or story.is_live
 

@@ -94,4 +94,4 @@ if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))
 
 handler404 = "articles.reader.views.not_found"
-handler500 = "articles.reader.views.server_error"
+handler500 = "newsroom.errors.server_error"  # the admin's own page under /admin/

@@ -277,6 +277,11 @@ def not_found(request, exception=None):
     return render(request, "404.html", {}, status=404)
 
 
+def database_unreachable():
+    """Whether the error being handled is the database failing (a restart, a failover)."""
+    return isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+
+
 def server_error(request):
     """The error page, with no database work: the error may be the database.
 
@@ -284,7 +289,7 @@ def server_error(request):
     503 with Retry-After, which load balancers and crawlers take as "come back
     soon"; Django closes the broken connection and the next request reconnects.
     """
-    unreachable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    unreachable = database_unreachable()
     status = 503 if unreachable else 500
     html = engines["reader"].get_template(f"{status}.html").render({}, request)
     response = HttpResponse(html, status=status)
