@@ -118,7 +118,10 @@ export const NewsroomEditing = Extension.create({
     return {
       // A caption cannot be split: Enter there starts a paragraph after the photo.
       Enter: ({ editor }) => {
-        const { state, view } = editor
+        // This shortcut can run before the key handler above: read the caret first.
+        syncSelectionFromPage(editor.view)
+        const { view } = editor
+        const { state } = view
         const { $from } = state.selection
         const depth = captionDepth($from)
         if (depth === null) return false
