@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Article, Author, Byline, Image, TaggedArticle
+from .models import Article, Author, Autosave, Byline, Image, TaggedArticle
 
 Status = Article.Status
 WRITER_STATUSES = (Status.DRAFT, Status.REVIEW)
@@ -60,6 +60,24 @@ def may_change_story(user, story):
     if is_editor(user):
         return True
     return story.created_by_id == user.pk and story.status in WRITER_STATUSES
+
+
+# --- Autosaves ----------------------------------------------------------------
+
+
+def may_autosave(user, story):
+    """Whether ``user`` may keep an autosave of their changes to ``story`` (None: a new
+    story): only where they could save the form itself."""
+    if story is None:
+        return user.has_perm("articles.add_article")
+    return user.has_perm("articles.change_article") and may_change_story(user, story)
+
+
+def autosaves_of(user, queryset=None):
+    """The autosaves ``user`` may read or discard: their own and nobody else's, whatever
+    their role. An autosave holds text its author chose not to save yet."""
+    queryset = Autosave.objects.all() if queryset is None else queryset
+    return queryset.filter(user=user)
 
 
 # --- What a story leads to: tags, photos --------------------------------------
