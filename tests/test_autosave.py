@@ -103,6 +103,7 @@ def test_a_writer_cannot_autosave_a_story_they_cannot_change():
         response = client.post(autosave_url(story), form_data(story, headline="Changed"))
         assert response.status_code == 403
         assert client.post(live_preview_url(story), form_data(story)).status_code == 403
+        assert 'id="nr-desk"' not in client.get(change_url(story)).content.decode()
     assert not Autosave.objects.exists()
     # Her own draft, and a new story, she may.
     own_draft = make_draft("Wendy's draft", created_by=wendy)
@@ -165,6 +166,7 @@ def test_restoring_an_autosave_older_than_someone_elses_save_is_refused_as_stale
     )
     page = ana_client.get(change_url(story) + "?restore=autosave")
     assert "saved by someone after you opened the form" in page.content.decode()
+    assert "Saving will be refused" in page.content.decode()
     form = page.context["adminform"].form
     assert form["opened_version"].value() == opened.edit_version  # the autosave's, not today's
     refused = ana_client.post(

@@ -38,7 +38,7 @@ def head(client, story):
     return title, metas, data, html
 
 
-def test_without_seo_fields_the_head_uses_headline_dek_and_lead_photo(client, photos):
+def test_empty_seo_fields_fall_back_to_headline_dek_and_lead_photo(client, photos):
     story = make_story(
         "Ferry timetable changes", dek="The morning crossing moves.", lead_image=photos["lead"]
     )
@@ -54,6 +54,16 @@ def test_without_seo_fields_the_head_uses_headline_dek_and_lead_photo(client, ph
     assert data["description"] == "The morning crossing moves."
     assert "alternativeHeadline" not in data
     assert [url.rsplit("/", 1)[-1] for url in data["image"]] == [lead_url.rsplit("/", 1)[-1]]
+
+    # With a social image alone, only the card's picture changes.
+    story.social_image = photos["card"]
+    story.save()
+    title, metas, data, _ = head(client, story)
+    assert title == "Ferry timetable changes · Newsroom"
+    assert metas["og:title"] == "Ferry timetable changes"
+    assert metas["og:description"] == "The morning crossing moves."
+    card_url = photos["card"].renditions["full"][-1]["fallback"]
+    assert metas["og:image"].endswith(card_url) and metas["og:image:alt"] == "A red card"
 
 
 def test_seo_and_social_fields_reach_the_head_and_the_json_ld(client, photos):

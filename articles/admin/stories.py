@@ -575,12 +575,15 @@ class ArticleAdmin(VersionAdmin):
         ]
 
     def _desk_context(self, request, story):
-        """What the change form's desk tools need: the search and social fallbacks and
-        limits, the body's length, and (only where this user may save the form) the
-        autosave and live preview addresses and the offer to restore their autosave."""
+        """What the change form's desk tools need, only where this user may save the form:
+        the search and social fallbacks and limits, the body's length, the autosave and
+        live preview addresses, and the offer to restore their autosave."""
+        if not access.may_autosave(request.user, story):
+            return {}
         photo = story.sharing_photo if story is not None else None
         words = story.word_count if story is not None else 0
         context = {
+            "desk_tools": True,
             "seo_fallbacks": seo.FALLBACKS,
             "seo_limits": seo.LIMITS,
             "site_url": settings.SITE_URL,
@@ -590,8 +593,6 @@ class ArticleAdmin(VersionAdmin):
             "reading_minutes": seo.reading_minutes(words),
             "words_per_minute": seo.WORDS_PER_MINUTE,
         }
-        if not access.may_autosave(request.user, story):
-            return context
         args = [story.pk] if story is not None else []
         suffix = "" if story is not None else "_new"
         context.update(

@@ -118,7 +118,10 @@ def test_narrow_screens_have_no_side_panel(site, browser):
     log_in(page, site, site["editor"])
     page.goto(site["base"] + "/admin/articles/article/add/")
     expect(page.locator("#id_headline")).to_be_visible()
+    # The panel is there, unshown; the other tools still are.
+    expect(page.locator("#nr-live-preview")).to_be_attached()
     expect(page.locator("#nr-live-preview")).to_be_hidden()
+    expect(page.locator("#nr-autosave-status")).to_be_visible()
     context.close()
 
 
@@ -163,3 +166,30 @@ def test_seo_counters_and_previews(site, page):
     page.locator(".prose-editor > .ProseMirror").click()
     page.keyboard.type("One two three four five.")
     expect(page.locator("#nr-word-count")).to_have_text("5 words · 1 min read")
+
+
+def test_the_desk_tools_pass_axe(site, page, axe_source):
+    """The autosave offer, the notices, the SEO previews and the live preview panel add
+    no WCAG 2.2 AA violation to the change form."""
+    from .test_accessibility import WCAG
+
+    log_in(page, site, site["editor"])
+    change_url = new_story(page, site, "Axe checks the desk tools")
+    page.fill("#id_dek", "An unsaved dek for the offer.")
+    page.close(run_before_unload=True)
+    page = page.context.new_page()
+    offer = page.locator("#nr-autosave-offer")
+    for _ in range(20):
+        page.goto(change_url)
+        if offer.count():
+            break
+        page.wait_for_timeout(250)
+    page.locator(".nr-autosave-diff summary").click()
+    expect(page.frame_locator("#nr-live-preview-frame").locator("h1.headline")).to_be_visible()
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "tags => axe.run({include: [['#nr-desk'], ['#nr-live-preview'], ['#nr-seo-previews'],"
+        " ['#nr-word-count']]}, {runOnly: {type: 'tag', values: tags}})",
+        WCAG,
+    )
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == []
