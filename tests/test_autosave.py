@@ -254,3 +254,31 @@ def test_live_preview_and_autosave_refuse_a_get(ana):
     client = logged_in(ana)
     assert client.get(live_preview_url(story)).status_code == 405
     assert client.put(autosave_url(story)).status_code == 405
+
+
+def test_bad_input_gets_a_4xx_and_keeps_nothing(ana):
+    story = make_story("Ferry timetable changes")
+    client = logged_in(ana)
+    huge = client.post(autosave_url(story), form_data(story, body="<p>" + "x" * 1_000_001))
+    assert huge.status_code == 400
+    junk = client.post(autosave_url(story), form_data(story, dek="Changed", opened_version="x"))
+    assert junk.status_code == 200  # an unreadable version is taken as the story's own
+    assert Autosave.objects.get().based_on_version == story.edit_version
+    missing = reverse("admin:articles_article_autosave", args=["99999"])
+    assert client.post(missing, form_data(story)).status_code == 404
+    assert client.post(reverse("admin:articles_article_autosave", args=["abc"])).status_code == 404
+
+
+def test_the_desk_tools_need_no_inline_script_or_style(ana):
+    """The admin's CSP allows scripts from files only: the tools' markup carries data
+    (JSON blocks) and no script, style attribute or event handler."""
+    story = make_story("Ferry timetable changes")
+    client = logged_in(ana)
+    client.post(autosave_url(story), form_data(story, dek="Changed"))
+    for url in (change_url(story), change_url(story) + "?restore=autosave"):
+        html = client.get(url).content.decode()
+        tools = html[html.index('<link rel="stylesheet" href="/static/admin/newsroom/desk.css">') :]
+        tools = tools[: tools.index('id="nr-live-preview-frame"') + 200]
+        for script in re.findall(r"<script\b[^>]*>", tools):
+            assert " src=" in script or 'type="application/json"' in script, script
+        assert not re.search(r"\sstyle=|\son[a-z]+=", tools)
