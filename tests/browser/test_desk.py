@@ -85,6 +85,11 @@ def test_live_preview_follows_the_form_without_saving(site, page):
     change_url = new_story(page, site, "Lighthouse keeper retires")
     panel = page.locator("#nr-live-preview")
     expect(panel).to_be_visible()
+    # Beside the form, not under it.
+    form_box = page.locator("#content-main").bounding_box()
+    panel_box = panel.bounding_box()
+    assert panel_box["x"] >= form_box["x"] + form_box["width"]
+    assert panel_box["y"] < form_box["y"] + 200
     frame = page.frame_locator("#nr-live-preview-frame")
     expect(frame.locator("h1.headline")).to_have_text("Lighthouse keeper retires")
 

@@ -79,11 +79,12 @@
   Object.keys(limits).forEach(function (name) {
     const input = field(name);
     if (!input || !input.parentNode) return;
-    const counter = document.createElement("span");
-    counter.className = "nr-counter";
+    // Under the field, lined up with its help text (the admin's "help" class).
+    const counter = document.createElement("div");
+    counter.className = "help nr-counter";
     counter.id = "nr-counter-" + name;
     counter.setAttribute("aria-live", "polite");
-    input.insertAdjacentElement("afterend", counter);
+    (input.closest(".flex-container") || input).insertAdjacentElement("afterend", counter);
     const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
     input.setAttribute("aria-describedby", described.concat(counter.id).join(" "));
     counters[name] = counter;
@@ -267,7 +268,9 @@
   };
 
   if (previewUrl && panel && frame && content) {
-    content.appendChild(panel);
+    const main = document.getElementById("content-main");
+    if (main && main.parentNode === content) main.after(panel);
+    else content.appendChild(panel);
     panel.querySelectorAll("button[data-width]").forEach(function (button) {
       button.addEventListener("click", function () {
         panel.querySelectorAll("button[data-width]").forEach(function (other) {
