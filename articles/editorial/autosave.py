@@ -17,7 +17,7 @@ a story when restored.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from taggit.utils import parse_tags
 
@@ -118,15 +118,20 @@ def keep(user, story, data):
             opened = None
         if opened is not None and 0 <= opened <= story.edit_version:
             based_on = opened
-    with transaction.atomic():
-        autosave = find(user, story)
-        if autosave is None:
-            autosave = Autosave(user=user, article=story)
-        autosave.data = values
-        autosave.based_on_version = based_on
-        autosave.saved_at = timezone.now()
-        autosave.save()
-    return autosave
+    fields = {"data": values, "based_on_version": based_on, "saved_at": timezone.now()}
+    # Two tabs of one person can autosave the same story at once: the unique
+    # constraint lets one create the row, and the other then updates it.
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                autosave, _ = Autosave.objects.update_or_create(
+                    user=user, article=story, defaults=fields
+                )
+            return autosave
+        except IntegrityError:
+            if attempt:
+                raise
+    return None
 
 
 def discard(user, story):
