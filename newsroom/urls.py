@@ -65,6 +65,11 @@ urlpatterns = [
     path("archive/", archive.archive_search, name="archive"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path(
+        "sitemap-stories-<yyyy:year>-<mm:month>.xml",
+        sitemaps.story_sitemap,
+        name="sitemap-stories",
+    ),
+    path(
         "sitemap-<section>.xml",
         reader_page(sitemap_views.sitemap),
         {"sitemaps": sitemaps.SITEMAPS},

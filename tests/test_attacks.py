@@ -306,11 +306,14 @@ def test_a_future_correction_shows_at_its_time_not_before(client):
 
 
 @pytest.mark.parametrize(
-    "url", ["/feed/", "/feed/atom/", "/feed/json/", "/tag/harbour/feed/", "/sitemap-stories.xml"]
+    "url", ["/feed/", "/feed/atom/", "/feed/json/", "/tag/harbour/feed/", "month's sitemap"]
 )
 def test_a_withdrawal_is_never_answered_not_modified(client, url):
-    make_story("Older", tags=["harbour"], age=timedelta(days=2))
-    newest = make_story("Withdrawn soon", tags=["harbour"], age=timedelta(days=1))
+    make_story("Older", tags=["harbour"], age=timedelta(hours=2))
+    newest = make_story("Withdrawn soon", tags=["harbour"], age=timedelta(hours=1))
+    if url == "month's sitemap":  # the month of both (just after midnight on the 1st: last month)
+        published = timezone.localtime(newest.published_at - timedelta(hours=1))
+        url = reverse("sitemap-stories", args=[published.year, published.month])
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
         first = client.get(url)
         assert "withdrawn-soon/" in first.content.decode()  # its address, in every format

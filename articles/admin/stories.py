@@ -36,8 +36,14 @@ from reversion.models import Version
 from .. import access
 from ..access import WRITER_STATUSES, can_publish, is_editor
 from ..editorial import autosave, previews, workflow
-from ..editorial.diffs import compare_versions
-from ..editorial.revisions import revert_story, story_version
+from ..editorial.diffs import MERGE_FIELDS, compare_for_merge, compare_versions
+from ..editorial.revisions import (
+    opened_copy,
+    publication_consequence,
+    publication_of,
+    revert_story,
+    story_version,
+)
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink, seo
 from .images import thumbnail
 
@@ -46,8 +52,16 @@ Status = Article.Status
 
 class StoryForm(forms.ModelForm):
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    restore_publication = forms.BooleanField(required=False)
     # Reverting to a revision overwrites the story on purpose (see revision_view).
     reverting = False
+    # On a revert whose revision was published differently, for an editor: the
+    # revision's status and publication time, and what putting them back would do.
+    restored_publication = None
+    publication_warning = ""
+    restored_status_label = ""
+    # After a refused stale save: the other version's changes, for the template.
+    merge_changes = None
 
     class Meta:
         model = Article
@@ -73,14 +87,25 @@ class StoryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opened_version"].initial = self.instance.edit_version
+        if self.restored_publication is None:
+            del self.fields["restore_publication"]
+        else:
+            field = self.fields["restore_publication"]
+            field.label = f"Also restore status and publication time — {self.publication_warning}"
+            field.help_text = (
+                "Leave this unticked to put back only what the story said. "
+                "Corrections are never taken back."
+            )
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and not self.reverting:
-            self._refuse_a_stale_save(cleaned.get("opened_version"))
+            self._refuse_a_stale_save(cleaned.get("opened_version"), cleaned)
+        if cleaned.get("restore_publication"):
+            cleaned.update(self.restored_publication)
         return cleaned
 
-    def _refuse_a_stale_save(self, opened_version):
+    def _refuse_a_stale_save(self, opened_version, cleaned):
         # The admin runs the whole view in one transaction; the row lock (and
         # SQLite's immediate transactions) keep a second save from slipping in
         # between this check and the write.
@@ -89,6 +114,7 @@ class StoryForm(forms.ModelForm):
             .filter(pk=self.instance.pk)
             .select_related("updated_by")
             .only(
+                *MERGE_FIELDS,
                 "edit_version",
                 "updated_at",
                 "updated_by__username",
@@ -102,10 +128,21 @@ class StoryForm(forms.ModelForm):
         editor = current.updated_by
         who = (editor.get_full_name() or editor.username) if editor else "someone"
         when = date_format(timezone.localtime(current.updated_at), "j M Y, H:i")
+        # Their changes are shown beside the editor's text; from now on the form
+        # carries the version they have seen, so saving the merged text succeeds.
+        opened = opened_copy(current.pk, opened_version)
+        self.merge_changes = compare_for_merge(
+            opened,
+            {name: getattr(current, name) for name in MERGE_FIELDS},
+            {name: cleaned.get(name, getattr(current, name)) for name in MERGE_FIELDS},
+        )
+        self.data = self.data.copy()
+        self.data[self.add_prefix("opened_version")] = current.edit_version
         raise forms.ValidationError(
             f"{who} saved this story at {when}, after you opened it. Your changes were not "
-            "saved and are still in the form below: open the story in another tab to see "
-            "their version, merge what you need, then save again.",
+            "saved and are still in the form below; their changes are shown beside your "
+            "text. Merge what you need into the form, then save again: that save goes "
+            "through, and what is in the form replaces their version.",
             code="stale",
         )
 
@@ -156,6 +193,7 @@ class ArticleAdmin(VersionAdmin):
     autocomplete_fields = ["section", "lead_image", "social_image"]
     actions = ["submit_for_review", "publish", "withdraw"]
     history_latest_first = True
+    revision_form_template = "admin/articles/article/revision_form.html"
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -227,6 +265,14 @@ class ArticleAdmin(VersionAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.reverting = getattr(request, "reverting_to_revision", False)
+        version = getattr(request, "revision_to_restore", None)
+        if version is not None and obj is not None and can_publish(request.user):
+            warning = publication_consequence(version, obj)
+            if warning:
+                form.restored_publication = publication_of(version)
+                form.publication_warning = warning
+                status = form.restored_publication["status"]
+                form.restored_status_label = Status(status).label if status else "without a status"
         if not can_publish(request.user) and "status" in form.base_fields:
             status = form.base_fields["status"]
             status.choices = [(s.value, s.label) for s in WRITER_STATUSES]
@@ -272,6 +318,7 @@ class ArticleAdmin(VersionAdmin):
 
     class Media:
         js = ["admin/newsroom/photo-autocomplete.js"]
+        css = {"all": ["admin/newsroom/body-editor.css"]}
 
     @admin.display(description="Photo")
     def photo(self, obj):
@@ -367,15 +414,16 @@ class ArticleAdmin(VersionAdmin):
         ):
             raise PermissionDenied
         link = PreviewLink.objects.create(article=story, created_by=request.user)
-        url = request.build_absolute_uri(previews.share_url(link))
         expires = date_format(timezone.localtime(link.expires_at), "j M Y, H:i")
         self.message_user(
             request,
-            format_html(
-                'Share link created, valid until {}: <a href="{}">{}</a>', expires, url, url
-            ),
+            f"Share link created, valid until {expires}. Copy its address from "
+            "“Share a preview” below.",
         )
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+        return HttpResponseRedirect(self._share_panel_url(story))
+
+    def _share_panel_url(self, story):
+        return reverse("admin:articles_article_change", args=[story.pk]) + "#share-links"
 
     def revoke_view(self, request, object_id, link_id):
         story = self._visible_story(request, object_id)
@@ -392,7 +440,7 @@ class ArticleAdmin(VersionAdmin):
         if not updated:
             raise Http404("No such link.")
         self.message_user(request, "The share link was revoked; it no longer opens the preview.")
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+        return HttpResponseRedirect(self._share_panel_url(story))
 
     def compare_view(self, request, object_id):
         story = self._visible_story(request, object_id)
@@ -450,9 +498,11 @@ class ArticleAdmin(VersionAdmin):
         story = self._visible_story(request, object_id)
         if not self.has_change_permission(request, story):
             raise PermissionDenied
-        if story_version(version_id, story.pk) is None:
+        version = story_version(version_id, story.pk)
+        if version is None:
             raise Http404("No such revision of this story.")
         request.reverting_to_revision = True
+        request.revision_to_restore = version
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
@@ -515,7 +565,10 @@ class ArticleAdmin(VersionAdmin):
                 self._note_who_else_is_editing(request, story)
             context["preview_url"] = reverse("admin:articles_article_preview", args=[story.pk])
             context["share_links"] = (
-                [link for link in story.preview_links.all() if link.is_active]
+                [
+                    {"link": link, "address": request.build_absolute_uri(previews.share_url(link))}
+                    for link in previews.active_links(story)
+                ]
                 if request.user.has_perm("articles.add_previewlink")
                 else []
             )

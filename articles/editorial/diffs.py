@@ -3,6 +3,8 @@
 import difflib
 import re
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
@@ -83,4 +85,60 @@ def compare_versions(older, newer):
         old, new = describe(older), describe(newer)
         if old != new:
             changes.append({"label": label, "diff": word_diff(old, new)})
+    return changes
+
+
+# What a refused stale save shows of the other version (see compare_for_merge).
+MERGE_FIELDS = ["headline", "dek", "body", "dateline", "slug", "status", "published_at"]
+_MERGE_LABELS = {
+    "headline": "Headline",
+    "dek": "Dek",
+    "body": "Body",
+    "dateline": "Dateline",
+    "slug": "Slug",
+    "status": "Status",
+    "published_at": "Publication time",
+}
+
+
+def _shown(value, field):
+    if field == "published_at" and value is not None:
+        return date_format(timezone.localtime(value), "j M Y, H:i")
+    return _text(value, field)
+
+
+def compare_for_merge(opened, saved, yours):
+    """What a second editor needs to merge after their save was refused as stale.
+
+    ``saved`` is the story as the other editor saved it, ``yours`` the refused
+    form's values, ``opened`` the story as this editor opened it (None when no
+    revision holds it). For every field the other editor changed: their changes as
+    a word diff from the opened copy, and this editor's text beside it (with their
+    own changes marked, when the opened copy is known). Without the opened copy,
+    every field where the saved story and this editor's text differ, as a diff
+    from this editor's text to the saved one.
+
+    [{"label", "theirs", "yours"}], "theirs" and "yours" safe HTML."""
+    changes = []
+    for name in MERGE_FIELDS:
+        theirs, mine = _shown(saved.get(name), name), _shown(yours.get(name), name)
+        if opened is not None:
+            before = _shown(opened.get(name), name)
+            if before == theirs:
+                continue
+            changes.append(
+                {
+                    "label": _MERGE_LABELS[name],
+                    "theirs": word_diff(before, theirs),
+                    "yours": word_diff(before, mine),
+                }
+            )
+        elif theirs != mine:
+            changes.append(
+                {
+                    "label": _MERGE_LABELS[name],
+                    "theirs": word_diff(mine, theirs),
+                    "yours": word_diff(mine, mine),
+                }
+            )
     return changes

@@ -19,11 +19,14 @@ revision records one story (the admin's bulk actions included).
 What a revert brings back is what the story *said*: headline, dek, body,
 dateline, section, lead photo, byline and tags. Whether and when it is
 published, its address and its corrections (a public record, appended and
-never rewritten) stay as they are now.
+never rewritten) stay as they are now. An editor may choose to put back the
+status and publication time too, after being told what that does to readers
+(:func:`publication_consequence`); corrections are never taken back.
 """
 
 import reversion
 from django.db import transaction
+from django.utils import timezone
 from reversion.errors import RevertError
 from taggit.models import Tag
 
@@ -110,3 +113,58 @@ def revert_story(version):
     if not Article.objects.filter(pk=story_id).exists():
         raise RevertError("The story could not be restored.")
     return story
+
+
+def publication_of(version):
+    """The status and publication time a stored copy of a story had."""
+    saved = version.field_dict
+    return {"status": saved.get("status"), "published_at": saved.get("published_at")}
+
+
+def publication_consequence(version, story, now=None):
+    """What putting back ``version``'s status and publication time would do to
+    ``story``, in the words an editor is warned with; "" when they are the same.
+
+    A revert leaves both alone (see the module docstring); an editor may still
+    choose to restore them, and must first be told what that means for readers."""
+    old = publication_of(version)
+    if old["status"] == story.status and old["published_at"] == story.published_at:
+        return ""
+    now = now or timezone.now()
+    will_be_live = old["status"] == Article.Status.PUBLISHED and (
+        old["published_at"] is None or old["published_at"] <= now
+    )
+    if story.is_live and not will_be_live:
+        return (
+            "this takes the story offline: its address and the redirects to it stop "
+            "working for readers until it is published again"
+        )
+    if will_be_live and not story.is_live:
+        return "this publishes the story: readers see it at once"
+    if will_be_live:
+        return "this changes the story's publication time, and its address if the day differs"
+    old_label = Article.Status(old["status"]).label if old["status"] else "none"
+    return f"this changes the story's status from {story.get_status_display()} to {old_label}"
+
+
+def opened_copy(story_id, edit_version, recent=20):
+    """The fields of the story as it stood at ``edit_version`` (the version an edit
+    form was opened with), from its revisions; None when no revision holds it (a
+    story saved outside the admin, or one opened many saves ago).
+
+    Every save numbers the story afresh and the admin records a revision of each,
+    so the copy is among the last few; only those are read."""
+    from reversion.models import Version
+
+    if edit_version is None:
+        return None
+    versions = (
+        Version.objects.get_for_model(Article)
+        .filter(object_id=str(story_id))
+        .order_by("-pk")[:recent]
+    )
+    for version in versions:
+        fields = version.field_dict
+        if fields.get("edit_version") == edit_version:
+            return fields
+    return None

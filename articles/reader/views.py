@@ -16,7 +16,7 @@ from django.template import engines
 from django.utils import timezone
 
 from . import addresses, fragments, queries, search
-from .addresses import feed_links
+from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
 from .paging import Page, page_number
 from .presenters import present_lead, present_listing, present_notes, present_story
@@ -30,6 +30,7 @@ def render(request, template, context, status=200):
     context["navigation"] = fragments.navigation(context["stamp"], context["now"])
     context.setdefault("feed", None)
     context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
+    context["own_feeds"] = feeds_of(*context["feed"]) if context["feed"] else []
     html = engines["reader"].get_template(template).render(context, request)
     return HttpResponse(html, status=status)
 
