@@ -44,7 +44,7 @@ from ..editorial.revisions import (
     revert_story,
     story_version,
 )
-from ..models import Article, Byline, Correction, EditingPresence, PreviewLink, seo
+from ..models import Article, Byline, Correction, EditingPresence, Image, PreviewLink, seo
 from .images import thumbnail
 
 Status = Article.Status
@@ -633,7 +633,9 @@ class ArticleAdmin(VersionAdmin):
         live preview addresses, and the offer to restore their autosave."""
         if not access.may_autosave(request.user, story):
             return {}
-        photo = story.sharing_photo if story is not None else None
+        # The card's picture by the story's own fallback, read in one query at most.
+        photo_id = seo.social_photo(story.social_image_id, story.lead_image_id) if story else None
+        photo = Image.objects.filter(pk=photo_id).only("renditions").first() if photo_id else None
         words = story.word_count if story is not None else 0
         context = {
             "desk_tools": True,

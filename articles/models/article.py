@@ -11,7 +11,7 @@ from taggit.models import TaggedItemBase
 from ..images.placement import enrich_body_images, placed_folders
 from ..text import SLUG_MAX_LENGTH, sanitize_html, short_slug, strip_control_characters, with_suffix
 from .fields import recorded_by
-from .seo import reading_minutes, search_and_social, social_photo, word_count
+from .seo import reading_minutes, search_and_social, word_count
 from .taxonomy import Author, Section
 
 # What the rich-text editor offers; the server's own allowlist (articles.text)
@@ -299,10 +299,6 @@ class Article(models.Model):
             self.social_title,
             self.social_description,
         )
-
-    @property
-    def sharing_photo(self):
-        return social_photo(self.social_image, self.lead_image)
 
     @property
     def word_count(self):
