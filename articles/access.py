@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Article, Author, Byline, Image, TaggedArticle
+from .models import Article, Author, Autosave, Byline, Image, TaggedArticle
 
 Status = Article.Status
 WRITER_STATUSES = (Status.DRAFT, Status.REVIEW)
@@ -72,6 +72,24 @@ def may_change_story(user, story):
     return story.created_by_id == user.pk and story.status in WRITER_STATUSES
 
 
+# --- Autosaves ----------------------------------------------------------------
+
+
+def may_autosave(user, story):
+    """Whether ``user`` may keep an autosave of their changes to ``story`` (None: a new
+    story): only where they could save the form itself."""
+    if story is None:
+        return user.has_perm("articles.add_article")
+    return user.has_perm("articles.change_article") and may_change_story(user, story)
+
+
+def autosaves_of(user, queryset=None):
+    """The autosaves ``user`` may read or discard: their own and nobody else's, whatever
+    their role. An autosave holds text its author chose not to save yet."""
+    queryset = Autosave.objects.all() if queryset is None else queryset
+    return queryset.filter(user=user)
+
+
 # --- What a story leads to: tags, photos --------------------------------------
 
 
@@ -89,13 +107,22 @@ def tags_visible_to(user, queryset=None, now=None):
 
 def photos_visible_to(user, queryset=None, now=None):
     """Photos ``user`` may see: editors all; a writer those they uploaded, those
-    leading a story they may see, and library photos that lead no story."""
+    leading (or on the shared card of) a story they may see, and library photos that
+    lead no story and are on no story's card."""
     queryset = Image.objects.all() if queryset is None else queryset
     if is_editor(user):
         return queryset
-    leads_seen = Article.objects.filter(Q(lead_image=OuterRef("pk")) & story_q(user, now))
-    leads_any = Article.objects.filter(lead_image=OuterRef("pk"))
-    return queryset.filter(Q(uploaded_by=user) | Exists(leads_seen) | ~Exists(leads_any))
+    seen = story_q(user, now)
+    uses = [  # one EXISTS per column, each through its own index
+        Article.objects.filter(**{column: OuterRef("pk")})
+        for column in ("lead_image", "social_image")
+    ]
+    return queryset.filter(
+        Q(uploaded_by=user)
+        | Exists(uses[0].filter(seen))
+        | Exists(uses[1].filter(seen))
+        | ~(Exists(uses[0]) | Exists(uses[1]))
+    )
 
 
 def may_change_photo(user, photo=None):

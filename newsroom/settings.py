@@ -381,6 +381,11 @@ SEARCH_CONFIG = os.environ.get("SEARCH_CONFIG", "english").strip() or "english"
 
 # --- Editorial workflow ------------------------------------------------------
 
+# Show "N min read" under a story's byline. The word count and reading time are
+# always in the admin form and the story's JSON-LD (wordCount); on the page itself
+# they are a choice of the publication, off unless asked for.
+STORY_READING_TIME = env_bool("STORY_READING_TIME", False)
+
 PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 48)
 # Someone who opened a story this many minutes ago is shown as editing it.
 EDITING_PRESENCE_MINUTES = env_int("EDITING_PRESENCE_MINUTES", 10)

@@ -161,6 +161,18 @@ def test_photos_of_others_drafts_stay_out_of_a_writers_library(desk, settings, t
     assert as_user(desk["wendy"]).get(page).status_code == 302  # "no such photo"
 
 
+def test_a_photo_only_on_the_card_of_anothers_draft_stays_out_of_a_writers_library(
+    desk, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    card = Image(file=upload(picture_bytes((1200, 630))), alt_text="Merger card")
+    card.save()
+    make_draft("Otto's secret merger", created_by=desk["otto"], social_image=card)
+    library = reverse("admin:articles_image_changelist")
+    assert "Merger card" not in as_user(desk["wendy"]).get(library).content.decode()
+    assert "Merger card" in as_user(desk["ed"]).get(library).content.decode()
+
+
 def test_tags_known_only_through_others_drafts_are_hidden_from_writers(desk):
     make_draft("Otto's secret merger", created_by=desk["otto"], tags=["acme-merger"])
     make_draft("Wendy's own", created_by=desk["wendy"], tags=["wendys-topic"])

@@ -71,6 +71,11 @@ STORED_FIELD_EDITS = {
     "revised_at": (lambda ctx: ctx["then"], "Updated for readers", "2021"),
     "created_by_id": (lambda ctx: ctx["writer"].pk, "Created by", "wendy"),
     "created_at": (lambda ctx: ctx["then"], "Created at", "2021"),
+    "seo_title": (lambda ctx: "Ferry strike over", "SEO title", "over"),
+    "meta_description": (lambda ctx: "Crews back at work.", "Meta description", "Crews"),
+    "social_title": (lambda ctx: "Ferries sail again", "Social title", "sail"),
+    "social_description": (lambda ctx: "Back on Monday.", "Social description", "Monday."),
+    "social_image_id": (lambda ctx: ctx["photo"].pk, "Social image", "crane"),
 }
 
 

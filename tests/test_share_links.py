@@ -17,7 +17,8 @@ from .test_workflow import change_url
 
 pytestmark = pytest.mark.django_db
 
-QUERIES_OF_THE_STORY_PAGE = 18  # one for the share links, whatever their number
+# One for the share links, whatever their number; one for the editor's autosave.
+QUERIES_OF_THE_STORY_PAGE = 19
 
 
 @pytest.fixture

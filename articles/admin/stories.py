@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models.expressions import RawSQL
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -39,7 +39,7 @@ from reversion.models import Version
 
 from .. import access
 from ..access import WRITER_STATUSES, can_publish, is_editor
-from ..editorial import previews, queue, workflow
+from ..editorial import autosave, previews, queue, workflow
 from ..editorial.diffs import MERGE_FIELDS, compare_for_merge, compare_versions
 from ..editorial.revisions import (
     opened_copy,
@@ -48,7 +48,7 @@ from ..editorial.revisions import (
     revert_story,
     story_version,
 )
-from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
+from ..models import Article, Byline, Correction, EditingPresence, Image, PreviewLink, seo
 from ..reader import search
 from .images import thumbnail, with_library_picker
 
@@ -82,6 +82,11 @@ class StoryForm(forms.ModelForm):
             "status",
             "published_at",
             "slug",
+            "seo_title",
+            "meta_description",
+            "social_title",
+            "social_description",
+            "social_image",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -296,7 +301,7 @@ class ArticleAdmin(VersionAdmin):
     # Counts beside each filter choice cost one aggregate over the whole list each.
     show_facets = admin.ShowFacets.NEVER
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "lead_image"]
+    autocomplete_fields = ["section", "lead_image", "social_image"]
     actions = ["submit_for_review", "publish", "withdraw"]
     history_latest_first = True
     revision_form_template = "admin/articles/article/revision_form.html"
@@ -307,6 +312,20 @@ class ArticleAdmin(VersionAdmin):
         (None, {"fields": ["headline", "dek", "body", "opened_version"]}),
         ("Filing", {"fields": ["lead_image", "section", "tags", "dateline", "featured"]}),
         ("Publication", {"fields": ["status", "published_at", "slug", "path"]}),
+        (
+            "Search and social",
+            {
+                "fields": [
+                    "seo_title",
+                    "meta_description",
+                    "social_title",
+                    "social_description",
+                    "social_image",
+                ],
+                "description": "Optional. Empty fields use the headline, the dek and the lead "
+                "photo.",
+            },
+        ),
         (
             "Record",
             {
@@ -369,7 +388,7 @@ class ArticleAdmin(VersionAdmin):
             status = form.base_fields["status"]
             status.choices = [(s.value, s.label) for s in WRITER_STATUSES]
             status.help_text = "Set to In review when the story is ready for an editor."
-        return form
+        return self._with_autosave_restored(request, obj, form)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -389,6 +408,8 @@ class ArticleAdmin(VersionAdmin):
         workflow.check_permission(request.user, obj, obj.status)
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        # Saved: the autosave of this form has nothing left to recover.
+        autosave.discard(request.user, obj if change else None)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -526,6 +547,7 @@ class ArticleAdmin(VersionAdmin):
                 view(self.compare_view),
                 name="articles_article_compare",
             ),
+            *self._desk_urls(view),
             *super().get_urls(),
         ]
 
@@ -713,7 +735,12 @@ class ArticleAdmin(VersionAdmin):
             context["can_share"] = request.user.has_perm(
                 "articles.add_previewlink"
             ) and self.has_change_permission(request, story)
+            context.update(self._desk_context(request, story))
         return super().change_view(request, object_id, form_url, context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        context = {**self._desk_context(request, None), **(extra_context or {})}
+        return super().add_view(request, form_url, context)
 
     def _note_who_else_is_editing(self, request, story):
         now = timezone.now()
@@ -737,3 +764,150 @@ class ArticleAdmin(VersionAdmin):
             EditingPresence.objects.update_or_create(
                 article=story, user=request.user, defaults={"seen_at": now}
             )
+
+    # --- Autosave, live preview, search and social (templates/.../desk/) -------
+
+    def _desk_urls(self, view):
+        return [
+            path("autosave/", view(self.autosave_view), name="articles_article_autosave_new"),
+            path(
+                "<path:object_id>/autosave/",
+                view(self.autosave_view),
+                name="articles_article_autosave",
+            ),
+            path(
+                "live-preview/",
+                view(self.live_preview_view),
+                name="articles_article_live_preview_new",
+            ),
+            path(
+                "<path:object_id>/live-preview/",
+                view(self.live_preview_view),
+                name="articles_article_live_preview",
+            ),
+        ]
+
+    def _desk_context(self, request, story):
+        """What the change form's desk tools need, only where this user may save the form:
+        the search and social fallbacks and limits, the body's length, the autosave and
+        live preview addresses, and the offer to restore their autosave."""
+        if not access.may_autosave(request.user, story):
+            return {}
+        # The card's picture by the story's own fallback, read in one query at most.
+        photo_id = seo.social_photo(story.social_image_id, story.lead_image_id) if story else None
+        photo = Image.objects.filter(pk=photo_id).only("renditions").first() if photo_id else None
+        words = story.word_count if story is not None else 0
+        context = {
+            "desk_tools": True,
+            "seo_fallbacks": seo.FALLBACKS,
+            "seo_limits": seo.LIMITS,
+            "site_url": settings.SITE_URL,
+            "story_path": story.path if story is not None and story.path else "",
+            "card_image_url": photo.thumbnail_url if photo else "",
+            "word_count": words,
+            "reading_minutes": seo.reading_minutes(words),
+            "words_per_minute": seo.WORDS_PER_MINUTE,
+        }
+        args = [story.pk] if story is not None else []
+        suffix = "" if story is not None else "_new"
+        context.update(
+            {
+                "autosave_url": reverse(f"admin:articles_article_autosave{suffix}", args=args),
+                "live_preview_url": reverse(
+                    f"admin:articles_article_live_preview{suffix}", args=args
+                ),
+            }
+        )
+        kept = autosave.find(request.user, story)
+        if kept is not None and self._restoring(request):
+            context["autosave_restored"] = {
+                "saved_at": kept.saved_at,
+                "behind": autosave.is_behind(kept, story),
+            }
+        elif kept is not None:
+            context["autosave_offer"] = {
+                "saved_at": kept.saved_at,
+                "changes": autosave.changes(kept, story),
+                "behind": autosave.is_behind(kept, story),
+                "restore_url": "?restore=autosave",
+            }
+        return context
+
+    @staticmethod
+    def _restoring(request):
+        """The editor chose "Restore my changes" (a GET: only the form is filled)."""
+        return request.method == "GET" and request.GET.get("restore") == "autosave"
+
+    def _with_autosave_restored(self, request, obj, form):
+        """The form, starting from this user's autosave when they chose to restore it.
+        The autosave's opened version goes in too: the stale-save check still holds."""
+        if not self._restoring(request):
+            return form
+        kept = autosave.find(request.user, obj)
+        if kept is None or not access.may_autosave(request.user, obj):
+            return form
+        restored = autosave.form_initial(kept)
+
+        class Restored(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**(kwargs.get("initial") or {}), **restored}
+                super().__init__(*args, **kwargs)
+
+        Restored.__name__ = form.__name__
+        return Restored
+
+    def autosave_view(self, request, object_id=None):
+        """GET: my autosave of this story, as JSON (404 if none). POST: keep the form's
+        unsaved fields (``discard=1``: forget them). Never touches the story."""
+        story = self._visible_story(request, object_id) if object_id else None
+        if request.method == "GET":
+            kept = autosave.find(request.user, story)
+            if kept is None:
+                return JsonResponse({"error": "No autosave."}, status=404)
+            return JsonResponse(
+                {
+                    "saved_at": kept.saved_at.isoformat(),
+                    "based_on_version": kept.based_on_version,
+                    "data": kept.data,
+                }
+            )
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if request.POST.get("discard"):
+            if not access.may_autosave(request.user, story):
+                raise PermissionDenied
+            autosave.discard(request.user, story)
+            return JsonResponse({"saved_at": None})
+        try:
+            kept = autosave.keep(request.user, story, request.POST)
+        except autosave.TooLarge as error:
+            return JsonResponse({"error": str(error)}, status=400)
+        if kept is None:
+            return JsonResponse({"saved_at": None})
+        when = timezone.localtime(kept.saved_at)
+        return JsonResponse(
+            {"saved_at": kept.saved_at.isoformat(), "saved_label": date_format(when, "H:i:s")}
+        )
+
+    def live_preview_view(self, request, object_id=None):
+        """The form as it stands, unsaved, through the reader's story template."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if object_id:
+            story = self._visible_story(request, object_id)
+            if not self.has_change_permission(request, story):
+                raise PermissionDenied
+        else:
+            story = None
+            if not self.has_add_permission(request):
+                raise PermissionDenied
+        form_class = self.get_form(request, story, change=story is not None)
+        data = request.POST.copy()
+        # Nothing is saved, so no version can be stale; the check is left out.
+        data["opened_version"] = story.edit_version if story is not None else ""
+        unsaved = Article(created_by=request.user) if story is None else story
+        with transaction.atomic():
+            form = form_class(data, instance=unsaved)
+            form.is_valid()  # the valid fields are on the instance; the rest keep theirs
+        tags = form.cleaned_data.get("tags")
+        return previews.render_live_preview(request, form.instance, tags)

@@ -49,8 +49,9 @@ def _when(value):
     return date_format(timezone.localtime(value), "j M Y, H:i") if value else ""
 
 
-def _body_text(value):
-    # Compare what a reader reads: one paragraph a line, no markup.
+def body_text(value):
+    """A body as a reader reads it, one paragraph a line and no markup: what the
+    compare page, the stale-save diff and an autosave's diff compare."""
     value = re.sub(r"</(p|h[1-6]|li|blockquote|figcaption)>", "\n", value or "")
     return "\n".join(line.strip() for line in strip_tags(value).splitlines() if line.strip())
 
@@ -110,7 +111,7 @@ def _field_texts(field, old, new):
     if isinstance(field, models.DateTimeField):
         return _when(old), _when(new)
     if field.name == "body":
-        return _body_text(old), _body_text(new)
+        return body_text(old), body_text(new)
     return tuple("" if v is None else str(v) for v in (old, new))
 
 
@@ -211,7 +212,7 @@ def _shown(value, field):
     if field == "published_at":
         return _when(value)
     if field == "body":
-        return _body_text(value)
+        return body_text(value)
     return "" if value is None else str(value)
 
 

@@ -22,6 +22,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.text import slugify
 
 from ..models import PreviewLink
 from ..reader.presenters import present_instance
@@ -89,3 +90,31 @@ def shared_preview(request, token):
     if link is None:
         raise Http404("No such preview.")
     return render_preview(request, link.article)
+
+
+def render_live_preview(request, article, tag_names=None):
+    """The admin's side-by-side preview: ``article`` as the form holds it, never saved.
+
+    Its text is cleaned exactly as a save would clean it (``Article.tidy_text``: the
+    same sanitiser, the same photo placement), so the preview shows what saving would
+    keep and nothing a save would strip. ``tag_names`` are the form's tags (None: the
+    saved ones). Like every preview, the answer is private, never stored by a cache
+    and never indexed."""
+    article.tidy_text()
+    tags = None
+    if tag_names is not None:
+        tags = sorted(({"name": n, "slug": slugify(n)} for n in tag_names), key=lambda t: t["name"])
+    response = render(
+        request,
+        "story.html",
+        {
+            "story": present_instance(article, tags=tags),
+            "latest": "",
+            "related": [],
+            "preview": True,
+        },
+    )
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,6 +1,7 @@
 """The newsroom's content: stories, their sections, bylines and tags, and the desk's records."""
 
 from .article import Article, ArticleQuerySet, Byline, TaggedArticle
+from .autosave import Autosave
 from .editorial import Correction, EditingPresence, PreviewLink
 from .fronts import Pin
 from .image import Image
@@ -12,6 +13,7 @@ __all__ = [
     "Article",
     "ArticleQuerySet",
     "Author",
+    "Autosave",
     "Byline",
     "ContentVersion",
     "Correction",

@@ -11,6 +11,7 @@ from taggit.models import TaggedItemBase
 from ..images.placement import enrich_body_images, placed_folders
 from ..text import SLUG_MAX_LENGTH, sanitize_html, short_slug, strip_control_characters, with_suffix
 from .fields import recorded_by
+from .seo import reading_minutes, search_and_social, word_count
 from .taxonomy import Author, Section
 
 # What the rich-text editor offers; the server's own allowlist (articles.text)
@@ -134,6 +135,40 @@ class Article(models.Model):
         default=False,
         help_text="Lead the home page with this story while it is the newest featured one.",
     )
+    seo_title = models.CharField(
+        "SEO title",
+        max_length=120,
+        blank=True,
+        help_text="The title in search results and the browser tab, if it should differ "
+        "from the headline. Search engines show about 60 characters. Empty: the headline.",
+    )
+    meta_description = models.TextField(
+        max_length=320,
+        blank=True,
+        help_text="The text under the title in search results. Search engines show about "
+        "155 characters. Empty: the dek.",
+    )
+    social_title = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The title on the card when the story is shared on social networks; about "
+        "70 characters show. Empty: the SEO title, or the headline.",
+    )
+    social_description = models.TextField(
+        max_length=400,
+        blank=True,
+        help_text="The text on the shared card; about 200 characters show. Empty: the meta "
+        "description, or the dek.",
+    )
+    social_image = models.ForeignKey(
+        "articles.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="social_image_of",
+        help_text="The picture on the shared card, if not the lead photo. Wide pictures "
+        "(1200 × 630) suit every network.",
+    )
     # The stored address, /YYYY/MM/DD/slug/, or NULL while the story has no date. NULL
     # rather than "": a plain unique index (NULLs never collide) is one SQLite's planner
     # always uses, where a partial one is used only if a query repeats its condition.
@@ -196,13 +231,7 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
-        # Text pasted from PDFs and wire copy can carry control characters that
-        # XML feeds and PostgreSQL refuse; they are never meant to be there.
-        self.headline = strip_control_characters(self.headline).strip()
-        self.dek = strip_control_characters(self.dek).strip()
-        self.dateline = strip_control_characters(self.dateline).strip()
-        body = sanitize_html(strip_control_characters(self.body))
-        self.body = enrich_body_images(body, self._placed_photos(body))
+        self.tidy_text()
         if not self.slug:
             self.slug = short_slug(self.headline)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -233,6 +262,19 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED and not (self.body or "").strip():
             raise ValidationError({"body": "A published story needs a body."})
 
+    def tidy_text(self):
+        """Make the text what readers may be shown: what every save does, and what the
+        admin's live preview does to a story it never saves."""
+        # Text pasted from PDFs and wire copy can carry control characters that
+        # XML feeds and PostgreSQL refuse; they are never meant to be there.
+        self.headline = strip_control_characters(self.headline).strip()
+        self.dek = strip_control_characters(self.dek).strip()
+        self.dateline = strip_control_characters(self.dateline).strip()
+        for name in ("seo_title", "meta_description", "social_title", "social_description"):
+            setattr(self, name, strip_control_characters(getattr(self, name)).strip())
+        body = sanitize_html(strip_control_characters(self.body))
+        self.body = enrich_body_images(body, self._placed_photos(body))
+
     @classmethod
     def live_q(cls, now=None, prefix=""):
         """The reader rule as a Q, for ORM code reaching stories through ``prefix``
@@ -251,6 +293,27 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def search_and_social(self):
+        """Titles and descriptions for search and sharing, with their fallbacks
+        (``articles.models.seo``)."""
+        return search_and_social(
+            self.headline,
+            self.dek,
+            self.seo_title,
+            self.meta_description,
+            self.social_title,
+            self.social_description,
+        )
+
+    @property
+    def word_count(self):
+        return word_count(self.body or "")
+
+    @property
+    def reading_minutes(self):
+        return reading_minutes(self.word_count)
 
     @staticmethod
     def _placed_photos(body):

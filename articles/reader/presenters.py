@@ -8,6 +8,7 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from ..images.presentation import picture
+from ..models.seo import reading_minutes, search_and_social, social_photo, word_count
 from . import addresses, queries
 from .dates import long_date, short_date, time_of_day
 
@@ -68,6 +69,17 @@ def _story_details(row, authors, tags, notes):
     revised = row.get("revised_at")
     row["revised_label"] = moment(revised) if revised else ""
     row["revised_iso"] = revised.isoformat() if revised else ""
+    row["seo"] = search_and_social(
+        row["headline"],
+        row["dek"],
+        row.get("seo_title", ""),
+        row.get("meta_description", ""),
+        row.get("social_title", ""),
+        row.get("social_description", ""),
+    )
+    row["word_count"] = word_count(row["body"] or "")
+    row["reading_minutes"] = reading_minutes(row["word_count"])
+    row["show_reading_time"] = settings.STORY_READING_TIME
     row["sharing"] = sharing(row)
     return row
 
@@ -80,9 +92,12 @@ def present_story(row, now):
     return _story_details(row, authors[row["id"]], tags[row["id"]], notes)
 
 
-def present_instance(article):
-    """Any story, draft or scheduled included, as story.html shows it (for previews)."""
-    section, image = article.section, article.lead_image
+def present_instance(article, tags=None):
+    """Any story, draft or scheduled included, as story.html shows it (for previews).
+
+    ``tags`` ([{"name", "slug"}]) stand in for the saved ones, and a story never saved
+    has no bylines or notes yet: the live preview shows a form that is not saved."""
+    section, image, social = article.section, article.lead_image, article.social_image
     row = {
         "id": article.pk,
         "headline": article.headline,
@@ -99,14 +114,23 @@ def present_instance(article):
         "image_alt": image.alt_text if image else "",
         "image_caption": image.caption if image else "",
         "image_credit": image.credit if image else "",
+        "seo_title": article.seo_title,
+        "meta_description": article.meta_description,
+        "social_title": article.social_title,
+        "social_description": article.social_description,
+        "social_image_renditions": social.renditions if social else None,
+        "social_image_alt": social.alt_text if social else "",
     }
-    authors = [
-        {"name": byline.author.name, "slug": byline.author.slug}
-        for byline in article.bylines.select_related("author")
-    ]
-    tags = [{"name": tag.name, "slug": tag.slug} for tag in article.tags.order_by("name")]
-    notes = list(article.corrections.values("kind", "text", "published_at"))
-    return _story_details(row, authors, tags, notes)
+    authors, notes = [], []
+    if article.pk is not None:
+        authors = [
+            {"name": byline.author.name, "slug": byline.author.slug}
+            for byline in article.bylines.select_related("author")
+        ]
+        notes = list(article.corrections.values("kind", "text", "published_at"))
+        if tags is None:
+            tags = [{"name": tag.name, "slug": tag.slug} for tag in article.tags.order_by("name")]
+    return _story_details(row, authors, tags or [], notes)
 
 
 def json_for_script(data):
@@ -116,16 +140,27 @@ def json_for_script(data):
     return Markup(text)  # noqa: S704  (every character that could end the block is escaped)
 
 
+def _card_picture(row):
+    """The shared card's picture (``models.seo.social_photo``: the social image, else the
+    lead photo), as ``picture()`` describes it, or None."""
+    social = None
+    if row.get("social_image_renditions"):
+        social = picture(row["social_image_renditions"], row.get("social_image_alt", ""))
+    return social_photo(social, row["image"])
+
+
 def sharing(row):
-    """schema.org NewsArticle JSON-LD and the Open Graph / Twitter card values for a story."""
+    """schema.org NewsArticle JSON-LD and the Open Graph / Twitter card values for a story,
+    with the SEO and social fields' fallbacks (``row["seo"]``)."""
     site = settings.SITE_URL
-    image = row["image"]
+    image = _card_picture(row)
+    seo = row["seo"]
     modified = max(t for t in (row["published_at"], row.get("updated_at"), row["revised_at"]) if t)
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": row["headline"][:110],
-        "description": row["dek"],
+        "description": seo["description"],
         "datePublished": row["published_at"].isoformat(),
         "dateModified": modified.isoformat(),
         "mainEntityOfPage": {"@type": "WebPage", "@id": row["url"]},
@@ -145,11 +180,17 @@ def sharing(row):
             },
         },
         "keywords": [t["name"] for t in row["tags"]],
+        "wordCount": row["word_count"],
     }
+    if seo["title"] != row["headline"]:
+        data["alternativeHeadline"] = seo["title"]
     if row["section_name"]:
         data["articleSection"] = row["section_name"]
     if image:
         data["image"] = [absolute_media(image["largest"])]
+        lead = row["image"]
+        if lead and lead["largest"] != image["largest"]:
+            data["image"].append(absolute_media(lead["largest"]))
     return {
         "json_ld": json_for_script(data),
         "image": absolute_media(image["largest"]) if image else "",

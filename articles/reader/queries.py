@@ -48,6 +48,16 @@ STORY_COLUMNS = (
     i.caption AS image_caption, i.credit AS image_credit
 """
 )
+# The story page alone also reads what its head tells search engines and social
+# networks (see STORY_PAGE_JOIN); listings and feeds have no use for it.
+STORY_PAGE_COLUMNS = (
+    STORY_COLUMNS
+    + """,
+    a.seo_title, a.meta_description, a.social_title, a.social_description,
+    si.renditions AS social_image_renditions, si.alt_text AS social_image_alt
+"""
+)
+STORY_PAGE_JOIN = "LEFT JOIN articles_image si ON si.id = a.social_image_id"
 # What every story row shows beside the story itself: its section and lead photo.
 JOIN_SECTION_AND_IMAGE = """
     LEFT JOIN articles_section s ON s.id = a.section_id
@@ -93,8 +103,9 @@ def read(sql, params):
         for key in TIME_COLUMNS:
             if key in row:
                 row[key] = _aware(row[key])
-        if isinstance(row.get("image_renditions"), str):  # SQLite keeps JSON as text
-            row["image_renditions"] = json.loads(row["image_renditions"])
+        for key in ("image_renditions", "social_image_renditions"):
+            if isinstance(row.get(key), str):  # SQLite keeps JSON as text
+                row[key] = json.loads(row[key])
     return rows
 
 
@@ -323,7 +334,8 @@ def between(start, end, now, limit, offset=0):
 def story(path, now):
     """The live story at ``path`` (its stored address), or None."""
     rows = read(
-        f"SELECT {STORY_COLUMNS} {FROM_ARTICLES} WHERE a.path = %s AND {LIVE}",
+        f"SELECT {STORY_PAGE_COLUMNS} {FROM_ARTICLES} {STORY_PAGE_JOIN} "
+        f"WHERE a.path = %s AND {LIVE}",
         [path, db_time(now)],
     )
     return _hold_revisions_to(rows, now)[0] if rows else None

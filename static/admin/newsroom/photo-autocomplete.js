@@ -36,7 +36,8 @@
   const whenReady = function (tries) {
     const $ = window.django && window.django.jQuery;
     const selects = $ && $.fn.select2 && $(
-      "select.admin-autocomplete[data-model-name='article'][data-field-name='lead_image']"
+      "select.admin-autocomplete[data-model-name='article'][data-field-name='lead_image'], " +
+      "select.admin-autocomplete[data-model-name='article'][data-field-name='social_image']"
     );
     const ready = selects && selects.length && selects.toArray().every(
       (el) => $(el).hasClass("select2-hidden-accessible")
