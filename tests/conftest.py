@@ -8,6 +8,7 @@ from django.test import override_settings
 from articles.reader import fragments, pagecache
 from newsroom.settings import redis_caches
 
+from .factories import make_staff
 from .servers import RedisServer
 
 SEEDS_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -99,3 +100,18 @@ def page_store(request, settings):
     caches["pages"].clear()
     yield request.param
     caches["pages"].clear()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded photos go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def editor(client):
+    """An editor, signed in on ``client``."""
+    user = make_staff("ed", "Editor")
+    client.force_login(user)
+    return user

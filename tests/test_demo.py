@@ -12,13 +12,7 @@ from taggit.models import Tag
 from articles.demo import data as demo_data
 from articles.models import Article, Author, Section
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def load_demo(*options):

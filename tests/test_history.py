@@ -20,20 +20,7 @@ from .pictures import picture_bytes, upload
 from .test_importer import STORY, write
 from .test_workflow import change_url, form_data
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def editor(client):
-    user = make_staff("ed", "Editor")
-    client.force_login(user)
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def library_photo(alt, size=(600, 400)):

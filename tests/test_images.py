@@ -11,24 +11,11 @@ from PIL import Image as Pillow
 from articles.images import processing
 from articles.models import Image
 
-from .factories import make_staff, make_story
+from .factories import make_story
 from .pictures import bomb_png, jpeg_with_secrets, picture_bytes, upload
 from .test_workflow import change_url, form_data
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def editor(client):
-    user = make_staff("ed", "Editor")
-    client.force_login(user)
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def post_upload(client, data, name="photo.jpg", **fields):

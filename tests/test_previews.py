@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor(client):
-    user = make_staff("ed", "Editor")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def draft():
     return make_draft(
         "Secret merger plans",

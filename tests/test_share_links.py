@@ -21,13 +21,6 @@ pytestmark = pytest.mark.django_db
 QUERIES_OF_THE_STORY_PAGE = 19
 
 
-@pytest.fixture
-def editor(client):
-    user = make_staff("ed", "Editor")
-    client.force_login(user)
-    return user
-
-
 class FormNesting(HTMLParser):
     """Each <form>'s action, and any form opened while another was still open."""
 

@@ -58,13 +58,6 @@ def writer(client):
     return user
 
 
-@pytest.fixture
-def editor(client):
-    user = make_staff("ed", "Editor")
-    client.force_login(user)
-    return user
-
-
 def test_writer_creates_a_draft_and_submits_it_for_review(client, writer):
     response = client.post(reverse("admin:articles_article_add"), form_data(status="draft"))
     assert response.status_code == 302

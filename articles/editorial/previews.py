@@ -58,12 +58,14 @@ def _link_id(token):
         return None
 
 
-def render_preview(request, article):
+def render_preview(request, article, tags=None):
+    """``article`` through the reader's story template, private, never stored by a cache
+    and never indexed; ``tags`` ([{"name", "slug"}]) instead of its saved ones."""
     response = render(
         request,
         "story.html",
         {
-            "story": present_instance(article),
+            "story": present_instance(article, tags=tags),
             "latest": "",
             "related": [],
             "preview": True,
@@ -104,17 +106,4 @@ def render_live_preview(request, article, tag_names=None):
     tags = None
     if tag_names is not None:
         tags = sorted(({"name": n, "slug": slugify(n)} for n in tag_names), key=lambda t: t["name"])
-    response = render(
-        request,
-        "story.html",
-        {
-            "story": present_instance(article, tags=tags),
-            "latest": "",
-            "related": [],
-            "preview": True,
-        },
-    )
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return render_preview(request, article, tags)
