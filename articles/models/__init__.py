@@ -1,6 +1,7 @@
 """The newsroom's content: stories, their sections, bylines and tags, and the desk's records."""
 
 from .article import Article, ArticleQuerySet, Byline, TaggedArticle
+from .desk import EditorialNote, InboxItem
 from .editorial import Correction, EditingPresence, PreviewLink
 from .fronts import Pin
 from .image import Image
@@ -16,7 +17,9 @@ __all__ = [
     "ContentVersion",
     "Correction",
     "EditingPresence",
+    "EditorialNote",
     "Image",
+    "InboxItem",
     "Pin",
     "PreviewLink",
     "Section",
