@@ -15,7 +15,7 @@ Every change an action or a form makes is recorded as one revision per story,
 and a revert touches only the story it is for (``articles.editorial.revisions``).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import reversion
 from django import forms
@@ -35,13 +35,16 @@ from reversion.models import Version
 
 from .. import access
 from ..access import WRITER_STATUSES, can_publish, is_editor
-from ..editorial import previews, workflow
+from ..editorial import desk, previews, workflow
 from ..editorial.diffs import compare_versions
 from ..editorial.revisions import revert_story, story_version
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
+from .desk import notes_context, planning_urls
+from .filters import DeskFilter
 from .images import thumbnail
 
 Status = Article.Status
+PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
 
 
 class StoryForm(forms.ModelForm):
@@ -63,6 +66,7 @@ class StoryForm(forms.ModelForm):
             "status",
             "published_at",
             "slug",
+            *PLANNING_FIELDS,
         ]
 
     def __init__(self, *args, **kwargs):
@@ -143,7 +147,7 @@ class ArticleAdmin(VersionAdmin):
     form = StoryForm
     list_display = ["photo", "headline", "section", "state", "published_at", "byline"]
     list_display_links = ["headline"]
-    list_filter = ["status", "section", "featured", VisibleTagFilter]
+    list_filter = [DeskFilter, "status", "section", "featured", VisibleTagFilter]
     list_select_related = ["section", "lead_image"]
     search_fields = ["headline", "dek", "body"]
     date_hierarchy = "published_at"
@@ -158,6 +162,7 @@ class ArticleAdmin(VersionAdmin):
         (None, {"fields": ["headline", "dek", "body", "opened_version"]}),
         ("Filing", {"fields": ["lead_image", "section", "tags", "dateline", "featured"]}),
         ("Publication", {"fields": ["status", "published_at", "slug", "path"]}),
+        ("Planning", {"fields": PLANNING_FIELDS}),
         (
             "Record",
             {
@@ -203,6 +208,8 @@ class ArticleAdmin(VersionAdmin):
         fields = ["path", "created_by", "created_at", "updated_by", "updated_at"]
         if not can_publish(request.user):
             fields += ["published_at", "featured"]
+        if not access.may_assign(request.user):
+            fields += PLANNING_FIELDS
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -226,6 +233,12 @@ class ArticleAdmin(VersionAdmin):
         workflow.check_permission(request.user, obj, obj.status)
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        desk.story_saved(
+            obj,
+            request.user,
+            submitted="status" in form.changed_data or not change,
+            assigned="assignee" in form.changed_data,
+        )
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -394,9 +407,13 @@ class ArticleAdmin(VersionAdmin):
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
     def calendar_view(self, request):
+        """The calendar: the last week and everything scheduled, by day; or, with
+        ``period=day|week``, the planning budget of that day or week."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         now = timezone.now()
+        if request.GET.get("period") in ("day", "week"):
+            return self._planning_view(request, request.GET["period"], now)
         stories = (
             self.get_queryset(request)
             .filter(status=Status.PUBLISHED, published_at__gte=now - timedelta(days=7))
@@ -413,6 +430,30 @@ class ArticleAdmin(VersionAdmin):
             "title": "Editorial calendar",
             "days": sorted(days.items()),
             "now": now,
+            "planning": planning_urls(),
+        }
+        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
+
+    def _planning_view(self, request, period, now):
+        today = timezone.localdate(now)
+        try:
+            day = date.fromisoformat(request.GET.get("date") or today.isoformat())
+            if not date(1900, 1, 1) <= day <= date(9000, 1, 1):
+                raise ValueError(day)
+        except ValueError:
+            self.message_user(request, "That is not a date; showing today.", messages.WARNING)
+            day = today
+        start, end = desk.planning_period(period, day)
+        step = timedelta(days=7 if period == "week" else 1)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": ("Planning: the week of " if period == "week" else "Planning: ")
+            + date_format(timezone.localdate(start), "l j F Y"),
+            "period": period,
+            "planning": planning_urls(timezone.localdate(start), period, step),
+            "budget": desk.budget(request.user, start, end, now),
+            "now": now,
         }
         return TemplateResponse(request, "admin/articles/article/calendar.html", context)
 
@@ -421,7 +462,11 @@ class ArticleAdmin(VersionAdmin):
     def history_view(self, request, object_id, extra_context=None):
         story = self._visible_story(request, object_id)
         versions = Version.objects.get_for_object(story).select_related("revision")
-        context = {"compare_versions": versions, **(extra_context or {})}
+        context = {
+            "compare_versions": versions,
+            "note_history": desk.note_history(request.user, story),
+            **(extra_context or {}),
+        }
         return super().history_view(request, object_id, context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
@@ -500,6 +545,7 @@ class ArticleAdmin(VersionAdmin):
             context["can_share"] = request.user.has_perm(
                 "articles.add_previewlink"
             ) and self.has_change_permission(request, story)
+            context.update(notes_context(request, story))
         return super().change_view(request, object_id, form_url, context)
 
     def _note_who_else_is_editing(self, request, story):
