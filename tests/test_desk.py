@@ -488,3 +488,23 @@ def test_planning_with_a_bad_date_says_so(editor):
             reverse("admin:articles_article_calendar"), {"period": "week", "date": bad}
         )
         assert response.status_code == 200 and "That is not a date" in response.content.decode()
+
+
+def test_the_planning_view_costs_the_same_however_many_stories_it_lists(editor, anna):
+    client = logged_in(editor)
+    today = timezone.localdate()
+
+    def fill(count):
+        for number in range(count):
+            story = make_draft(f"Budget line {number}", section=make_section(), assignee=anna)
+            desk.add_note(story, editor, "open")
+
+    fill(2)
+    planning(client, "week", today)
+    with CaptureQueriesContext(connection) as few:
+        planning(client, "week", today)
+    fill(20)
+    with CaptureQueriesContext(connection) as many:
+        html = planning(client, "week", today)
+    assert html.count('class="budget-line"') == 22
+    assert len(many) == len(few)

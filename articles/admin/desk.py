@@ -89,18 +89,13 @@ def _post_only(request):
 def add_note(request, story_id):
     _post_only(request)
     story = _story_for_notes(request, story_id)
-    parent = None
-    if request.POST.get("parent"):
-        parent = EditorialNote.objects.filter(
-            pk=request.POST["parent"].strip() if request.POST["parent"].isdigit() else None,
-            article=story,
-        ).first()
+    parent, parent_id = None, request.POST.get("parent", "").strip()
+    if parent_id:
+        parent = story.notes.filter(pk=parent_id).first() if parent_id.isdigit() else None
         if parent is None:
             raise Http404("No such note on this story.")
     try:
         desk.add_note(story, request.user, request.POST.get("body", ""), parent=parent)
-    except PermissionDenied:
-        raise
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _back_to(story)
