@@ -338,13 +338,15 @@ def word_count(html):
 
 def budget(user, start, end, now=None):
     """Every story planned, drafted, in review, scheduled or published between ``start``
-    and ``end`` that ``user`` may see, as [(section or None, [story, ...])] in section
-    order. Each story carries ``words`` (its length now) and ``slot`` (its publication
-    time once it has one, else its planned slot)."""
+    and ``end`` that ``user`` may see (a draft or a story in review counts when it was
+    last worked on; each term of the period is one an index answers), as
+    [(section or None, [story, ...])] in section order. Each story carries ``words``
+    (its length now) and ``slot`` (its publication time once it has one, else its
+    planned slot)."""
     now = now or timezone.now()
     in_period = (
         Q(planned_for__gte=start, planned_for__lt=end)
-        | Q(published_at__gte=start, published_at__lt=end)
+        | Q(status=Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
         | Q(status__in=[Status.DRAFT, Status.REVIEW], updated_at__gte=start, updated_at__lt=end)
     )
     stories = (
