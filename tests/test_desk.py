@@ -508,3 +508,25 @@ def test_the_planning_view_costs_the_same_however_many_stories_it_lists(editor, 
         html = planning(client, "week", today)
     assert html.count('class="budget-line"') == 22
     assert len(many) == len(few)
+
+
+def test_hostile_requests_to_the_desk_get_4xx_and_change_nothing(editor, anna):
+    story = make_draft("Harbour dredging", created_by=anna)
+    other = make_draft("Another story", created_by=anna)
+    note = desk.add_note(other, editor, NOTE)
+    client = logged_in(editor)
+    add = reverse("admin:desk_add_note", args=[story.pk])
+    assert client.post(add, {"body": "x", "parent": "1 OR 1=1"}).status_code == 404
+    assert client.post(add, {"body": "x", "parent": note.pk}).status_code == 404  # other story's
+    assert (
+        client.post(reverse("admin:desk_add_note", args=[999999]), {"body": "x"}).status_code == 404
+    )
+    assert client.get(reverse("admin:desk_resolve_note", args=[note.pk])).status_code == 404
+    assert client.post(reverse("admin:desk_mark_read"), {"item": "nope"}).status_code == 404
+    assert client.get(reverse("admin:desk_mark_read")).status_code == 405
+    response = client.post(reverse("admin:desk_add_note", args=[story.pk]), {"body": "x" * 5001})
+    assert response.status_code == 302
+    assert EditorialNote.objects.count() == 1
+    # Logged out: the login page, not the desk.
+    assert Client().post(add, {"body": "x"}).status_code == 302
+    assert EditorialNote.objects.count() == 1
