@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from .. import access
@@ -47,6 +48,37 @@ def planning_urls(day=None, period="day", step=None):
         for name, when in (("previous", day - step), ("next", day + step)):
             urls[name] = f"{calendar}?{urlencode({'period': period, 'date': when})}"
     return urls
+
+
+def budget_lines(budget, period):
+    """The planning budget as the lines the page prints, worked out once here rather than
+    by a thousand template lookups (a week at 100,000 stories lists a thousand)."""
+    slot_format = "D j, H:i" if period == "week" else "H:i"
+    sections = []
+    for section, stories in budget:
+        lines = []
+        for story in stories:
+            person = story.assignee
+            lines.append(
+                {
+                    "url": reverse("admin:articles_article_change", args=[story.pk]),
+                    "headline": story.headline,
+                    "slot": date_format(timezone.localtime(story.slot), slot_format)
+                    if story.slot
+                    else "unslotted",
+                    "assignee": (person.get_full_name() or person.get_username())
+                    if person
+                    else "unassigned",
+                    "status": "Scheduled" if story.scheduled else story.get_status_display(),
+                    "length": f"{story.words} of {story.target_words} words"
+                    if story.target_words
+                    else f"{story.words} words",
+                    "over": bool(story.target_words and story.words > story.target_words),
+                    "open_notes": story.open_notes or "",
+                }
+            )
+        sections.append((str(section) if section else "No section", lines))
+    return sections
 
 
 def dashboard_context(request):

@@ -39,7 +39,7 @@ from ..editorial import desk, previews, workflow
 from ..editorial.diffs import compare_versions
 from ..editorial.revisions import revert_story, story_version
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
-from .desk import notes_context, planning_urls
+from .desk import budget_lines, notes_context, planning_urls
 from .filters import DeskFilter
 from .images import thumbnail
 
@@ -452,7 +452,7 @@ class ArticleAdmin(VersionAdmin):
             + date_format(timezone.localdate(start), "l j F Y"),
             "period": period,
             "planning": planning_urls(timezone.localdate(start), period, step),
-            "budget": desk.budget(request.user, start, end, now),
+            "budget": budget_lines(desk.budget(request.user, start, end, now), period),
             "now": now,
         }
         return TemplateResponse(request, "admin/articles/article/calendar.html", context)

@@ -26,7 +26,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from .. import access
 from ..models import Article, EditorialNote, InboxItem
@@ -235,9 +234,6 @@ def _today(now):
     return start, start + timedelta(days=1)
 
 
-OPEN_NOTE = Q(notes__parent__isnull=True, notes__resolved_at__isnull=True)
-
-
 def desk_stories(user, which, now=None):
     """The stories of one of the desk's blocks, in the block's order, as a queryset
     (also what the story list's "on my desk" filter shows, so the two agree)."""
@@ -332,37 +328,54 @@ def planning_period(period, day):
     return start, end
 
 
+# Tags and entities out, words counted: a regex is some twenty times faster than
+# strip_tags' HTML parser over a week of bodies, and the body is already sanitised.
+_TAG = re.compile(r"<[^>]*>|&[#\w]+;")
+
+
 def word_count(html):
-    return len(strip_tags(html or "").split())
+    return len(_TAG.sub(" ", html or "").split())
 
 
 def budget(user, start, end, now=None):
     """Every story planned, drafted, in review, scheduled or published between ``start``
     and ``end`` that ``user`` may see (a draft or a story in review counts when it was
-    last worked on; each term of the period is one an index answers), as
-    [(section or None, [story, ...])] in section order. Each story carries ``words``
-    (its length now) and ``slot`` (its publication time once it has one, else its
-    planned slot)."""
+    last worked on), as [(section or None, [story, ...])] in section order. Each story
+    carries ``words`` (its length now), ``slot`` (its publication time once it has one,
+    else its planned slot) and ``open_notes``. Three queries, whatever the period holds."""
     now = now or timezone.now()
     in_period = (
         Q(planned_for__gte=start, planned_for__lt=end)
         | Q(status=Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
         | Q(status__in=[Status.DRAFT, Status.REVIEW], updated_at__gte=start, updated_at__lt=end)
     )
-    stories = (
-        access.stories_visible_to(user, now=now)
-        .filter(in_period)
+    # The period first (each term is one an index answers), then who may see them:
+    # led by the visibility rule instead, SQLite walks every live story for a writer.
+    found = list(
+        Article.objects.filter(in_period)
         .exclude(status=Status.WITHDRAWN)
-        .select_related("section", "assignee")
-        .annotate(open_notes=Count("notes", filter=OPEN_NOTE))
+        .values_list("pk", flat=True)
+    )
+    stories = list(
+        access.stories_visible_to(
+            user, Article.objects.filter(pk__in=found), now=now
+        ).select_related("section", "assignee")
+    )
+    readable = [story.pk for story in stories if access.may_read_notes(user, story)]
+    open_counts = dict(
+        EditorialNote.objects.open()
+        .filter(article_id__in=readable)
+        .values_list("article_id")
+        .annotate(count=Count("id"))
+        .order_by()
     )
     sections = {}
     for story in stories:
         story.words = word_count(story.body)
         story.slot = story.published_at or story.planned_for
         story.scheduled = story.status == Status.PUBLISHED and story.published_at > now
-        if not access.may_read_notes(user, story):
-            story.open_notes = 0  # another writer's notes are none of this user's business
+        # Another writer's notes are none of this user's business: not even their number.
+        story.open_notes = open_counts.get(story.pk, 0)
         sections.setdefault(story.section, []).append(story)
     ordered = sorted(
         sections.items(),
