@@ -12,7 +12,9 @@ Staff:
 * a **writer** sees their own stories, those assigned to them and live ones,
   and changes only their own and assigned ones, while they are drafts or in review;
 * only those who may publish (``publish_article``) publish, schedule, withdraw,
-  feature and correct.
+  feature and correct;
+* editors change any photo; a writer fixes the alt text, caption and credit of their
+  own uploads, and changes the picture itself only while no one else's story shows it.
 
 Editorial notes are the desk's internal talk about a story: an editor reads and
 writes them on every story, a writer on the stories that are theirs (created by
@@ -77,6 +79,14 @@ def stories_visible_to(user, queryset=None, now=None):
 
 def _is_own(user, story):
     return user.pk is not None and user.pk in (story.created_by_id, story.assignee_id)
+
+
+def mine_q(user, prefix=""):
+    """The stories that are ``user``'s own: they created it, or they are in its byline
+    (through the author whose staff account they are). Not a permission by itself:
+    a writer changes only the stories they created or are assigned (``may_change_story``)."""
+    in_byline = Byline.objects.filter(author__user=user).values("article_id")
+    return Q(**{f"{prefix}created_by": user}) | Q(**{f"{prefix}pk__in": in_byline})
 
 
 def may_view_story(user, story):
@@ -152,6 +162,30 @@ def photos_visible_to(user, queryset=None, now=None):
     leads_seen = Article.objects.filter(Q(lead_image=OuterRef("pk")) & story_q(user, now))
     leads_any = Article.objects.filter(lead_image=OuterRef("pk"))
     return queryset.filter(Q(uploaded_by=user) | Exists(leads_seen) | ~Exists(leads_any))
+
+
+def may_change_photo(user, photo=None):
+    """Editors change any photo; whoever may upload photos (a writer) fixes the words of
+    their own uploads: alt text, caption and credit. ``photo=None`` asks whether ``user``
+    may change some photo (the library's links to change pages)."""
+    if user.has_perm("articles.change_image"):
+        return True
+    if not user.has_perm("articles.add_image"):
+        return False
+    return photo is None or photo.uploaded_by_id == user.pk
+
+
+def may_replace_picture(user, photo):
+    """Who may change the picture itself, its file or its focal point (which recrops every
+    thumbnail): editors; a writer only for their own upload while no other person's story
+    shows it, so a writer never changes the picture in someone else's story."""
+    if user.has_perm("articles.change_image"):
+        return True
+    if not may_change_photo(user, photo) or photo.pk is None:
+        return False
+    folder = photo.file.name.rsplit("/", 1)[0] + "/"
+    others = Article.objects.filter(Q(lead_image=photo) | Q(body__contains=folder))
+    return not others.exclude(created_by=user).exists()
 
 
 # --- Readers -----------------------------------------------------------------

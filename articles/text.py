@@ -5,6 +5,8 @@ import re
 import nh3
 from django.utils.text import slugify
 
+from .embeds import allowed_attribute, rebuild_embeds
+
 SLUG_MAX_LENGTH = 80
 
 # What an editor can put in a story body. Everything else (scripts, styles,
@@ -48,6 +50,9 @@ BODY_ATTRIBUTES = {
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
     "ol": {"start"},
+    # Embedded videos, posts and maps (articles.embeds): each value is checked by
+    # embeds.allowed_attribute, and the element rebuilt from its link.
+    "figure": {"class", "data-embed", "data-src"},
 }
 BODY_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -60,14 +65,20 @@ def sanitize_html(html):
     """Return ``html`` with only the elements and attributes a story may use."""
     if not html:
         return ""
+    clean = _clean(rebuild_embeds(_clean(html)))
+    return clean.strip()
+
+
+def _clean(html):
     return nh3.clean(
         html,
         tags=BODY_TAGS,
         attributes=BODY_ATTRIBUTES,
+        attribute_filter=allowed_attribute,
         url_schemes=BODY_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
-    ).strip()
+    )
 
 
 def strip_control_characters(text):

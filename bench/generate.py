@@ -44,12 +44,21 @@ holds 90% of stories), ``--big-tag 0.5`` (one tag on half the stories),
 without tags) or ``--tags 2000``, ``--scheduled 0.9`` (most stories scheduled in
 the future) and ``--withdrawn 0.9`` (most withdrawn). ``tests/test_query_cost.py``
 builds the same shapes with :func:`generate` in the test database.
+
+For the admin's benchmark (``bench/admin.py``) the archive can also hold a photo
+library and a review queue: ``--photos 20000`` adds that many library photos
+(rows only, with renditions named as uploads name them; no files are written) and
+makes one story in three lead with one of them; ``--review 500`` puts that many
+of the most recent unpublished-looking stories in review, as writers leave them
+for an editor. Both draw from their own random stream, so the rest of the archive
+is the same with or without them.
 """
 
 import argparse
 import bisect
 import dataclasses
 import itertools
+import json
 import os
 import random
 import subprocess
@@ -152,7 +161,9 @@ ARTICLE_COLUMNS = (
     "created_at",
     "updated_at",
     "section_id",
+    "lead_image_id",
 )
+LEAD_PHOTO_SHARE = 1 / 3  # with --photos: stories that lead with a library photo
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,6 +179,8 @@ class Shape:
     scheduled: float = SCHEDULED_SHARE  # share of stories scheduled in the coming month
     withdrawn: float = WITHDRAWN_SHARE  # share published once and then withdrawn
     body_words: int = BODY_WORDS
+    photos: int = 0  # library photos; one story in three leads with one
+    review: int = 0  # recent stories left in review for an editor
 
     def label(self):
         default = Shape()
@@ -210,6 +223,8 @@ def parse_args(argv=None):
     shape.add_argument("--scheduled", type=float, default=SCHEDULED_SHARE, metavar="SHARE")
     shape.add_argument("--withdrawn", type=float, default=WITHDRAWN_SHARE, metavar="SHARE")
     shape.add_argument("--body-words", type=int, default=BODY_WORDS)
+    shape.add_argument("--photos", type=int, default=0, help="library photos (%(default)s)")
+    shape.add_argument("--review", type=int, default=0, help="stories in review (%(default)s)")
     args = parser.parse_args(argv)
     args.shape = Shape(
         featured=args.featured,
@@ -221,9 +236,13 @@ def parse_args(argv=None):
         scheduled=args.scheduled,
         withdrawn=args.withdrawn,
         body_words=args.body_words,
+        photos=args.photos,
+        review=args.review,
     )
     if args.stories < 1:
         parser.error("--stories must be at least 1")
+    if args.review > args.stories // 2:
+        parser.error("--review may put at most half the stories in review")
     if args.scheduled + args.withdrawn + DRAFT_SHARE >= 1:
         parser.error("--scheduled and --withdrawn leave no live story")
     if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
@@ -555,6 +574,77 @@ def insert_taxonomy(writer, rng, text, shape=Shape()):
     return section_weights, [row[0] for row in authors], [row[0] for row in tags]
 
 
+def insert_photos(writer, rng, text, count, now):
+    """``count`` library photos, newest last; returns their ids. Rows only: the
+    renditions are named as an upload names them, but no file is written (the
+    admin's lists show addresses, they do not read the pictures)."""
+    from django.db import connection
+
+    from articles.models import Image
+
+    db_time = connection.ops.adapt_datetimefield_value
+    start = now - timedelta(days=365 * YEARS)
+    span = (now - start).total_seconds()
+    times = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
+    credits = [f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} / Ledger" for _ in range(60)]
+    rows = []
+    table = Table(
+        writer,
+        Image,
+        (
+            "id",
+            "file",
+            "alt_text",
+            "caption",
+            "credit",
+            "width",
+            "height",
+            "renditions",
+            "uploaded_at",
+        ),
+    )
+    for photo_id, uploaded_at in enumerate(times, start=1):
+        name = f"{rng.getrandbits(80):020x}"
+        folder = f"images/{name[:2]}/{name}"
+        renditions = {
+            kind: [
+                {
+                    "w": width,
+                    "h": width * 2 // 3,
+                    "webp_bytes": width * 40,
+                    "fallback_bytes": width * 60,
+                    "webp": f"{folder}/{prefix}{width}.webp",
+                    "fallback": f"{folder}/{prefix}{width}.jpg",
+                }
+                for width in widths
+            ]
+            for kind, prefix, widths in (
+                ("full", "", (480, 960, 1600)),
+                ("thumb", "thumb-", (160, 320, 640)),
+            )
+        }
+        renditions["fallback_type"] = "image/jpeg"
+        rows.append(
+            (
+                photo_id,
+                f"{folder}/original.jpg",
+                " ".join(text.words(rng.randint(5, 10))).capitalize(),
+                text.sentence(8, 18),
+                rng.choice(credits),
+                2400,
+                1600,
+                json.dumps(renditions),
+                db_time(uploaded_at),
+            )
+        )
+        if len(rows) >= BATCH:
+            table.insert(rows)
+            rows.clear()
+    table.insert(rows)
+    writer.commit()
+    return list(range(1, count + 1))
+
+
 def story_times(rng, count, now, withdrawn, shape=Shape()):
     """(status, published_at, written_at) per story in id order: the archive, then the
     scheduled ones. ``withdrawn`` is the status of a story taken down after publication."""
@@ -623,6 +713,15 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
     others = tag_ids[1:] if big_tag else tag_ids
     tag_picker = WeightedPicker(rng, others, offset=5) if others else None
 
+    # Photos and the review queue draw from a stream of their own: the rest of the
+    # archive is the same with or without them.
+    extra_rng = random.Random(seed + 1)  # noqa: S311 -- test data, not secrets
+    photo_ids = insert_photos(writer, extra_rng, Text(extra_rng), shape.photos, now)
+    scheduled = max(1, round(count * shape.scheduled)) if count >= 10 and shape.scheduled else 0
+    past = count - scheduled
+    recent = range(max(1, past - 4 * shape.review) + 1, past + 1)
+    in_review = set(extra_rng.sample(recent, min(shape.review, len(recent))))
+
     # The migration creates the content-version row; keep it whatever happens.
     writer.execute(
         "INSERT INTO articles_contentversion (id, version, changed_at) VALUES (1, 1, %s) "
@@ -656,6 +755,8 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
     for story_id, (status, published_at, written_at) in enumerate(
         story_times(rng, count, now, withdrawn, shape), start=1
     ):
+        if story_id in in_review:  # written, submitted, not yet published
+            status, published_at = "review", None
         # What Article.save() does to the fields, in the same order.
         headline = strip_control_characters(text.headline()).strip()
         dek = strip_control_characters(text.dek()).strip()
@@ -695,6 +796,9 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
                 db_time(created_at),
                 db_time(updated_at),
                 rng.choices(section_ids, cum_weights=section_cumulative)[0],
+                extra_rng.choice(photo_ids)
+                if photo_ids and extra_rng.random() < LEAD_PHOTO_SHARE
+                else None,
             )
         )
         authors = author_picker.distinct(rng.choices((1, 2, 3), weights=(80, 17, 3))[0])

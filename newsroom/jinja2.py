@@ -5,7 +5,7 @@ import functools
 from django.conf import settings
 from django.templatetags.static import static as static_address
 from django.urls import get_script_prefix, reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import Environment, StrictUndefined
 
 
@@ -32,6 +32,60 @@ def static(path):
     return _static(path, settings.STATIC_URL, settings.STORAGES["staticfiles"]["BACKEND"])
 
 
+# How many remembered pieces of HTML a process keeps (a few hundred bytes each);
+# past it, they are all forgotten and remembered again as pages ask for them.
+REMEMBERED_LIMIT = 5000
+_remembered = {}
+
+
+def remember(macro, *args):
+    """``macro(*args)``, rendered once per process for the same arguments.
+
+    A listing shows stories that the front page, their section, tags and authors
+    show too, and renders each one through the same macro; rendering is most of an
+    uncached listing's time. The macros passed here depend on their arguments alone
+    (they are imported without context), so equal arguments in the same language
+    give the same HTML: nothing is remembered past a change, because a changed story
+    is a different argument. The key is the macro's compiled code, so a template
+    reloaded with other markup is never served the old HTML.
+
+    Pass plain rows, as the presenters make them, never model instances: an
+    instance's repr names it, not what it holds.
+    """
+    try:
+        code = macro._func.__code__
+    except AttributeError:  # not a Jinja macro
+        return macro(*args)
+    # repr() of plain rows (dicts, lists, strings, numbers, times) is equal exactly when
+    # they are, and is built in C: a tenth of the cost of walking them in Python. An
+    # object shown by its address says nothing of its values (and a new one may reuse
+    # the address): such arguments are rendered every time.
+    shown = repr(args)
+    if " at 0x" in shown:
+        return macro(*args)
+    key = (code, get_language(), shown)
+    try:
+        return _remembered[key]
+    except KeyError:
+        pass
+    html = macro(*args)
+    if len(_remembered) >= REMEMBERED_LIMIT:
+        _remembered.clear()
+    _remembered[key] = html
+    return html
+
+
+@functools.lru_cache(maxsize=2048)
+def _translated(language, message):
+    return gettext(message)
+
+
+def translate(message):
+    """``gettext``, looked up once per process and language: a page asks for the
+    same few phrases ("By", "and", "Updated") on every listed story."""
+    return _translated(get_language(), message)
+
+
 def environment(**options):
     # A missing variable is a bug to catch in tests, not an empty string to ship.
     options.setdefault("undefined", StrictUndefined)
@@ -39,8 +93,9 @@ def environment(**options):
     # Django's backend passes autoescape=True in ``options``.
     env = Environment(**options)  # noqa: S701
     # Interface text is marked with _() and translated by Django's catalogues.
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.install_gettext_callables(translate, ngettext, newstyle=True)
     env.globals.update(
+        remember=remember,
         static=static,
         url=url,
         site_name=settings.SITE_NAME,

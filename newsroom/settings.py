@@ -19,6 +19,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSROOM_VAR_DIR", BASE_DIR / "var"))
@@ -341,8 +343,30 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        # Embedded videos, posts and maps, loaded only when a reader asks (articles.embeds).
+        # The same list as articles.embeds.FRAME_ORIGINS (a test holds them equal).
+        "frame-src": [
+            "https://www.youtube-nocookie.com",
+            "https://player.vimeo.com",
+            "https://platform.twitter.com",
+            "https://www.openstreetmap.org",
+        ],
     },
 }
+
+# The story body editor's own additions (static/admin/newsroom/body-editor.js): the
+# embeds, and fixes around django-prose-editor 0.28 (the newest), loaded with the editor.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("admin/newsroom/body-editor.js")],
+        "extensions": {
+            # What the body may hold is decided by articles.text, not by these allowlists.
+            "NewsroomLink": html_tags(["a"]),
+            "NewsroomEditing": html_tags([]),
+            "Embed": html_tags(["figure"]),
+        },
+    }
+]
 
 # --- Photos ------------------------------------------------------------------
 

@@ -65,6 +65,11 @@ urlpatterns = [
     path("archive/", archive.archive_search, name="archive"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path(
+        "sitemap-stories-<yyyy:year>-<mm:month>.xml",
+        sitemaps.story_sitemap,
+        name="sitemap-stories",
+    ),
+    path(
         "sitemap-<section>.xml",
         reader_page(sitemap_views.sitemap),
         {"sitemaps": sitemaps.SITEMAPS},
@@ -89,4 +94,4 @@ if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))
 
 handler404 = "articles.reader.views.not_found"
-handler500 = "articles.reader.views.server_error"
+handler500 = "newsroom.errors.server_error"  # the admin's own page under /admin/

@@ -3,12 +3,15 @@
 import re
 from pathlib import Path
 
+import pytest
 from django.urls import resolve, reverse
 
 from articles.reader import addresses
 
+from .factories import make_story
+
 ROOT = Path(__file__).resolve().parents[1]
-SHAPES = re.compile(r"""['"]/tag/|/section/|/author/""")
+SHAPES = re.compile(r"""['"]/tag/|/section/|/author/|/feed/|"/\{\{""")
 
 
 def test_no_module_or_template_writes_an_address_shape():
@@ -37,3 +40,14 @@ def test_addresses_match_the_url_patterns():
 def test_label_rows_get_their_url():
     rows = addresses.linked([{"name": "Ana", "slug": "ana"}], "author")
     assert rows[0]["url"] == reverse("author", args=["ana"])
+
+
+@pytest.mark.django_db
+def test_a_tag_page_links_to_its_own_feeds(client):
+    story = make_story("Ferries run late", tags=["harbour-ferries"])
+    page = client.get(addresses.tag("harbour-ferries")).content.decode()
+    for fmt in ("rss", "atom", "json"):
+        href = addresses.feed("tag", "harbour-ferries", fmt)
+        assert f'href="{href}"' in page
+        feed = client.get(href)
+        assert feed.status_code == 200 and story.headline in feed.content.decode()

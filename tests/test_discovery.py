@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.reader import fragments
@@ -46,24 +47,47 @@ HIDDEN = {
 }
 
 
-def test_sitemap_index_covers_stories_sections_tags_and_authors(client, newsroom):
+def month_sitemap(moment):
+    local = timezone.localtime(moment)
+    return reverse("sitemap-stories", args=[local.year, local.month])
+
+
+def test_sitemap_index_lists_each_month_with_stories_then_sections_tags_and_authors(
+    client, newsroom
+):
+    _, _, live, old = newsroom
+    months = list(dict.fromkeys(month_sitemap(s.published_at) for s in (live, old)))
     index = xml(client, "/sitemap.xml")
-    assert locs(index) == [
-        f"http://127.0.0.1:8000/sitemap-{n}.xml" for n in ("stories", "sections", "tags", "authors")
+    assert locs(index) == [f"http://127.0.0.1:8000{m}" for m in months] + [
+        f"http://127.0.0.1:8000/sitemap-{n}.xml" for n in ("sections", "tags", "authors")
     ]
-    assert all(el.text for el in index.iter(f"{SM}lastmod"))
+    assert len(list(index.iter(f"{SM}lastmod"))) == 3
+
+
+def test_the_index_jumps_empty_months_and_leaves_out_hidden_stories(client, newsroom):
+    _, _, live, old = newsroom
+    ancient = make_story("Ancient", age=timedelta(days=800))
+    make_draft("Draft of long ago", age=timedelta(days=400))
+    make_story("Withdrawn long ago", status="withdrawn", age=timedelta(days=600))
+    listed = locs(xml(client, "/sitemap.xml"))
+    months = dict.fromkeys(month_sitemap(s.published_at) for s in (live, old, ancient))
+    assert listed[: len(months)] == [f"http://127.0.0.1:8000{m}" for m in months]
+    assert len(listed) == len(months) + 3
+    for gone in (timedelta(days=400), timedelta(days=600)):
+        address = month_sitemap(timezone.now() - gone)
+        assert f"http://127.0.0.1:8000{address}" not in listed
+        assert client.get(address).status_code == 404
 
 
 def test_sitemaps_list_live_pages_with_lastmod(client, newsroom):
     _, _, live, old = newsroom
-    stories = xml(client, "/sitemap-stories.xml")
-    assert locs(stories) == [
-        f"http://127.0.0.1:8000{live.path}",
-        f"http://127.0.0.1:8000{old.path}",
-    ]
-    assert [el.text for el in stories.iter(f"{SM}lastmod")] == [
-        timezone.localdate(live.updated_at).isoformat(),
-        timezone.localdate(old.updated_at).isoformat(),
+    stories = []
+    for address in dict.fromkeys(month_sitemap(s.published_at) for s in (live, old)):
+        tree = xml(client, address)
+        stories += list(zip(locs(tree), [el.text for el in tree.iter(f"{SM}lastmod")], strict=True))
+    assert stories == [
+        (f"http://127.0.0.1:8000{live.path}", timezone.localdate(live.updated_at).isoformat()),
+        (f"http://127.0.0.1:8000{old.path}", timezone.localdate(old.updated_at).isoformat()),
     ]
     assert locs(xml(client, "/sitemap-sections.xml")) == ["http://127.0.0.1:8000/section/city/"]
     assert locs(xml(client, "/sitemap-tags.xml")) == [
@@ -72,8 +96,15 @@ def test_sitemaps_list_live_pages_with_lastmod(client, newsroom):
     ]
     assert locs(xml(client, "/sitemap-authors.xml")) == ["http://127.0.0.1:8000/author/ana/"]
     assert client.get("/sitemap-nothing.xml").status_code == 404
-    assert client.get("/sitemap-stories.xml?p=abc").status_code == 404
-    assert client.get("/sitemap-stories.xml?p=99").status_code == 404
+    assert client.get("/sitemap-stories.xml").status_code == 404
+    for bad in (
+        "/sitemap-stories-2026-13.xml",
+        "/sitemap-stories-0000-01.xml",
+        "/sitemap-stories-1999-01.xml",
+    ):
+        assert client.get(bad).status_code == 404, bad
+    assert client.get(month_sitemap(live.published_at) + "?p=abc").status_code == 404
+    assert client.get(month_sitemap(live.published_at) + "?p=99").status_code == 404
 
 
 def test_news_sitemap_holds_only_the_last_48_hours(client, newsroom):
@@ -179,7 +210,8 @@ def test_nothing_unpublished_leaks_into_feeds_sitemaps_or_the_api(client, newsro
         else timezone.now() + timedelta(hours=1),
     )
     urls = [
-        "/sitemap-stories.xml",
+        "/sitemap.xml",
+        month_sitemap(timezone.now() - timedelta(hours=1)),
         "/news-sitemap.xml",
         "/api/articles/",
         "/api/articles/?section=city",
@@ -210,8 +242,6 @@ URLS = [
     "/section/city/feed/",
     "/tag/common/feed/atom/",
     "/author/writer-0/feed/json/",
-    "/sitemap.xml",
-    "/sitemap-stories.xml",
     "/sitemap-sections.xml",
     "/sitemap-tags.xml",
     "/sitemap-authors.xml",
@@ -237,9 +267,25 @@ def test_query_counts_stay_constant_as_stories_tags_and_authors_grow(client):
             )
 
     add(5, 0)
-    small = {url: count(client, url) for url in URLS}
+    # A month's stories: the newest story's month (the 1st at 2 a.m. is still last month's).
+    urls = [*URLS, month_sitemap(timezone.now() - timedelta(hours=1))]
+    small = {url: count(client, url) for url in urls}
     add(55, 100)
-    large = {url: count(client, url) for url in URLS}
+    large = {url: count(client, url) for url in urls}
     assert small == large
-    # The sitemap index: two queries per sitemap, the content stamp, the next publication.
     assert max(small.values()) <= 10, small
+
+
+@pytest.mark.usefixtures("no_page_cache")
+def test_the_sitemap_index_asks_once_per_month_listed(client):
+    for months_ago in (0, 1, 3, 14):
+        for n in range(4):
+            make_story(f"Story {months_ago}-{n}", age=timedelta(days=31 * months_ago, hours=n + 1))
+    listed = len(locs(xml(client, "/sitemap.xml"))) - 3
+    queries = count(client, "/sitemap.xml")
+    for n in range(40):
+        make_story(f"More {n}", age=timedelta(days=31 * 3, hours=n + 1))
+    assert count(client, "/sitemap.xml") == queries
+    # The content stamp, the next publication, one lookup per month and one past the
+    # last, and the latest change of sections, tags and authors.
+    assert queries <= listed + 1 + 2 + 3 + 1, (queries, listed)

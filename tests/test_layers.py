@@ -1,6 +1,6 @@
 """The import rule of docs/architecture.md: nothing imports upwards.
 
-Layers, lowest first: the base (``models``, ``access``, ``text``, ``images``), then
+Layers, lowest first: the base (``models``, ``access``, ``text``, ``embeds``, ``images``), then
 ``reader``, ``syndication``, ``editorial``, and ``ingest`` and ``demo`` on top. A
 module may import from its own layer and those below. The wiring (``apps``,
 ``signals``, ``admin``, ``management``, ``migrations``) may import anything.
@@ -14,6 +14,7 @@ LAYERS = {
     "models": 0,
     "access": 0,
     "text": 0,
+    "embeds": 0,
     "images": 0,
     "reader": 1,
     "syndication": 2,

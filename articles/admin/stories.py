@@ -21,8 +21,12 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,13 +39,20 @@ from reversion.models import Version
 
 from .. import access
 from ..access import WRITER_STATUSES, can_publish, is_editor
-from ..editorial import desk, previews, workflow
-from ..editorial.diffs import compare_versions
-from ..editorial.revisions import revert_story, story_version
+from ..editorial import desk, previews, queue, workflow
+from ..editorial.diffs import MERGE_FIELDS, compare_for_merge, compare_versions
+from ..editorial.revisions import (
+    opened_copy,
+    publication_consequence,
+    publication_of,
+    revert_story,
+    story_version,
+)
 from ..models import Article, Byline, Correction, EditingPresence, PreviewLink
+from ..reader import search
 from .desk import budget_lines, notes_context, planning_urls
 from .filters import DeskFilter
-from .images import thumbnail
+from .images import thumbnail, with_library_picker
 
 Status = Article.Status
 PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
@@ -49,8 +60,16 @@ PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
 
 class StoryForm(forms.ModelForm):
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    restore_publication = forms.BooleanField(required=False)
     # Reverting to a revision overwrites the story on purpose (see revision_view).
     reverting = False
+    # On a revert whose revision was published differently, for an editor: the
+    # revision's status and publication time, and what putting them back would do.
+    restored_publication = None
+    publication_warning = ""
+    restored_status_label = ""
+    # After a refused stale save: the other version's changes, for the template.
+    merge_changes = None
 
     class Meta:
         model = Article
@@ -72,14 +91,25 @@ class StoryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opened_version"].initial = self.instance.edit_version
+        if self.restored_publication is None:
+            del self.fields["restore_publication"]
+        else:
+            field = self.fields["restore_publication"]
+            field.label = f"Also restore status and publication time — {self.publication_warning}"
+            field.help_text = (
+                "Leave this unticked to put back only what the story said. "
+                "Corrections are never taken back."
+            )
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and not self.reverting:
-            self._refuse_a_stale_save(cleaned.get("opened_version"))
+            self._refuse_a_stale_save(cleaned.get("opened_version"), cleaned)
+        if cleaned.get("restore_publication"):
+            cleaned.update(self.restored_publication)
         return cleaned
 
-    def _refuse_a_stale_save(self, opened_version):
+    def _refuse_a_stale_save(self, opened_version, cleaned):
         # The admin runs the whole view in one transaction; the row lock (and
         # SQLite's immediate transactions) keep a second save from slipping in
         # between this check and the write.
@@ -88,6 +118,7 @@ class StoryForm(forms.ModelForm):
             .filter(pk=self.instance.pk)
             .select_related("updated_by")
             .only(
+                *MERGE_FIELDS,
                 "edit_version",
                 "updated_at",
                 "updated_by__username",
@@ -101,10 +132,21 @@ class StoryForm(forms.ModelForm):
         editor = current.updated_by
         who = (editor.get_full_name() or editor.username) if editor else "someone"
         when = date_format(timezone.localtime(current.updated_at), "j M Y, H:i")
+        # Their changes are shown beside the editor's text; from now on the form
+        # carries the version they have seen, so saving the merged text succeeds.
+        opened = opened_copy(current.pk, opened_version)
+        self.merge_changes = compare_for_merge(
+            opened,
+            {name: getattr(current, name) for name in MERGE_FIELDS},
+            {name: cleaned.get(name, getattr(current, name)) for name in MERGE_FIELDS},
+        )
+        self.data = self.data.copy()
+        self.data[self.add_prefix("opened_version")] = current.edit_version
         raise forms.ValidationError(
             f"{who} saved this story at {when}, after you opened it. Your changes were not "
-            "saved and are still in the form below: open the story in another tab to see "
-            "their version, merge what you need, then save again.",
+            "saved and are still in the form below; their changes are shown beside your "
+            "text. Merge what you need into the form, then save again: that save goes "
+            "through, and what is in the form replaces their version.",
             code="stale",
         )
 
@@ -118,20 +160,108 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "Byline (in order)"
 
 
-class VisibleTagFilter(admin.SimpleListFilter):
-    """The story list's tag filter, offering only tags of stories this user may see."""
+class TagFilter(admin.SimpleListFilter):
+    """The story list's tag filter: a box that finds a tag as the editor types (the
+    admin's autocomplete, offering only tags this user may see), not a list of
+    every tag in the archive. ``?tag=`` takes a tag's number or its slug."""
 
     title = "tag"
     parameter_name = "tag"
+    template = "admin/articles/article/tag_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.tags = access.tags_visible_to(request.user)
+        # The rest of the list's state, carried by the filter's own little form.
+        self.kept = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in (self.parameter_name, "p")
+            for value in values
+        ]
+        chosen = self.chosen_tag()
+        field = forms.ModelChoiceField(
+            queryset=self.tags,
+            required=False,
+            widget=AutocompleteSelect(
+                Article._meta.get_field("tags"),
+                model_admin.admin_site,
+                attrs={"class": "newsroom-tag-filter", "data-placeholder": "Any tag"},
+            ),
+        )
+        field.label = "Stories with the tag"
+        self.form = forms.Form(initial={"tag": chosen.pk if chosen else None})
+        self.form.fields["tag"] = field
+
+    def chosen_tag(self):
+        value = self.value()
+        if not value:
+            return None
+        lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+        if not hasattr(self, "_chosen"):
+            self._chosen = self.tags.filter(**lookup).first()
+        return self._chosen
+
+    def has_output(self):
+        return True
 
     def lookups(self, request, model_admin):
-        tags = access.tags_visible_to(request.user).order_by("name").values_list("slug", "name")
-        return list(tags)
+        return []  # chosen in the box; choices() offers "All" only
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Any tag",
+        }
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(tags__slug=self.value())
+        if not self.value():
+            return queryset
+        tag = self.chosen_tag()
+        return queryset.filter(tags=tag) if tag else queryset.none()
+
+
+class MineFilter(admin.SimpleListFilter):
+    """Stories that are the signed-in user's own: created by them or in their byline."""
+
+    title = "writer"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Mine (created by me or in my byline)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(access.mine_q(request.user))
         return queryset
+
+
+class StoryPaginator(Paginator):
+    """Pages of a long story list, cheap at any depth.
+
+    A page's stories are picked by number first, from an index alone (the sort
+    keys are all in ``article_desk_idx``), and only those rows are then read:
+    stories carry their bodies, so reading every row to sort them costs far
+    more than the page. The count is exact below ``EXACT_UP_TO`` rows, and
+    read off the same index above that.
+    """
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, rows=None):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        # How to read the chosen stories: by id alone, since the list's own filters
+        # would lead the database to walk their index instead of fetching 50 rows.
+        self.rows = rows if rows is not None else object_list.order_by()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {story.pk: story for story in self.rows.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 class CorrectionInline(admin.StackedInline):
@@ -147,14 +277,34 @@ class ArticleAdmin(VersionAdmin):
     form = StoryForm
     list_display = ["photo", "headline", "section", "state", "published_at", "byline"]
     list_display_links = ["headline"]
-    list_filter = [DeskFilter, "status", "section", "featured", VisibleTagFilter]
+    list_filter = [
+        MineFilter,
+        DeskFilter,
+        "status",
+        "section",
+        ("published_at", admin.DateFieldListFilter),
+        "featured",
+        TagFilter,
+    ]
     list_select_related = ["section", "lead_image"]
-    search_fields = ["headline", "dek", "body"]
-    date_hierarchy = "published_at"
+    # Searched through the site's search index (get_search_results), not LIKE scans.
+    search_fields = ["headline", "dek", "body", "tags__name"]  # what the index holds
+    search_help_text = (
+        "Words in the headline, dek, body or tags; each word also finds longer ones "
+        "(harb finds harbour). Use quotes for a phrase and -word to leave one out. "
+        f"Shows the {search.STAFF_MATCHES:,} most recent matches."
+    )
+    paginator = StoryPaginator
+    list_per_page = 50
+    # One count per page, not two: "N stories in all" would count the whole archive.
+    show_full_result_count = False
+    # Counts beside each filter choice cost one aggregate over the whole list each.
+    show_facets = admin.ShowFacets.NEVER
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
     actions = ["submit_for_review", "publish", "withdraw"]
     history_latest_first = True
+    revision_form_template = "admin/articles/article/revision_form.html"
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -215,11 +365,25 @@ class ArticleAdmin(VersionAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.reverting = getattr(request, "reverting_to_revision", False)
+        version = getattr(request, "revision_to_restore", None)
+        if version is not None and obj is not None and can_publish(request.user):
+            warning = publication_consequence(version, obj)
+            if warning:
+                form.restored_publication = publication_of(version)
+                form.publication_warning = warning
+                status = form.restored_publication["status"]
+                form.restored_status_label = Status(status).label if status else "without a status"
         if not can_publish(request.user) and "status" in form.base_fields:
             status = form.base_fields["status"]
             status.choices = [(s.value, s.label) for s in WRITER_STATUSES]
             status.help_text = "Set to In review when the story is ready for an editor."
         return form
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body":
+            field = with_library_picker(field)  # "Photo from the library" in the editor
+        return field
 
     def get_inlines(self, request, obj):
         if obj is not None and obj.published_at and can_publish(request.user):
@@ -255,6 +419,45 @@ class ArticleAdmin(VersionAdmin):
 
     # --- The list ------------------------------------------------------------
 
+    def get_ordering(self, request):
+        """What needs attention first: the review queue, then drafts (for a writer,
+        their own stories first); see ``articles.editorial.queue``."""
+        return queue.desk_order(request.user)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The ids of a page come from ``queryset`` (who may see what, filters, order);
+        # the stories are then read by id alone.
+        rows = (
+            Article.objects.select_related(*self.list_select_related)
+            .prefetch_related("bylines__author")
+            .defer("body")
+        )
+        return StoryPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
+
+    def action_checkbox(self, obj):
+        """Django's own checkbox, written out: rendering a form widget for each of 50
+        rows took a third of the list's time."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this object for an action - {}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            obj,
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """The list's search box and the story pickers (pins) ask the search index,
+        which holds every story, drafts included, and leave who may see what to
+        ``get_queryset``."""
+        if not search_term.strip():
+            return queryset, False
+        matches = search.staff_matches(search_term)
+        if matches is None:
+            return queryset.none(), False
+        sql, params = matches
+        # The SQL is the search package's own; the editor's words are its parameters.
+        return queryset.filter(pk__in=RawSQL(sql, params)), False  # noqa: S611
+
     @admin.display(description="State", ordering="status")
     def state(self, obj):
         if obj.status == Status.PUBLISHED and obj.published_at > timezone.now():
@@ -264,6 +467,7 @@ class ArticleAdmin(VersionAdmin):
 
     class Media:
         js = ["admin/newsroom/photo-autocomplete.js"]
+        css = {"all": ["admin/newsroom/body-editor.css", "admin/newsroom/photo-picker.css"]}
 
     @admin.display(description="Photo")
     def photo(self, obj):
@@ -358,15 +562,16 @@ class ArticleAdmin(VersionAdmin):
         ):
             raise PermissionDenied
         link = PreviewLink.objects.create(article=story, created_by=request.user)
-        url = request.build_absolute_uri(previews.share_url(link))
         expires = date_format(timezone.localtime(link.expires_at), "j M Y, H:i")
         self.message_user(
             request,
-            format_html(
-                'Share link created, valid until {}: <a href="{}">{}</a>', expires, url, url
-            ),
+            f"Share link created, valid until {expires}. Copy its address from "
+            "“Share a preview” below.",
         )
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+        return HttpResponseRedirect(self._share_panel_url(story))
+
+    def _share_panel_url(self, story):
+        return reverse("admin:articles_article_change", args=[story.pk]) + "#share-links"
 
     def revoke_view(self, request, object_id, link_id):
         story = self._visible_story(request, object_id)
@@ -383,7 +588,7 @@ class ArticleAdmin(VersionAdmin):
         if not updated:
             raise Http404("No such link.")
         self.message_user(request, "The share link was revoked; it no longer opens the preview.")
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
+        return HttpResponseRedirect(self._share_panel_url(story))
 
     def compare_view(self, request, object_id):
         story = self._visible_story(request, object_id)
@@ -473,9 +678,11 @@ class ArticleAdmin(VersionAdmin):
         story = self._visible_story(request, object_id)
         if not self.has_change_permission(request, story):
             raise PermissionDenied
-        if story_version(version_id, story.pk) is None:
+        version = story_version(version_id, story.pk)
+        if version is None:
             raise Http404("No such revision of this story.")
         request.reverting_to_revision = True
+        request.revision_to_restore = version
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
@@ -526,6 +733,10 @@ class ArticleAdmin(VersionAdmin):
         context = {
             "can_recover": is_editor(request.user),
             "has_change_permission": self.has_change_permission(request),
+            # The tag filter's autocomplete box brings its scripts.
+            "media": self.media
+            + AutocompleteSelect(Article._meta.get_field("tags"), self.admin_site).media
+            + forms.Media(js=["admin/newsroom/tag-filter.js"]),
             **(extra_context or {}),
         }
         return admin.ModelAdmin.changelist_view(self, request, context)
@@ -538,7 +749,10 @@ class ArticleAdmin(VersionAdmin):
                 self._note_who_else_is_editing(request, story)
             context["preview_url"] = reverse("admin:articles_article_preview", args=[story.pk])
             context["share_links"] = (
-                [link for link in story.preview_links.all() if link.is_active]
+                [
+                    {"link": link, "address": request.build_absolute_uri(previews.share_url(link))}
+                    for link in previews.active_links(story)
+                ]
                 if request.user.has_perm("articles.add_previewlink")
                 else []
             )

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from ..editorial import revisions
 from ..editorial.roles import ensure_roles
 from ..models import Article, Author, Byline, Image, Section
 from . import data as demo_data
@@ -70,6 +71,8 @@ def load_demo_content(now=None, photos=True):
         for position, slug in enumerate(row["authors"]):
             Byline.objects.create(article=story, author=authors[slug], position=position)
         story.tags.add(*row["tags"])
+        # Its first revision, so that the first edit can be compared and undone.
+        revisions.record_revision(story, "Demo story, as loaded")
     return len(demo_data.STORIES)
 
 

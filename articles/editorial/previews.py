@@ -5,7 +5,17 @@ Editors open a preview from the admin; anyone else needs a share link, which
 carries a signed id of a ``PreviewLink`` record and works until the record
 expires or is revoked. A tampered, expired or revoked link is a plain 404.
 Preview responses are never cached and never indexed.
+
+A link's address is the record's id and an HMAC of it (SECRET_KEY, this
+module's salt), with no timestamp in it, so the same address can be worked out
+again from the record: the story page lists every active link's address for
+copying, and nothing secret is stored beside the record. (Storing only a hash
+of a random token would keep an address from being shown twice; here the id
+alone opens nothing without the signature, and anyone holding SECRET_KEY could
+sign sessions anyway.) Revoking or expiring the record closes its address.
 """
+
+import uuid
 
 from django.core import signing
 from django.http import Http404
@@ -20,8 +30,31 @@ from ..reader.views import render
 SALT = "articles.preview-link"
 
 
+def _signer():
+    return signing.Signer(salt=SALT, sep=".")
+
+
 def share_url(link):
-    return reverse("preview", kwargs={"token": signing.dumps(str(link.pk), salt=SALT)})
+    """The link's address (the same every time it is asked for)."""
+    return reverse("preview", kwargs={"token": _signer().sign(link.pk.hex)})
+
+
+def active_links(story):
+    """The story's share links that still open its preview, newest first."""
+    return story.preview_links.filter(
+        revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("created_by")
+
+
+def _link_id(token):
+    try:
+        return uuid.UUID(_signer().unsign(token))
+    except (signing.BadSignature, ValueError):
+        pass
+    try:  # an address given out before addresses were stable (a timestamped token)
+        return uuid.UUID(signing.loads(token, salt=SALT))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
 
 
 def render_preview(request, article):
@@ -43,10 +76,9 @@ def render_preview(request, article):
 
 def shared_preview(request, token):
     """The public side of a share link."""
-    try:
-        link_id = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        raise Http404("No such preview.") from None
+    link_id = _link_id(token)
+    if link_id is None:
+        raise Http404("No such preview.")
     link = (
         PreviewLink.objects.filter(
             pk=link_id, revoked_at__isnull=True, expires_at__gt=timezone.now()

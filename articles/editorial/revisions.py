@@ -19,18 +19,37 @@ revision records one story (the admin's bulk actions included).
 What a revert brings back is what the story *said*: headline, dek, body,
 dateline, section, lead photo, byline and tags. Whether and when it is
 published, its address and its corrections (a public record, appended and
-never rewritten) stay as they are now.
+never rewritten) stay as they are now. An editor may choose to put back the
+status and publication time too, after being told what that does to readers
+(:func:`publication_consequence`); corrections are never taken back.
 """
 
 import reversion
 from django.db import transaction
+from django.utils import timezone
 from reversion.errors import RevertError
+from reversion.signals import post_revision_commit
 from taggit.models import Tag
 
 from ..models import Article, Author, Byline, Correction, Image, Section, TaggedArticle
 
 # The story's own fields that a revert restores.
 CONTENT_FIELDS = ("headline", "dek", "body", "dateline", "section_id", "lead_image_id")
+
+
+# The story's related rows a revision holds with it (reversion's ``follow``), each with the
+# model and the field that points back at the story. The compare page describes each one
+# (``articles.editorial.diffs``), and a test fails for a new one it does not describe.
+STORY_FOLLOWS = {
+    "bylines": (Byline, "article_id"),
+    "tagged_items": (TaggedArticle, "content_object_id"),
+    "corrections": (Correction, "article_id"),
+}
+
+# Stored with every revision but changed by every save whatever it changes, so they say
+# nothing about the story: left out when telling whether a save changed anything, and
+# when comparing two revisions.
+BOOKKEEPING = ("edit_version", "updated_at", "updated_by_id")
 
 
 def register():
@@ -40,10 +59,75 @@ def register():
     reversion.register(Byline)
     reversion.register(TaggedArticle, follow=["tag"])
     reversion.register(Correction)
-    reversion.register(Article, follow=["bylines", "tagged_items", "corrections"])
+    reversion.register(Article, follow=list(STORY_FOLLOWS))
 
 
 register()
+
+
+def stored_rows(version, follow, held=None):
+    """The field values of the story's own ``follow`` rows (see ``STORY_FOLLOWS``) held in
+    ``version``'s revision: a revision may hold other stories' rows too. ``held``: the
+    revision's versions, when the caller has read them already."""
+    model, story_key = STORY_FOLLOWS[follow]
+    story_id = int(version.object_id)
+    held = version.revision.version_set.all() if held is None else held
+    return [
+        other.field_dict
+        for other in held
+        if other._model is model and other.field_dict.get(story_key) == story_id
+    ]
+
+
+def story_state(version):
+    """What ``version`` says about its story, bookkeeping left out: its own fields and its
+    related rows (without their ids, which a save may renumber), in a comparable form."""
+    fields = {k: v for k, v in version.field_dict.items() if k not in BOOKKEEPING}
+    held = list(version.revision.version_set.all())
+    related = {
+        follow: sorted(
+            repr(sorted((k, v) for k, v in row.items() if k != "id"))
+            for row in stored_rows(version, follow, held)
+        )
+        for follow in STORY_FOLLOWS
+    }
+    return fields, related
+
+
+def _drop_unchanged_revision(sender, revision, versions, **kwargs):
+    """A save that changed nothing leaves no revision: the history would otherwise fill with
+    "No fields changed." entries that cannot be told apart. Every save path (the admin's
+    form, its actions, ``record_revision``) goes through reversion, so this is checked here,
+    once: the revision goes if each story in it reads as its previous revision does."""
+    from reversion.models import Version
+
+    stories = [version for version in versions if version._model is Article]
+    if not stories:
+        return
+    for version in stories:
+        previous = (
+            Version.objects.get_for_object_reference(Article, version.object_id)
+            .exclude(revision_id=revision.pk)
+            .select_related("revision")
+            .first()
+        )
+        if previous is None or story_state(previous) != story_state(version):
+            return
+    revision.delete()
+
+
+post_revision_commit.connect(_drop_unchanged_revision, dispatch_uid="newsroom-unchanged-revision")
+
+
+def record_revision(story, comment, user=None):
+    """Store ``story`` as it is now, with its bylines, tags and corrections, as a revision
+    of its own. For stories saved outside the admin (imports, the demo), so that their
+    first edit can be compared with and undone like any other."""
+    with reversion.create_revision():
+        reversion.add_to_revision(story)
+        reversion.set_comment(comment)
+        if user is not None:
+            reversion.set_user(user)
 
 
 def story_version(version_id, story_id=None):
@@ -110,3 +194,58 @@ def revert_story(version):
     if not Article.objects.filter(pk=story_id).exists():
         raise RevertError("The story could not be restored.")
     return story
+
+
+def publication_of(version):
+    """The status and publication time a stored copy of a story had."""
+    saved = version.field_dict
+    return {"status": saved.get("status"), "published_at": saved.get("published_at")}
+
+
+def publication_consequence(version, story, now=None):
+    """What putting back ``version``'s status and publication time would do to
+    ``story``, in the words an editor is warned with; "" when they are the same.
+
+    A revert leaves both alone (see the module docstring); an editor may still
+    choose to restore them, and must first be told what that means for readers."""
+    old = publication_of(version)
+    if old["status"] == story.status and old["published_at"] == story.published_at:
+        return ""
+    now = now or timezone.now()
+    will_be_live = old["status"] == Article.Status.PUBLISHED and (
+        old["published_at"] is None or old["published_at"] <= now
+    )
+    if story.is_live and not will_be_live:
+        return (
+            "this takes the story offline: its address and the redirects to it stop "
+            "working for readers until it is published again"
+        )
+    if will_be_live and not story.is_live:
+        return "this publishes the story: readers see it at once"
+    if will_be_live:
+        return "this changes the story's publication time, and its address if the day differs"
+    old_label = Article.Status(old["status"]).label if old["status"] else "none"
+    return f"this changes the story's status from {story.get_status_display()} to {old_label}"
+
+
+def opened_copy(story_id, edit_version, recent=20):
+    """The fields of the story as it stood at ``edit_version`` (the version an edit
+    form was opened with), from its revisions; None when no revision holds it (a
+    story saved outside the admin, or one opened many saves ago).
+
+    Every save numbers the story afresh and the admin records a revision of each,
+    so the copy is among the last few; only those are read."""
+    from reversion.models import Version
+
+    if edit_version is None:
+        return None
+    versions = (
+        Version.objects.get_for_model(Article)
+        .filter(object_id=str(story_id))
+        .order_by("-pk")[:recent]
+    )
+    for version in versions:
+        fields = version.field_dict
+        if fields.get("edit_version") == edit_version:
+            return fields
+    return None

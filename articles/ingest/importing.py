@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
 
+from ..editorial import revisions
 from ..models import Article, Author, Byline, Section
 from ..text import short_slug, with_suffix
 
@@ -192,6 +193,8 @@ def import_story(parsed, options):
             Byline.objects.create(article=article, author=find_or_create_author(options.author))
         if options.tags:
             article.tags.add(*options.tags)
+        # The story as imported is its first revision: the first edit can be undone.
+        revisions.record_revision(article, "Imported from a story file")
         return article, True
 
 

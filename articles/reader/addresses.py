@@ -31,6 +31,11 @@ def _shape(name, suffix_name=""):
     return tuple(reverse(name + suffix_name, kwargs={"slug": _MARKER}).split(_MARKER))
 
 
+@functools.cache
+def _fixed(name):
+    return reverse(name)
+
+
 def of(name, slug):
     """The address of the page named ``name`` ("section", "tag", "author") for ``slug``."""
     before, after = _shape(name)
@@ -52,7 +57,7 @@ def author(slug):
 def feed(kind="latest", slug="", fmt="rss"):
     """A feed's address: the site's latest stories, or a section's, tag's or author's."""
     if kind == "latest":
-        return reverse("feed" if fmt == "rss" else f"feed-{fmt}")
+        return _fixed("feed" if fmt == "rss" else f"feed-{fmt}")
     before, after = _shape(kind, f"-feed-{fmt}")
     return f"{before}{slug}{after}"
 
@@ -67,6 +72,11 @@ def linked(items, kind):
     for item in items:
         item["url"] = of(kind, item["slug"])
     return items
+
+
+def feeds_of(kind, slug):
+    """A section's, tag's or author's own feeds, one per format, to follow from its page."""
+    return [{"name": FORMAT_NAMES[fmt], "href": feed(kind, slug, fmt)} for fmt in FEED_PATHS]
 
 
 def feed_links(title="", own=None):

@@ -16,7 +16,7 @@ from django.template import engines
 from django.utils import timezone
 
 from . import addresses, fragments, queries, search
-from .addresses import feed_links
+from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
 from .paging import Page, page_number
 from .presenters import present_lead, present_listing, present_notes, present_story
@@ -30,6 +30,7 @@ def render(request, template, context, status=200):
     context["navigation"] = fragments.navigation(context["stamp"], context["now"])
     context.setdefault("feed", None)
     context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
+    context["own_feeds"] = feeds_of(*context["feed"]) if context["feed"] else []
     html = engines["reader"].get_template(template).render(context, request)
     return HttpResponse(html, status=status)
 
@@ -276,6 +277,11 @@ def not_found(request, exception=None):
     return render(request, "404.html", {}, status=404)
 
 
+def database_unreachable():
+    """Whether the error being handled is the database failing (a restart, a failover)."""
+    return isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+
+
 def server_error(request):
     """The error page, with no database work: the error may be the database.
 
@@ -283,7 +289,7 @@ def server_error(request):
     503 with Retry-After, which load balancers and crawlers take as "come back
     soon"; Django closes the broken connection and the next request reconnects.
     """
-    unreachable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    unreachable = database_unreachable()
     status = 503 if unreachable else 500
     html = engines["reader"].get_template(f"{status}.html").render({}, request)
     response = HttpResponse(html, status=status)

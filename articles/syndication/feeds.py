@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from ..embeds import embeds_as_links
 from ..images.presentation import media_url
 from ..reader import addresses, fragments, queries
 from ..reader.dates import rfc2822
@@ -85,7 +86,8 @@ def entry(row, authors, tags):
         "link": settings.SITE_URL + row["path"],
         "title": clean(row["headline"]),
         "summary": clean(row["dek"]),
-        "content": absolute_html(clean(row["body"])),
+        # Embedded videos and maps as plain links: feed readers load no frames.
+        "content": absolute_html(embeds_as_links(clean(row["body"]))),
         "authors": [
             {"name": clean(a["name"]), "url": addresses.absolute(addresses.author(a["slug"]))}
             for a in authors

@@ -1,20 +1,22 @@
 """
-Sitemaps for search engines: stories, sections, tags and authors with their last
-change, and a Google News sitemap of the last 48 hours.
+Sitemaps for search engines: stories (a file a month), sections, tags and authors
+with their last change, and a Google News sitemap of the last 48 hours.
 
 Sitemaps are read rarely, by crawlers, so they use the ORM, always through
 ``Article.objects.live()``: a draft, scheduled or withdrawn story is in none.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Max, OuterRef, Q, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template import engines
+from django.urls import reverse
 from django.utils import timezone
 
 from .. import access
@@ -67,20 +69,35 @@ class UncountedPaginator(Paginator):
 
 
 class StorySitemap(SiteSitemap):
-    def __init__(self):
+    """The live stories published in one month of the newsroom's calendar.
+
+    One file a month, not numbered pages of the whole archive: a numbered page is an
+    OFFSET past every newer story, and the index would have to count the archive to
+    know how many pages there are. A month is found by its index range, and the
+    sitemap index lists the months that have stories with one lookup each.
+    """
+
+    # The protocol's limit for one file: 1,600 stories a day, every day of a month.
+    limit = 50_000
+
+    def __init__(self, year, month):
         super().__init__()
         self.now = timezone.now()
+        self.start, self.end = month_bounds(year, month)
 
     @property
     def paginator(self):
-        # The index still counts the pages (Paginator.num_pages); a page does not.
-        return UncountedPaginator(self._items(), self.limit)
+        return UncountedPaginator(self.items(), self.limit)
 
     def items(self):
-        return (
-            Article.objects.live(self.now)
-            .only("path", "published_at", "updated_at", "revised_at")
-            .order_by("-published_at", "-id")
+        # Live at the month's end if it is past: one upper bound on the index, so a month
+        # of long ago is not reached by walking down from today (see story_months).
+        moment = min(self.now, self.end)
+        stories = Article.objects.live(moment).filter(published_at__gte=self.start)
+        if moment == self.end:
+            stories = stories.filter(published_at__lt=self.end)
+        return stories.only("path", "published_at", "updated_at", "revised_at").order_by(
+            "-published_at", "-id"
         )
 
     def lastmod(self, story):
@@ -89,13 +106,51 @@ class StorySitemap(SiteSitemap):
         return max(t for t in (story.published_at, story.updated_at, revised) if t)
 
     def get_latest_lastmod(self):
-        # One aggregate, not a walk over every story (Django's default).
-        latest = Article.objects.live(self.now).aggregate(
+        latest = self.items().aggregate(
             published=Max("published_at"),
             updated=Max("updated_at"),
             revised=Max("revised_at", filter=Q(revised_at__lte=self.now)),
         )
         return max((t for t in latest.values() if t), default=None)
+
+
+def month_bounds(year, month):
+    """The first moment of ``month`` and of the month after, in the newsroom's zone."""
+    start = timezone.make_aware(datetime(year, month, 1))
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return start, timezone.make_aware(datetime(*following, 1))
+
+
+def story_months(now):
+    """(year, month) of every month with a live story, newest first.
+
+    Each step asks for the newest live story before the month found last: one index
+    lookup per month listed, whatever the archive holds, and empty months are jumped.
+    """
+    months, before = [], now
+    while True:
+        # Live *at* ``before`` (which is never after ``now``): one upper bound on the
+        # index, not two; SQLite would walk down from ``now`` to reach ``< before``.
+        found = Article.objects.live(before).order_by("-published_at")
+        if before != now:
+            found = found.filter(published_at__lt=before)
+        newest = found.values_list("published_at", flat=True).first()
+        if newest is None:
+            return months
+        local = timezone.localtime(newest)
+        months.append((local.year, local.month))
+        before, _ = month_bounds(local.year, local.month)
+
+
+@reader_page
+def story_sitemap(request, year, month):
+    """One month's stories; a month with none (or no such month) is a 404."""
+    if not 1 <= month <= 12 or not 1 <= year <= 9998:
+        raise Http404("No such month.")
+    sitemap = StorySitemap(year, month)
+    if not sitemap.items().exists():
+        raise Http404("No stories that month.")
+    return sitemap_views.sitemap(request, {"stories": sitemap}, "stories")
 
 
 def _newest(links):
@@ -142,7 +197,6 @@ class AuthorSitemap(SiteSitemap):
 
 
 SITEMAPS = {
-    "stories": StorySitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
@@ -151,19 +205,20 @@ SITEMAPS = {
 
 @reader_page
 def sitemap_index(request):
-    """The index of every sitemap page, with absolute addresses from SITE_URL."""
-    entries = []
+    """The index of every sitemap, with absolute addresses from SITE_URL: one a month of
+    stories, newest first, then the sections, tags and authors."""
+    entries = [
+        {"loc": settings.SITE_URL + reverse("sitemap-stories", args=[year, month]), "lastmod": ""}
+        for year, month in story_months(timezone.now())
+    ]
     for name, cls in SITEMAPS.items():
-        sitemap = cls()
-        lastmod = sitemap.get_latest_lastmod()
-        for page in range(1, sitemap.paginator.num_pages + 1):
-            location = f"{settings.SITE_URL}/sitemap-{name}.xml"
-            entries.append(
-                {
-                    "loc": location if page == 1 else f"{location}?p={page}",
-                    "lastmod": lastmod.isoformat() if lastmod else "",
-                }
-            )
+        lastmod = cls().get_latest_lastmod()
+        entries.append(
+            {
+                "loc": settings.SITE_URL + reverse("sitemap-section", args=[name]),
+                "lastmod": lastmod.isoformat() if lastmod else "",
+            }
+        )
     body = engines["reader"].get_template("feeds/sitemap-index.xml").render({"entries": entries})
     return HttpResponse(body, content_type="application/xml; charset=utf-8")
 

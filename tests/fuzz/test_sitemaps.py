@@ -1,6 +1,10 @@
 """Sitemaps (hostile sitemap names and ``?p=`` pages), robots.txt and /healthz."""
 
+from datetime import timedelta
+
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,13 +16,15 @@ pytestmark = pytest.mark.django_db
 
 def test_malformed_sitemap_robots_and_health_requests_never_fail(newsroom):
     fuzzer = Fuzzer("sitemaps")
-    fuzzer.warm_up("/sitemap.xml", "/sitemap-stories.xml", "/news-sitemap.xml", "/robots.txt")
+    month = timezone.localtime(timezone.now() - timedelta(hours=1))
+    stories = reverse("sitemap-stories", args=[month.year, month.month])
+    fuzzer.warm_up("/sitemap.xml", stories, "/news-sitemap.xml", "/robots.txt")
     fixed = ["/sitemap.xml", "/news-sitemap.xml", "/robots.txt", "/healthz"]
     for path in swept(["/sitemap-{}.xml"]):
         fuzzer.send(path)
     pages = Param(("1",), PAGE_EDGES, numbers)
     for query in edge_queries({"p": pages}):
-        for path in ["/sitemap-stories.xml", "/sitemap-tags.xml", *fixed]:
+        for path in [stories, "/sitemap-tags.xml", *fixed]:
             fuzzer.send(f"{path}?{query}")
 
     names = st.one_of(st.sampled_from(["stories", "sections", "tags", "authors"]), segment)

@@ -37,6 +37,33 @@ def search(query, now, limit, offset=0):
     return rows
 
 
+STAFF_MATCHES = 1000
+
+
+def staff_matches(query, limit=STAFF_MATCHES):
+    """The ``limit`` newest stories of any status matching ``query``, as ``(sql,
+    params)`` selecting their ids, or None when nothing in ``query`` is searchable.
+    A word found in most of the archive then costs what a rare one does: the index
+    is walked newest first and stops (stories are indexed under their id).
+
+    For the admin's story search and story pickers: they apply who may see what
+    (``articles.access``) and their own order, so no LIVE rule here. Each word
+    also matches as the start of a longer one ("harb" finds "harbour"), as an
+    editor typing into a picker expects; quoted phrases and ``-word`` keep their
+    meaning.
+    """
+    query = strip_control_characters(query or "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+    prefixed = " ".join(
+        term if term.startswith(("-", '"')) or term.endswith("*") else term + "*"
+        for term in PHRASE_OR_WORD.findall(query)
+    )
+    return backend().staff_matches(prefixed, limit) if prefixed else None
+
+
+# A quoted phrase (possibly excluded) or a word: the units a reader's query is made of.
+PHRASE_OR_WORD = re.compile(r'-?"[^"]*"?|\S+')
+
+
 def highlight(text):
     """Escape a snippet, then turn the backend's match markers into <mark> elements."""
     escaped = html.escape(text.replace("\n", " "), quote=False)

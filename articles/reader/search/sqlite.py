@@ -78,6 +78,18 @@ def search(text, now, limit, offset):
     return rows
 
 
+def staff_matches(text, limit):
+    """The ``limit`` newest stories matching ``text`` (any status), as SQL selecting ids."""
+    query = fts_query(text)
+    if query is None:
+        return None
+    return (
+        "SELECT rowid FROM articles_search WHERE articles_search MATCH %s "
+        "ORDER BY rowid DESC LIMIT %s",
+        [query, limit],
+    )
+
+
 def reindex(article_ids, documents):
     with connection.cursor() as cursor:
         remove(article_ids, cursor)
