@@ -9,22 +9,29 @@ rule, so none of them decides for itself.
 Staff:
 
 * an **editor** (``edit_any_article``) sees and changes every story;
-* a **writer** sees their own stories and live ones, and changes only their
-  own, while they are drafts or in review;
+* a **writer** sees their own stories, those assigned to them and live ones,
+  and changes only their own and assigned ones, while they are drafts or in review;
 * only those who may publish (``publish_article``) publish, schedule, withdraw,
   feature and correct;
 * editors change any photo; a writer fixes the alt text, caption and credit of their
   own uploads, and changes the picture itself only while no one else's story shows it.
 
+Editorial notes are the desk's internal talk about a story: an editor reads and
+writes them on every story, a writer on the stories that are theirs (created by
+or assigned to them), never on another writer's story, even a live one.
+Only editors assign stories and plan their slots.
+
 Readers see live stories only (``Article.live_q``), and through them: a tag or
 an author is public once one of their stories is live, never before.
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Article, Author, Autosave, Byline, Image, TaggedArticle
+from .models import Article, Author, Autosave, Byline, EditorialNote, Image, TaggedArticle
 
 Status = Article.Status
 WRITER_STATUSES = (Status.DRAFT, Status.REVIEW)
@@ -41,11 +48,28 @@ def can_publish(user):
 # --- Stories ----------------------------------------------------------------
 
 
+def editors():
+    """Active staff who are editors (``is_editor``), as a queryset: who hears of a story
+    waiting for review."""
+    perm = Permission.objects.filter(
+        content_type__app_label="articles", codename="edit_any_article"
+    )
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
+    return users.filter(
+        Q(is_superuser=True) | Q(groups__permissions__in=perm) | Q(user_permissions__in=perm)
+    ).distinct()
+
+
+def _own_q(user, prefix=""):
+    """Stories that are ``user``'s: created by them or assigned to them."""
+    return Q(**{f"{prefix}created_by": user}) | Q(**{f"{prefix}assignee": user})
+
+
 def story_q(user, now=None, prefix=""):
     """The stories ``user`` may see, as a Q on a story reached through ``prefix``."""
     if is_editor(user):
         return Q()
-    return Q(**{f"{prefix}created_by": user}) | Article.live_q(now, prefix)
+    return _own_q(user, prefix) | Article.live_q(now, prefix)
 
 
 def stories_visible_to(user, queryset=None, now=None):
@@ -53,23 +77,65 @@ def stories_visible_to(user, queryset=None, now=None):
     return queryset.filter(story_q(user, now))
 
 
+def _is_own(user, story):
+    return user.pk is not None and user.pk in (story.created_by_id, story.assignee_id)
+
+
 def mine_q(user, prefix=""):
     """The stories that are ``user``'s own: they created it, or they are in its byline
     (through the author whose staff account they are). Not a permission by itself:
-    a writer changes only the stories they created (``may_change_story``)."""
+    a writer changes only the stories they created or are assigned (``may_change_story``)."""
     in_byline = Byline.objects.filter(author__user=user).values("article_id")
     return Q(**{f"{prefix}created_by": user}) | Q(**{f"{prefix}pk__in": in_byline})
 
 
 def may_view_story(user, story):
-    return is_editor(user) or story.created_by_id == user.pk or story.is_live
+    return is_editor(user) or _is_own(user, story) or story.is_live
 
 
 def may_change_story(user, story):
-    """Editors change any story; a writer only their own, while it is a draft or in review."""
+    """Editors change any story; a writer only their own (or assigned to them), while it
+    is a draft or in review."""
     if is_editor(user):
         return True
-    return story.created_by_id == user.pk and story.status in WRITER_STATUSES
+    return _is_own(user, story) and story.status in WRITER_STATUSES
+
+
+def may_assign(user):
+    """Who sets a story's assignee, planned slot and target length: the desk's editors."""
+    return is_editor(user)
+
+
+def may_request_changes(user, story):
+    """Sending a story in review back to its writer with a reason is an editor's call."""
+    return can_publish(user) and may_change_story(user, story)
+
+
+# --- Editorial notes ----------------------------------------------------------
+
+
+def notes_story_q(user, prefix=""):
+    """The stories on which ``user`` may read and write notes, as a Q."""
+    if is_editor(user):
+        return Q()
+    return _own_q(user, prefix)
+
+
+def may_read_notes(user, story):
+    """Editors on every story; a writer on their own and assigned stories only: a note
+    on someone else's story is that story's private business, even once it is live."""
+    return is_editor(user) or _is_own(user, story)
+
+
+def may_write_notes(user, story):
+    """Adding, replying to, resolving and reopening notes: whoever may read them."""
+    return may_read_notes(user, story)
+
+
+def notes_visible_to(user, queryset=None):
+    """Notes ``user`` may read, wherever they are listed (the desk, an inbox, a history)."""
+    queryset = EditorialNote.objects.all() if queryset is None else queryset
+    return queryset.filter(notes_story_q(user, prefix="article__"))
 
 
 # --- Autosaves ----------------------------------------------------------------

@@ -63,6 +63,9 @@ STORED_FIELD_EDITS = {
     "social_title": (lambda ctx: "Ferries sail again", "Social title", "sail"),
     "social_description": (lambda ctx: "Back on Monday.", "Social description", "Monday."),
     "social_image_id": (lambda ctx: ctx["photo"].pk, "Social image", "crane"),
+    "assignee_id": (lambda ctx: ctx["writer"].pk, "Assignee", "wendy"),
+    "planned_for": (lambda ctx: ctx["then"], "Planned slot", "2021"),
+    "target_words": (lambda ctx: 650, "Target length", "650"),
 }
 
 

@@ -17,8 +17,9 @@ from .test_workflow import change_url
 
 pytestmark = pytest.mark.django_db
 
-# One for the share links, whatever their number; one for the editor's autosave.
-QUERIES_OF_THE_STORY_PAGE = 19
+# One for the share links, whatever their number; one for the editor's autosave; one for
+# the notes (none here) and one for the staff an editor may assign the story to.
+QUERIES_OF_THE_STORY_PAGE = 21
 
 
 class FormNesting(HTMLParser):

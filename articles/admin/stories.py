@@ -15,7 +15,7 @@ Every change an action or a form makes is recorded as one revision per story,
 and a revert touches only the story it is for (``articles.editorial.revisions``).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import reversion
 from django import forms
@@ -39,7 +39,7 @@ from reversion.models import Version
 
 from .. import access
 from ..access import WRITER_STATUSES, can_publish, is_editor
-from ..editorial import autosave, previews, queue, workflow
+from ..editorial import autosave, desk, previews, queue, workflow
 from ..editorial.diffs import MERGE_FIELDS, compare_for_merge, compare_versions
 from ..editorial.revisions import (
     opened_copy,
@@ -50,9 +50,12 @@ from ..editorial.revisions import (
 )
 from ..models import Article, Byline, Correction, EditingPresence, Image, PreviewLink, seo
 from ..reader import search
+from .desk import budget_lines, notes_context, planning_urls
+from .filters import DeskFilter
 from .images import thumbnail, with_library_picker
 
 Status = Article.Status
+PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
 
 
 class StoryForm(forms.ModelForm):
@@ -87,6 +90,7 @@ class StoryForm(forms.ModelForm):
             "social_title",
             "social_description",
             "social_image",
+            *PLANNING_FIELDS,
         ]
 
     def __init__(self, *args, **kwargs):
@@ -280,6 +284,7 @@ class ArticleAdmin(VersionAdmin):
     list_display_links = ["headline"]
     list_filter = [
         MineFilter,
+        DeskFilter,
         "status",
         "section",
         ("published_at", admin.DateFieldListFilter),
@@ -312,6 +317,7 @@ class ArticleAdmin(VersionAdmin):
         (None, {"fields": ["headline", "dek", "body", "opened_version"]}),
         ("Filing", {"fields": ["lead_image", "section", "tags", "dateline", "featured"]}),
         ("Publication", {"fields": ["status", "published_at", "slug", "path"]}),
+        ("Planning", {"fields": PLANNING_FIELDS}),
         (
             "Search and social",
             {
@@ -371,6 +377,8 @@ class ArticleAdmin(VersionAdmin):
         fields = ["path", "created_by", "created_at", "updated_by", "updated_at"]
         if not can_publish(request.user):
             fields += ["published_at", "featured"]
+        if not access.may_assign(request.user):
+            fields += PLANNING_FIELDS
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -410,6 +418,12 @@ class ArticleAdmin(VersionAdmin):
         super().save_model(request, obj, form, change)
         # Saved: the autosave of this form has nothing left to recover.
         autosave.discard(request.user, obj if change else None)
+        desk.story_saved(
+            obj,
+            request.user,
+            submitted="status" in form.changed_data or not change,
+            assigned="assignee" in form.changed_data,
+        )
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -620,9 +634,13 @@ class ArticleAdmin(VersionAdmin):
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
     def calendar_view(self, request):
+        """The calendar: the last week and everything scheduled, by day; or, with
+        ``period=day|week``, the planning budget of that day or week."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         now = timezone.now()
+        if request.GET.get("period") in ("day", "week"):
+            return self._planning_view(request, request.GET["period"], now)
         stories = (
             self.get_queryset(request)
             .filter(status=Status.PUBLISHED, published_at__gte=now - timedelta(days=7))
@@ -639,6 +657,30 @@ class ArticleAdmin(VersionAdmin):
             "title": "Editorial calendar",
             "days": sorted(days.items()),
             "now": now,
+            "planning": planning_urls(),
+        }
+        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
+
+    def _planning_view(self, request, period, now):
+        today = timezone.localdate(now)
+        try:
+            day = date.fromisoformat(request.GET.get("date") or today.isoformat())
+            if not date(1900, 1, 1) <= day <= date(9000, 1, 1):
+                raise ValueError(day)
+        except ValueError:
+            self.message_user(request, "That is not a date; showing today.", messages.WARNING)
+            day = today
+        start, end = desk.planning_period(period, day)
+        step = timedelta(days=7 if period == "week" else 1)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": ("Planning: the week of " if period == "week" else "Planning: ")
+            + date_format(timezone.localdate(start), "l j F Y"),
+            "period": period,
+            "planning": planning_urls(timezone.localdate(start), period, step),
+            "budget": budget_lines(desk.budget(request.user, start, end, now), period),
+            "now": now,
         }
         return TemplateResponse(request, "admin/articles/article/calendar.html", context)
 
@@ -647,7 +689,11 @@ class ArticleAdmin(VersionAdmin):
     def history_view(self, request, object_id, extra_context=None):
         story = self._visible_story(request, object_id)
         versions = Version.objects.get_for_object(story).select_related("revision")
-        context = {"compare_versions": versions, **(extra_context or {})}
+        context = {
+            "compare_versions": versions,
+            "note_history": desk.note_history(request.user, story),
+            **(extra_context or {}),
+        }
         return super().history_view(request, object_id, context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
@@ -736,6 +782,7 @@ class ArticleAdmin(VersionAdmin):
                 "articles.add_previewlink"
             ) and self.has_change_permission(request, story)
             context.update(self._desk_context(request, story))
+            context.update(notes_context(request, story))
         return super().change_view(request, object_id, form_url, context)
 
     def add_view(self, request, form_url="", extra_context=None):

@@ -13,8 +13,9 @@ import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from ..access import WRITER_STATUSES, can_publish, may_change_story
+from ..access import WRITER_STATUSES, can_publish, may_change_story, may_request_changes
 from ..models import Article
+from . import desk
 
 Status = Article.Status
 
@@ -59,4 +60,24 @@ def transition(story, to, user, *, comment=""):
         story.save()
         reversion.set_user(user)
         reversion.set_comment(comment or f"{to.label} ({user.get_username()})")
+        if to == Status.REVIEW:
+            desk.submitted_for_review(story, user)
     return True
+
+
+def request_changes(story, user, reason):
+    """Send a story in review back to draft with ``reason``, kept as a note on the story
+    and sent to its writers' inboxes. The reason is required: a story sent back without
+    one leaves its writer guessing. Returns the note."""
+    reason = (reason or "").strip()
+    if not may_request_changes(user, story):
+        raise PermissionDenied("Only editors send stories back for changes.")
+    if story.status != Status.REVIEW:
+        raise ValidationError("Only a story in review can be sent back for changes.")
+    if not reason:
+        raise ValidationError({"reason": "Say what needs to change: the writer will read it."})
+    with transaction.atomic():
+        note = desk.add_note(story, user, f"Changes requested: {reason}")
+        transition(story, Status.DRAFT, user, comment=f"Changes requested: {reason}")
+        desk.changes_requested(story, user, reason)
+    return note

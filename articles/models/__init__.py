@@ -2,6 +2,7 @@
 
 from .article import Article, ArticleQuerySet, Byline, TaggedArticle
 from .autosave import Autosave
+from .desk import EditorialNote, InboxItem
 from .editorial import Correction, EditingPresence, PreviewLink
 from .fronts import Pin
 from .image import Image
@@ -18,7 +19,9 @@ __all__ = [
     "ContentVersion",
     "Correction",
     "EditingPresence",
+    "EditorialNote",
     "Image",
+    "InboxItem",
     "Pin",
     "PreviewLink",
     "Section",

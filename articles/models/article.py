@@ -1,5 +1,6 @@
 """Stories, their ordered bylines and their tags."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -189,6 +190,30 @@ class Article(models.Model):
         editable=False,
         help_text="When a correction or update was last appended; shown as 'Updated'.",
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_stories",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The one person responsible for getting this story done. They see it on "
+        "their desk and are told when it is assigned to them.",
+    )
+    planned_for = models.DateTimeField(
+        "planned slot",
+        null=True,
+        blank=True,
+        help_text="When the desk plans to publish it, for the planning view. It does not "
+        "schedule anything: the publication time does.",
+    )
+    target_words = models.PositiveIntegerField(
+        "target length",
+        null=True,
+        blank=True,
+        help_text="Length commissioned, in words. The planning view shows the draft's length "
+        "against it.",
+    )
     created_by = recorded_by()
     updated_by = recorded_by()
     # Incremented by every save: an edit form carries the number it was opened
@@ -217,6 +242,8 @@ class Article(models.Model):
             models.Index(
                 fields=["featured", "status", "published_at", "id"], name="article_lead_idx"
             ),
+            # The planning view reads a day or a week of planned slots.
+            models.Index(fields=["planned_for"], name="article_planned_idx"),
             # The admin's story list (articles.editorial.queue): every sort key and the
             # writer's "own" test in one index, so a page of 100 is picked from it
             # without reading the stories (each row carries its body).
