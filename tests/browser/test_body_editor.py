@@ -4,6 +4,7 @@ and a pasted YouTube address becoming an embed that readers load only on request
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import AXE
 from .test_accessibility import violations
@@ -120,7 +121,7 @@ def test_a_pasted_youtube_address_becomes_an_embed_readers_load_on_request(site,
     assert editor.locator("figure.embed").count() == 1
     page.select_option("#id_status", "published")
     page.click("input[name=_continue]")
-    assert "was added successfully" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     # Saved as the server built it, and shown again as an embed in the editor.
     assert 'data-src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in body(page)
     page.locator(".prose-editor figure.embed").wait_for()

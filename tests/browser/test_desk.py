@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ..servers import manage
 
@@ -87,20 +88,20 @@ def test_reverting_a_published_story_keeps_it_published_with_its_correction(site
     label = page.locator("label[for=id_restore_publication]").inner_text()
     assert "Also restore status and publication time — this takes the story offline" in label
     page.click("input[name=_save]")
-    assert "changed successfully" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("changed successfully")
 
     reader = browser.new_context()
     try:
         story_page = reader.new_page()
         response = story_page.goto(site["base"] + story["path"])
         assert response.status == 200
-        assert "The harbour reopened on Monday." in story_page.inner_text(".story-body")
-        assert "wrong harbour master" in story_page.inner_text("body")
+        expect(story_page.locator(".story-body")).to_contain_text("The harbour reopened on Monday.")
+        expect(story_page.locator("body")).to_contain_text("wrong harbour master")
         moved = reader.request.get(site["base"] + old_path, max_redirects=0)
         assert moved.status == 301 and moved.headers["location"].endswith(story["path"])
         corrections = story_page.goto(site["base"] + "/corrections/")
         assert corrections.status == 200
-        assert "wrong harbour master" in story_page.inner_text("body")
+        expect(story_page.locator("body")).to_contain_text("wrong harbour master")
     finally:
         reader.close()
 
@@ -113,7 +114,7 @@ def test_share_link_is_created_copied_opened_logged_out_and_revoked(site, page, 
     log_in(page, site)
     page.goto(change_url(site, story))
     page.click("text=Create a share link")
-    assert "Share link created" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("Share link created")
     address = page.input_value("#share-link-1")
     assert re.fullmatch(re.escape(site["base"]) + r"/preview/[^/]+/", address)
 
@@ -129,7 +130,7 @@ def test_share_link_is_created_copied_opened_logged_out_and_revoked(site, page, 
         assert preview.inner_text("h1.headline") == "Embargoed budget leak"
 
         page.click("button[aria-label='Revoke share link 1']")
-        assert "revoked" in page.inner_text(".messagelist")
+        expect(page.locator(".messagelist")).to_contain_text("revoked")
         assert page.locator("#share-link-1").count() == 0
         assert preview.goto(address).status == 404
     finally:
@@ -155,14 +156,15 @@ def test_a_refused_stale_save_shows_the_diff_and_the_merge_saves(site, page, bro
 
         other.fill("#id_dek", "Talks lasted all weekend.")
         other.click("input[name=_continue]")
-        assert "changed successfully" in other.inner_text(".messagelist")
+        expect(other.locator(".messagelist")).to_contain_text("changed successfully")
 
         page.fill("#id_headline", "Ferry strike ends after six weeks")
         page.locator(".prose-editor > .ProseMirror").click()
         page.keyboard.press("Control+End")
         page.keyboard.type(" Ferries run again on Tuesday.")
         page.click("input[name=_continue]")
-        assert "Nia Kerr saved this story" in page.inner_text(".errornote + ul, .errorlist")
+        refusal = page.locator(".errornote + ul, .errorlist").first
+        expect(refusal).to_contain_text("Nia Kerr saved this story")
         panel = page.locator("#stale-save")
         assert panel.locator("th[scope=row]", has_text="Dek").count() == 1
         assert panel.locator(".stale-save-theirs ins").inner_text().strip() == (
@@ -177,7 +179,7 @@ def test_a_refused_stale_save_shows_the_diff_and_the_merge_saves(site, page, bro
 
         page.fill("#id_dek", "Talks lasted all weekend.")  # the merge
         page.click("input[name=_continue]")
-        assert "changed successfully" in page.inner_text(".messagelist")
+        expect(page.locator(".messagelist")).to_contain_text("changed successfully")
         page.reload()
         assert page.input_value("#id_headline") == "Ferry strike ends after six weeks"
         assert page.input_value("#id_dek") == "Talks lasted all weekend."

@@ -5,6 +5,7 @@ dashboard's blocks."""
 import itertools
 
 import pytest
+from playwright.sync_api import expect
 
 from ..servers import manage
 from .test_accessibility import WCAG, violations
@@ -44,7 +45,7 @@ def write_story(page, site, headline, status="draft"):
     page.keyboard.type("The ferry leaves at seven.")
     page.select_option("#id_status", status)
     page.click("input[name=_continue]")
-    assert "was added successfully" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     return page.url
 
 
@@ -59,8 +60,8 @@ def test_a_note_with_an_mention_reaches_the_writer_who_resolves_it(site, browser
     editor.goto(change_url)
     editor.fill("#new-note", f"@{writer[0]} is the Sunday sailing still at nine?")
     editor.click("text=Add note")
-    assert "Note added" in editor.inner_text(".messagelist")
-    assert "Sunday sailing" in editor.inner_text("#notes")
+    expect(editor.locator(".messagelist")).to_contain_text("Note added")
+    expect(editor.locator("#notes")).to_contain_text("Sunday sailing")
 
     author.goto(site["base"] + "/admin/")
     item = author.locator("#inbox li", has_text="Sunday sailing")
@@ -68,16 +69,16 @@ def test_a_note_with_an_mention_reaches_the_writer_who_resolves_it(site, browser
     item.locator("a").click()
     author.fill("#notes textarea[name=body] >> nth=0", "Yes, nine o'clock, checked with the port.")
     author.click("#notes .desk-reply-form button")
-    assert "checked with the port" in author.inner_text("#notes")
+    expect(author.locator("#notes")).to_contain_text("checked with the port")
     author.click("#notes button:has-text('Resolve')")
-    assert "Resolved by Wren Hale" in author.inner_text("#notes")
+    expect(author.locator("#notes")).to_contain_text("Resolved by Wren Hale")
     # The editor's desk no longer lists it among open notes.
     editor.goto(site["base"] + "/admin/")
-    assert "Ferry timetable changes" not in block(editor, "notes").inner_text()
+    expect(block(editor, "notes")).not_to_contain_text("Ferry timetable changes")
     # Marking the mention read.
     author.goto(site["base"] + "/admin/")
     author.locator("#inbox li", has_text="Sunday sailing").locator("text=Mark read").click()
-    assert "(unread)" not in author.locator("#inbox li", has_text="Sunday sailing").inner_text()
+    expect(author.locator("#inbox li", has_text="Sunday sailing")).not_to_contain_text("(unread)")
     author.context.close()
     editor.context.close()
 
@@ -89,15 +90,17 @@ def test_an_editor_assigns_and_the_writer_finds_it_assigned_to_them(site, browse
     editor.select_option("#id_assignee", label=writer[0])
     editor.fill("#id_target_words", "650")
     editor.click("input[name=_continue]")
-    assert "was changed successfully" in editor.inner_text(".messagelist")
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
 
     author = log_in(browser, site, writer)
-    assert "Council budget vote preview" in block(author, "assigned").inner_text()
-    assert "assigned “Council budget vote preview” to you" in author.inner_text("#inbox")
+    expect(block(author, "assigned")).to_contain_text("Council budget vote preview")
+    inbox = author.locator("#inbox")
+    expect(inbox).to_contain_text("assigned “Council budget vote preview” to you")
     author.goto(site["base"] + "/admin/articles/article/")
     author.click("#changelist-filter >> text=Assigned to me")
     rows = author.locator("#result_list tbody tr")
-    assert rows.count() == 1 and "Council budget vote preview" in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Council budget vote preview")
     author.context.close()
     editor.context.close()
 
@@ -106,21 +109,21 @@ def test_an_editor_requests_changes_with_a_reason(site, browser, writer):
     author = log_in(browser, site, writer)
     change_url = write_story(author, site, "Harbour wall repairs delayed", status="review")
     editor = log_in(browser, site, site["editor"])
-    assert "Harbour wall repairs delayed" in block(editor, "review").inner_text()
+    expect(block(editor, "review")).to_contain_text("Harbour wall repairs delayed")
     editor.goto(change_url)
     editor.click("text=Request changes")
     editor.click("input[value='Send back for changes']")  # no reason given
-    assert "Say what needs to change" in editor.inner_text("#content-main")
+    expect(editor.locator("#content-main")).to_contain_text("Say what needs to change")
     editor.fill("#id_reason", "Name the contractor and add the council's reply.")
     editor.click("input[value='Send back for changes']")
-    assert "went back to Draft" in editor.inner_text(".messagelist")
+    expect(editor.locator(".messagelist")).to_contain_text("went back to Draft")
     assert editor.input_value("#id_status") == "draft"
-    assert "Name the contractor" in editor.inner_text("#notes")
+    expect(editor.locator("#notes")).to_contain_text("Name the contractor")
 
     author.goto(site["base"] + "/admin/")
     item = author.locator("#inbox li", has_text="Harbour wall repairs delayed")
     assert "Changes requested" in item.inner_text() and "Name the contractor" in item.inner_text()
-    assert "Harbour wall repairs delayed" in block(author, "drafts").inner_text()
+    expect(block(author, "drafts")).to_contain_text("Harbour wall repairs delayed")
     author.context.close()
     editor.context.close()
 
@@ -139,14 +142,14 @@ def test_the_dashboard_blocks_of_an_editor_and_a_writer(site, browser, writer):
     ):
         assert any(heading.startswith(title) for heading in headings), title
     editor.click("text=this week")
-    assert "Planning: the week of" in editor.inner_text("h1")
+    expect(editor.locator("h1")).to_contain_text("Planning: the week of")
     editor.context.close()
 
     author = log_in(browser, site, writer)
     assert author.locator("#desk-review").count() == 0  # the review queue is for editors
     write_story(author, site, "Lighthouse open day")
     author.goto(site["base"] + "/admin/")
-    assert "Lighthouse open day" in block(author, "drafts").inner_text()
+    expect(block(author, "drafts")).to_contain_text("Lighthouse open day")
     author.context.close()
 
 

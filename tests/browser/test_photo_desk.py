@@ -2,6 +2,7 @@
 photo placed in a story body from the picker inside the body editor."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .test_accessibility import WCAG
 
@@ -57,7 +58,7 @@ def test_the_focal_point_is_set_by_clicking_the_subject(site, page, axe):
     page.keyboard.press("ArrowRight")
     assert abs(float(page.input_value("#id_focal_x")) - 0.25) <= 0.01
     page.click("input[name=_continue]")
-    assert "was changed successfully" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert abs(float(page.input_value("#id_focal_x")) - 0.25) <= 0.01
     assert abs(float(page.input_value("#id_focal_y")) - 0.8) <= 0.01
     thumbnail = page.locator(".field-current img").get_attribute("src")
@@ -95,7 +96,7 @@ def test_a_library_photo_is_placed_in_the_body_from_the_editor(site, page, axe):
     assert placed.get_attribute("alt") == chosen
     assert page.locator(".prose-editor .ProseMirror figure figcaption").inner_text()
     page.click("input[name=_continue]")
-    assert "was added successfully" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 
     # Saved as a responsive picture the reader pages show.
     with page.expect_popup() as popup:
