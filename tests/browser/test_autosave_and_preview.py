@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..servers import manage
+from .signin import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -16,15 +17,6 @@ pytestmark = pytest.mark.slow
 def writer(site):
     created = manage(site["env"], "create_staff", "desk-writer", "--role", "writer")
     return ("desk-writer", re.search(r"Password: (\S+)", created).group(1))
-
-
-def log_in(page, site, account):
-    username, password = account
-    page.goto(site["base"] + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_be_visible()
 
 
 def new_story(page, site, headline):

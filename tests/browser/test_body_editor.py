@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import AXE
+from .signin import log_in
 from .test_accessibility import violations
 
 pytestmark = pytest.mark.slow
@@ -15,13 +16,8 @@ YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 
 
 def open_new_story(site, page):
-    base = site["base"]
-    username, password = site["editor"]
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.goto(base + "/admin/articles/article/add/")
+    log_in(page, site)
+    page.goto(site["base"] + "/admin/articles/article/add/")
     editor = page.locator(".prose-editor > .ProseMirror")
     editor.wait_for()
     return editor

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..servers import manage
+from .signin import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +44,6 @@ def make_story(site, headline, slug, body, status, changes=({},), corrections=()
         corrections=list(corrections),
     )
     return json.loads(manage(site["env"], "shell", "-c", script).strip().splitlines()[-1])
-
-
-def log_in(page, site, username=None, password=None):
-    if username is None:
-        username, password = site["editor"]
-    page.goto(site["base"] + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
 
 
 def change_url(site, story):
@@ -149,7 +140,7 @@ def test_a_refused_stale_save_shows_the_diff_and_the_merge_saves(site, page, bro
     other_context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         other = other_context.new_page()
-        log_in(other, site, "night", re.search(r"Password: (\S+)", created).group(1))
+        log_in(other, site, ("night", re.search(r"Password: (\S+)", created).group(1)))
         log_in(page, site)
         other.goto(change_url(site, story))
         page.goto(change_url(site, story))  # both have the same version open

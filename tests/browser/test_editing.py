@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from .signin import log_in
+
 pytestmark = pytest.mark.slow
 
 HEADLINE = "Lifeboat crew rescues kayakers off Gull Point"
@@ -24,11 +26,7 @@ def choose(page, field, term, shown=None):
 
 def test_editor_writes_schedules_previews_and_publishes(site, page):
     base = site["base"]
-    username, password = site["editor"]
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    log_in(page, site)
     page.goto(base + "/admin/articles/article/add/")
 
     page.fill("#id_headline", HEADLINE)

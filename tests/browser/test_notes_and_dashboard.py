@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..servers import manage
+from .signin import log_in as sign_in
 from .test_accessibility import WCAG, violations
 
 pytestmark = pytest.mark.slow
@@ -29,11 +30,7 @@ def log_in(browser, site, account):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    username, password = account
-    page.goto(site["base"] + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    sign_in(page, site, account)
     page.wait_for_selector("#inbox")
     return page
 

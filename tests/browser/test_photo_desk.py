@@ -4,6 +4,7 @@ photo placed in a story body from the picker inside the body editor."""
 import pytest
 from playwright.sync_api import expect
 
+from .signin import log_in
 from .test_accessibility import WCAG
 
 pytestmark = pytest.mark.slow
@@ -30,14 +31,6 @@ def violations_in(page, axe_source, selector):
         [selector, WCAG],
     )
     return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
-
-
-def log_in(page, site):
-    username, password = site["editor"]
-    page.goto(site["base"] + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
 
 
 def test_the_focal_point_is_set_by_clicking_the_subject(site, page, axe):
