@@ -378,7 +378,9 @@ IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280, 1920]
 
 # --- Search -------------------------------------------------------------------
 
-# PostgreSQL's text search configuration for stemming and stop words.
+# PostgreSQL's text search language for stemming and stop words ("french", "simple"...);
+# search uses a copy of it that folds accents. After changing it, run
+# `manage.py rebuild_search_index`.
 SEARCH_CONFIG = os.environ.get("SEARCH_CONFIG", "english").strip() or "english"
 
 # --- Editorial workflow ------------------------------------------------------
