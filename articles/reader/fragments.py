@@ -6,11 +6,19 @@ change a reader could see retires it at once, in every worker, without a shared
 cache. An entry built from time-dependent data also records when it stops being
 true (the next scheduled publication), so a scheduled story appears in the
 Latest-stories list at its time even if nothing else changed.
+
+A story page is stored by the page cache under the story's own stamp, not the
+site-wide version, so its Latest and Related blocks (which change with *other*
+stories) are not baked into it: :func:`block` leaves a hole there, and the page
+cache fills it from this cache each time it serves the page (see
+``articles.reader.pagecache``).
 """
 
+import functools
 from collections import OrderedDict
 
 from django.template import engines
+from django.utils.crypto import salted_hmac
 from markupsafe import Markup
 
 from . import addresses, queries
@@ -22,7 +30,7 @@ LATEST_COUNT = 5
 class FragmentCache:
     """At most ``max_entries`` entries, the least recently used dropped first."""
 
-    def __init__(self, max_entries=500):
+    def __init__(self, max_entries=2000):
         self._entries = OrderedDict()
         self.max_entries = max_entries
 
@@ -51,8 +59,15 @@ def stamp(request):
     """The content stamp for this request: read once, by the page cache, for the whole
     request (so the page and the fragments in it agree), else read here."""
     if getattr(request, "content_stamp", None) is None:
-        request.content_stamp = queries.content_stamp()
+        request.content_stamp, _ = queries.content_stamp()
     return request.content_stamp
+
+
+def read_stamps(request, scope):
+    """The site-wide stamp (kept on the request, see :func:`stamp`) and the page's own
+    stamp under ``scope`` (None for a page kept under the site-wide version)."""
+    request.content_stamp, page_stamp = queries.content_stamp(scope)
+    return request.content_stamp, page_stamp
 
 
 def _moments(stamp, now):
@@ -158,3 +173,49 @@ def section_blocks(stamp, now):
         return Markup(html), next_publication(stamp, now)  # noqa: S704  (autoescaped)
 
     return cache.get("section-blocks", stamp, now, build)
+
+
+# --- Blocks filled in when a stored page is served ------------------------------
+
+FILLED = {"latest": latest_stories, "related": related_stories}
+
+
+@functools.cache
+def _hole_mark():
+    """What marks a hole in a stored page: derived from the secret key, so no story's
+    text can forge one; the same in every worker and host sharing the page cache."""
+    return salted_hmac("newsroom.reader.fragments.hole", "mark").hexdigest()[:24]
+
+
+def hole_pattern():
+    return rf"<!--{_hole_mark()}:(\d+)-->".encode()
+
+
+class Hole(Markup):
+    """Stands in a stored page for a block filled in when the page is served. It is
+    true only if the block has content now, so an ``{% if %}`` around it decides as
+    it would for the block; the page cache renders the page again if that changes."""
+
+    shown = True
+
+    def __bool__(self):
+        return self.shown
+
+
+def block(request, name, now, **params):
+    """The block ``name`` of ``FILLED`` (Latest or Related stories) for this page: its
+    HTML, or a :class:`Hole` when the page cache will store the page (it then lists
+    ``request.page_holes``) and fill it on every serve."""
+    html = FILLED[name](stamp(request), now, **params)
+    holes = getattr(request, "page_holes", None)
+    if holes is None:
+        return html
+    holes.append((name, params, bool(html)))
+    hole = Hole(f"<!--{_hole_mark()}:{len(holes) - 1}-->")
+    hole.shown = bool(html)
+    return hole
+
+
+def fill(stamp, now, holes):
+    """The HTML of each hole a stored page lists, as of ``stamp`` and ``now``."""
+    return [FILLED[name](stamp, now, **params) for name, params, _ in holes]

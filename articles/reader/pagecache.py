@@ -2,12 +2,27 @@
 The page cache: whole reader pages kept for anonymous readers, and the headers
 that let a CDN and browsers keep them too.
 
-Exact invalidation comes from the site-wide content version (``ContentVersion``),
-bumped in the same transaction as any change a reader could see: a page is
-stored under the version it was rendered from, so the first request after a
-change renders afresh, on every worker and host, with no purge to send. A page
-built while a story is scheduled is kept no longer than that story's time, so
-the story appears at its minute on cached pages too.
+Exact invalidation comes from stamps bumped in the same transaction as any change
+a reader could see (``articles.models.version``): a page is stored under the stamp
+it was rendered from, so the first request after a change renders afresh, on
+every worker and host, with no purge to send. A page built while a story is
+scheduled is kept no longer than that story's time, so the story appears at its
+minute on cached pages too.
+
+Which stamp: pages that show the whole site (the front, archives, search, the
+site's feeds, sitemaps, the API) are kept under the site-wide content version,
+which every change bumps; they are few. A view that names a *scope*
+(``reader_page(scope=...)``: a story's page, a section's, tag's or author's pages
+and feeds) is kept under that scope's own stamp and the shared version instead, so
+publishing story B re-renders the front, B's section, tags and authors, and B, but
+not the ~400 other story pages and ~250 other listings a busy site serves: before
+this, every publication cost every stored page on every worker one render. The
+blocks of a story page that change with *other* stories (Latest and Related
+stories) are not part of what is stored: the page keeps holes there
+(``fragments.block``) and each serve fills them from the per-process fragments,
+which are rendered once per content version. Its ETag is then a digest of the
+stored page and the blocks, and its Last-Modified the site's, so 304s stay exact.
+Both stamps come from one one-row query (``queries.content_stamp``), as before.
 
 What is never stored: a response to a request carrying a session cookie (editors
 see the live site), a response that sets a cookie or depends on one, anything
@@ -39,6 +54,7 @@ tried again a few seconds later.
 import functools
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,16 +72,23 @@ from . import fragments
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
-_UNSAFE_HEADERS = {"set-cookie", "date", "cache-control"}
+_UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length"}
+KEY_FORMAT = 2  # bumped when Entry changes: another format's entries are never read
 
 
-def reader_page(view=None, *, query=None):
+def reader_page(view=None, *, query=None, scope=None):
     """Mark a view whose 200 answers are the same for every anonymous reader.
 
     ``query`` names the query parameters the view reads, if it says: the page is
     then kept under those alone, so ``?utm_source=...`` or a random string is
     served the readers' copy instead of costing a render each. Unsaid (None),
     the whole query string is part of the key.
+
+    ``scope``, given the view's URL arguments, names the scope of pages it belongs
+    to (see ``articles.models.version``): its page is then kept under that scope's
+    stamp instead of the site-wide version. Only a view whose page changes with
+    nothing outside its scope but what every page shows may say one, and it must
+    leave a hole (``fragments.block``) where it shows other stories.
 
     The view may set ``response.valid_until`` (an aware datetime) when its page
     stops being true for a reason other than a scheduled publication.
@@ -74,6 +97,7 @@ def reader_page(view=None, *, query=None):
     def mark(view):
         view.reader_page = True
         view.reader_query = query
+        view.reader_scope = scope
         return view
 
     return mark if view is None else mark(view)
@@ -87,6 +111,8 @@ def is_reader_page(request):
     except Resolver404:
         return False
     request.reader_query = getattr(match.func, "reader_query", None)
+    scope = getattr(match.func, "reader_scope", None)
+    request.reader_scope = scope(**match.kwargs) if scope else None
     return getattr(match.func, "reader_page", False)
 
 
@@ -98,12 +124,41 @@ class Entry:
     etag: str
     last_modified: float
     valid_until: datetime | None
+    # A page with holes (fragments.block): ``parts`` are the stored bytes around them,
+    # ``order`` which hole comes after each part, ``holes`` (name, params, shown).
+    parts: list | None = None
+    order: list | None = None
+    holes: list | None = None
 
-    def response(self):
-        response = HttpResponse(self.content, status=self.status)
+    def response(self, content=None):
+        content = self.content if content is None else content
+        response = HttpResponse(content, status=self.status)
         for name, value in self.headers:
             response[name] = value
+        response["Content-Length"] = str(len(content))
         return response
+
+    def filled(self, stamp, now, strict=True):
+        """(content, etag, last_modified, valid_until) with the holes filled as of
+        ``stamp`` and ``now``; None (if ``strict``) if a block appeared or emptied since
+        the page was rendered (the markup around it would differ: render it again)."""
+        blocks = fragments.fill(stamp, now, self.holes)
+        if strict and any(
+            bool(html) != shown for html, (_, _, shown) in zip(blocks, self.holes, strict=True)
+        ):
+            return None
+        encoded = [html.encode() for html in blocks]
+        pieces = [self.parts[0]]
+        for hole, part in zip(self.order, self.parts[1:], strict=True):
+            pieces += [encoded[hole], part]
+        digest = hashlib.blake2b(self.etag.encode(), digest_size=16)
+        for html in encoded:
+            digest.update(b"\0" + html)
+        changed = fragments.last_change(stamp, now)
+        last_modified = max(self.last_modified, int(changed.timestamp()) if changed else 0)
+        until = (self.valid_until, fragments.next_publication(stamp, now))
+        valid_until = min((moment for moment in until if moment), default=None)
+        return b"".join(pieces), f'"{digest.hexdigest()}"', last_modified, valid_until
 
 
 class CacheHealth:
@@ -180,9 +235,12 @@ def cache_address(request):
 
 
 def page_key(request, version):
+    """``version``: the site-wide version, or a scoped page's (shared, scope) stamp."""
+    if isinstance(version, tuple):
+        version = "{}.{}".format(*version)
     address = f"{request.scheme}://{request.get_host()}{cache_address(request)}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"page:{release()}:{version}:{digest}"
+    return f"page{KEY_FORMAT}:{release()}:{version}:{digest}"
 
 
 def lifetime(now, valid_until):
@@ -232,16 +290,18 @@ class PageCacheMiddleware:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
-        version, _ = fragments.stamp(request)
+        (version, _), page_stamp = fragments.read_stamps(request, request.reader_scope)
         previous = seen.observe(version, time.monotonic())
-        key = page_key(request, version)
+        key = page_key(request, version if page_stamp is None else page_stamp)
         entry = self.fetch(key)
         if entry is not None and (entry.valid_until is None or now < entry.valid_until):
-            response = entry.response()
-            public_headers(response, now, entry.valid_until)
-            return conditional(request, response, entry.etag, entry.last_modified)
+            response = self.serve(request, entry, now)
+            if response is not None:
+                return response
 
-        lock = self.refresh_lock(key, previous)
+        # The grace period is for pages under the site-wide version, which every change
+        # retires at once; a scoped page goes stale only with its own scope.
+        lock = self.refresh_lock(key, previous) if page_stamp is None else None
         if lock is False:  # another request renders this page: serve the previous copy
             stale = self.fetch(page_key(request, previous[0]))
             if stale is not None and (stale.valid_until is None or now < stale.valid_until):
@@ -254,7 +314,27 @@ class PageCacheMiddleware:
             if lock:
                 self.release_lock(key)
 
+    @staticmethod
+    def serve(request, entry, now, strict=True):
+        """The stored page as a response (a 304 if the client holds it), its holes
+        filled; None if ``strict`` and a hole's block appeared or emptied since."""
+        if entry.holes is None:
+            response = entry.response()
+            public_headers(response, now, entry.valid_until)
+            return conditional(request, response, entry.etag, entry.last_modified)
+        filled = entry.filled(request.content_stamp, now, strict)
+        if filled is None:
+            return None
+        content, etag, last_modified, valid_until = filled
+        response = entry.response(content)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        public_headers(response, now, valid_until)
+        return conditional(request, response, etag, last_modified)
+
     def render_and_store(self, request, key, now):
+        if settings.PAGE_CACHE and health.usable():
+            request.page_holes = []  # a story page leaves holes for its Latest and Related
         response = self.get_response(request)
         if not storable(response):
             if not response.has_header("Cache-Control"):
@@ -278,18 +358,31 @@ class PageCacheMiddleware:
         )
         response["Last-Modified"] = http_date(last_modified)
         public_headers(response, now, valid_until)
+        holes = getattr(request, "page_holes", None)
+        if not holes:
+            seconds = lifetime(now, valid_until)
+            if seconds > 0:
+                self.store(key, self.entry(response, last_modified, valid_until), seconds)
+            return conditional(request, response, response["ETag"], last_modified)
+        pieces = re.split(fragments.hole_pattern(), response.content)
+        entry = self.entry(response, last_modified, valid_until)
+        entry.parts, entry.order = pieces[0::2], [int(hole) for hole in pieces[1::2]]
+        entry.holes, entry.content = holes, b""
         seconds = lifetime(now, valid_until)
         if seconds > 0:
-            entry = Entry(
-                status=response.status_code,
-                headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSAFE_HEADERS],
-                content=response.content,
-                etag=response["ETag"],
-                last_modified=last_modified,
-                valid_until=valid_until,
-            )
             self.store(key, entry, seconds)
-        return conditional(request, response, response["ETag"], last_modified)
+        return self.serve(request, entry, now, strict=False)
+
+    @staticmethod
+    def entry(response, last_modified, valid_until):
+        return Entry(
+            status=response.status_code,
+            headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSAFE_HEADERS],
+            content=response.content,
+            etag=response["ETag"],
+            last_modified=last_modified,
+            valid_until=valid_until,
+        )
 
     @staticmethod
     def uncached(response, personal=False):
