@@ -63,11 +63,17 @@ def stamp(request):
     return request.content_stamp
 
 
-def read_stamps(request, scope):
+def read_stamps(request, scope, story_path=None):
     """The site-wide stamp (kept on the request, see :func:`stamp`) and the page's own
-    stamp under ``scope`` (None for a page kept under the site-wide version)."""
-    request.content_stamp, page_stamp = queries.content_stamp(scope)
-    return request.content_stamp, page_stamp
+    stamp under ``scope`` (None for a page kept under the site-wide version; see
+    ``queries.content_stamp``)."""
+    request.content_stamp, page_stamp = queries.content_stamp(scope, story_path)
+    if page_stamp is not None and story_path is not None:
+        # What the story's Related stories are kept under: they change only with a
+        # story sharing one of its tags (that story's change stamps the tag), with
+        # what every page shows, and with time (a scheduled story: ``next_publication``).
+        request.related_stamp = ("tags", page_stamp[0], page_stamp[2])
+    return request.content_stamp, page_stamp[:2] if page_stamp else None
 
 
 def _moments(stamp, now):
@@ -116,9 +122,11 @@ def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
 RELATED_COUNT = 4
 
 
-def related_stories(stamp, now, story_id, tag_ids):
+def related_stories(stamp, now, story_id, tag_ids, related_stamp=None):
     """A story's Related-stories list as HTML (stories sharing most of its tags), chosen
-    and rendered once per content version: it changes only when stories do."""
+    and rendered once per content version, or once per ``related_stamp`` (its tags'
+    newest stamp, see ``read_stamps``) when the page cache read it: it changes only
+    when stories do. Kept under the tags too, so a tag taken off is never forgotten."""
 
     def build():
         rows = present_listing(
@@ -127,7 +135,8 @@ def related_stories(stamp, now, story_id, tag_ids):
         item = _macros().latest_item
         return Markup("").join(item(row) for row in rows), next_publication(stamp, now)
 
-    return cache.get(f"related:{story_id}", stamp, now, build)
+    name = f"related:{story_id}:{','.join(map(str, sorted(tag_ids)))}"
+    return cache.get(name, related_stamp or ("site", stamp), now, build)
 
 
 def section_nav(stamp, now):
@@ -178,6 +187,7 @@ def section_blocks(stamp, now):
 # --- Blocks filled in when a stored page is served ------------------------------
 
 FILLED = {"latest": latest_stories, "related": related_stories}
+BY_REQUEST = {"related": "related_stamp"}  # a finer stamp a block takes from the request
 
 
 @functools.cache
@@ -206,7 +216,8 @@ def block(request, name, now, **params):
     """The block ``name`` of ``FILLED`` (Latest or Related stories) for this page: its
     HTML, or a :class:`Hole` when the page cache will store the page (it then lists
     ``request.page_holes``) and fill it on every serve."""
-    html = FILLED[name](stamp(request), now, **params)
+    finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
+    html = FILLED[name](stamp(request), now, **params, **finer)
     holes = getattr(request, "page_holes", None)
     if holes is None:
         return html
@@ -216,6 +227,11 @@ def block(request, name, now, **params):
     return hole
 
 
-def fill(stamp, now, holes):
-    """The HTML of each hole a stored page lists, as of ``stamp`` and ``now``."""
-    return [FILLED[name](stamp, now, **params) for name, params, _ in holes]
+def fill(request, now, holes):
+    """The HTML of each hole a stored page lists, as of the request's stamps and ``now``."""
+    site = stamp(request)
+    filled = []
+    for name, params, _ in holes:
+        finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
+        filled.append(FILLED[name](site, now, **params, **finer))
+    return filled
