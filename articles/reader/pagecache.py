@@ -59,6 +59,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,7 +76,8 @@ from . import fragments
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
-_UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length"}
+# Not stored with a page: set again on each serve (or never sent from the cache).
+_UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length", "etag", "last-modified"}
 KEY_FORMAT = 2  # bumped when Entry changes: another format's entries are never read
 
 
@@ -109,16 +111,26 @@ def reader_page(view=None, *, query=None, scope=None):
 def is_reader_page(request):
     if request.method not in {"GET", "HEAD"}:
         return False
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    found = reader_address(request.path_info, urlconf)
+    request.reader_query, request.reader_scope, request.reader_story = found[1:]
+    return found[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def reader_address(path, urlconf):
+    """(is a reader page, the query it reads, its scope, the story's address if it is
+    one) for an address: resolving it is a tenth of a stored page's cost, and an
+    address always resolves the same way within a process (the LRU bounds what
+    random addresses can fill)."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
-        return False
-    request.reader_query = getattr(match.func, "reader_query", None)
-    scope = getattr(match.func, "reader_scope", None)
-    request.reader_scope = scope(**match.kwargs) if scope else None
-    story = request.reader_scope and request.reader_scope.startswith("story:")
-    request.reader_story = request.reader_scope[len("story:") :] if story else None
-    return getattr(match.func, "reader_page", False)
+        return False, None, None, None
+    view = match.func
+    scope = view.reader_scope(**match.kwargs) if getattr(view, "reader_scope", None) else None
+    story = scope[len("story:") :] if scope and scope.startswith("story:") else None
+    return getattr(view, "reader_page", False), getattr(view, "reader_query", None), scope, story
 
 
 @dataclass
@@ -135,17 +147,18 @@ class Entry:
     order: list | None = None
     holes: list | None = None
 
-    def response(self, content=None):
-        content = self.content if content is None else content
-        response = HttpResponse(content, status=self.status)
+    def response(self):
+        response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response[name] = value
-        response["Content-Length"] = str(len(content))
+        response["Content-Length"] = str(len(self.content))
+        response["ETag"] = self.etag
+        response["Last-Modified"] = http_date(self.last_modified)
         return response
 
     def filled(self, request, now, strict=True):
-        """(content, etag, last_modified, valid_until) with the holes filled as of
-        ``stamp`` and ``now``; None (if ``strict``) if a block appeared or emptied since
+        """The page with its holes filled as of the request's stamps and ``now`` (an
+        Entry without holes); None (if ``strict``) if a block appeared or emptied since
         the page was rendered (the markup around it would differ: render it again)."""
         blocks = fragments.fill(request, now, self.holes)
         stamp = request.content_stamp
@@ -164,7 +177,14 @@ class Entry:
         last_modified = max(self.last_modified, int(changed.timestamp()) if changed else 0)
         until = (self.valid_until, fragments.next_publication(stamp, now))
         valid_until = min((moment for moment in until if moment), default=None)
-        return b"".join(pieces), f'"{digest.hexdigest()}"', last_modified, valid_until
+        return Entry(
+            self.status,
+            self.headers,
+            b"".join(pieces),
+            f'"{digest.hexdigest()}"',
+            last_modified,
+            valid_until,
+        )
 
 
 class CacheHealth:
@@ -190,6 +210,46 @@ class CacheHealth:
 
 
 health = CacheHealth()
+
+
+class Recent:
+    """The pages this process served last, ready to serve (holes filled), by page key.
+
+    What is stored under a key never changes (the key holds the stamps it was
+    rendered under), so a copy here is as exact as the cache's, until its
+    ``valid_until``; a filled story page also only while the site-wide and related
+    stamps it was filled under are current. It saves reading (unpickling) the entry
+    and filling the holes on each request: a hit costs a dictionary lookup."""
+
+    def __init__(self, max_entries=200):
+        self.entries = OrderedDict()
+        self.max_entries = max_entries
+
+    def get(self, key, request, now):
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        entry, stamps = found
+        if stamps != self.stamps(request) or (entry.valid_until and now >= entry.valid_until):
+            return None
+        self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key, entry, request):
+        self.entries[key] = (entry, self.stamps(request))
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+
+    @staticmethod
+    def stamps(request):
+        return request.content_stamp, getattr(request, "related_stamp", None)
+
+    def clear(self):
+        self.entries.clear()
+
+
+recent = Recent()
 
 
 class Seen:
@@ -301,9 +361,9 @@ class PageCacheMiddleware:
         )
         previous = seen.observe(version, time.monotonic())
         key = page_key(request, version if page_stamp is None else page_stamp)
-        entry = self.fetch(key)
+        entry = (recent.get(key, request, now) if settings.PAGE_CACHE else None) or self.fetch(key)
         if entry is not None and (entry.valid_until is None or now < entry.valid_until):
-            response = self.serve(request, entry, now)
+            response = self.serve(request, key, entry, now)
             if response is not None:
                 return response
 
@@ -323,22 +383,18 @@ class PageCacheMiddleware:
                 self.release_lock(key)
 
     @staticmethod
-    def serve(request, entry, now, strict=True):
+    def serve(request, key, entry, now, strict=True):
         """The stored page as a response (a 304 if the client holds it), its holes
         filled; None if ``strict`` and a hole's block appeared or emptied since."""
-        if entry.holes is None:
-            response = entry.response()
-            public_headers(response, now, entry.valid_until)
-            return conditional(request, response, entry.etag, entry.last_modified)
-        filled = entry.filled(request, now, strict)
-        if filled is None:
-            return None
-        content, etag, last_modified, valid_until = filled
-        response = entry.response(content)
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
-        public_headers(response, now, valid_until)
-        return conditional(request, response, etag, last_modified)
+        if entry.holes is not None:
+            entry = entry.filled(request, now, strict)
+            if entry is None:
+                return None
+        if settings.PAGE_CACHE:
+            recent.put(key, entry, request)
+        response = entry.response()
+        public_headers(response, now, entry.valid_until)
+        return conditional(request, response, entry.etag, entry.last_modified)
 
     def render_and_store(self, request, key, now):
         if settings.PAGE_CACHE and health.usable():
@@ -379,7 +435,7 @@ class PageCacheMiddleware:
         seconds = lifetime(now, valid_until)
         if seconds > 0:
             self.store(key, entry, seconds)
-        return self.serve(request, entry, now, strict=False)
+        return self.serve(request, key, entry, now, strict=False)
 
     @staticmethod
     def entry(response, last_modified, valid_until):
