@@ -1,13 +1,22 @@
 """
-What counts as a change a reader could see.
+What counts as a change a reader could see, and which pages it reaches.
 
 Any save or delete of a story, byline, tag link, section, author, tag, photo,
 correction, pin or redirect bumps the site-wide ``ContentVersion`` in the same
-transaction, which retires every fragment and every cached page rendered under
-the old version (see ``articles.models.version`` and ``articles.reader.pagecache``).
+transaction, which retires every fragment and every cached site-wide page (the
+front, archives, the site's feeds) rendered under the old version (see
+``articles.models.version`` and ``articles.reader.pagecache``).
+
+A change to one story (its row, a byline, a tag link, a correction) also stamps the
+scoped pages that show it, as they were *before* the change and as they are after:
+its page, its section's, its tags' and its authors'. Taking both sides is what keeps
+it exact: a story moved out of a section, a tag taken off, a byline dropped or a
+slug changed leaves the old page as stale as the new one. Everything else (a
+section, author, tag, photo, pin or redirect; a raw save from a revert) reaches
+every page, and bumps the shared version that all scoped pages are kept under.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
@@ -24,35 +33,67 @@ from .models import (
     TaggedArticle,
     TagRedirect,
 )
+from .models.version import scope
 from .reader import search
 
-WATCHED = (
-    Article,
-    Author,
-    Byline,
-    Correction,
-    Image,
-    Pin,
-    Section,
-    StoryRedirect,
-    TaggedArticle,
-    Tag,
-    TagRedirect,
-)
+# A story's own parts, and the field naming their story.
+STORY_PARTS = {
+    Article: "pk",
+    Byline: "article_id",
+    Correction: "article_id",
+    TaggedArticle: "content_object_id",
+}
+# Shown on pages of every kind (a byline's name, a section's name, a photo, a pin).
+EVERYWHERE = (Author, Image, Pin, Section, StoryRedirect, Tag, TagRedirect)
+
+
+def story_scopes(story_id):
+    """The scoped pages that show the story now: its page, its section, tags and authors."""
+    row = Article.objects.filter(pk=story_id).values_list("path", "section__slug").first()
+    if row is None:
+        return set()
+    path, section = row
+    scopes = {scope("story", path)} if path else set()
+    if section:
+        scopes.add(scope("section", section))
+    links = TaggedArticle.objects.filter(content_object_id=story_id)
+    scopes.update(scope("tag", slug) for slug in links.values_list("tag__slug", flat=True))
+    bylines = Byline.objects.filter(article_id=story_id)
+    scopes.update(scope("author", slug) for slug in bylines.values_list("author__slug", flat=True))
+    return scopes
+
+
+@receiver(pre_save)
+@receiver(pre_delete)
+def note_scopes_before(sender, instance, raw=False, **kwargs):
+    if sender in STORY_PARTS and not raw:
+        story_id = getattr(instance, STORY_PARTS[sender])
+        instance._scopes_before = story_scopes(story_id) if story_id else set()
 
 
 @receiver(post_save)
 @receiver(post_delete)
-def bump_content_version(sender, **kwargs):
-    # Raw saves too: reverting a revision restores rows with raw saves.
-    if sender in WATCHED:
-        ContentVersion.bump()
+def bump_content_version(sender, instance, raw=False, **kwargs):
+    # Raw saves too: reverting a revision restores rows with raw saves, and may move
+    # the story between sections with no signal at all; it reaches every page.
+    if sender in STORY_PARTS and not raw:
+        story_id = getattr(instance, STORY_PARTS[sender])
+        after = story_scopes(story_id) if story_id else set()
+        ContentVersion.bump(scopes=instance.__dict__.pop("_scopes_before", set()) | after)
+    elif sender in STORY_PARTS or sender in EVERYWHERE:
+        ContentVersion.bump(everywhere=True)
 
 
 @receiver(m2m_changed, sender=TaggedArticle)
-def bump_on_tag_change(sender, action, **kwargs):
-    if action in {"post_add", "post_remove", "post_clear"}:
-        ContentVersion.bump()
+def bump_on_tag_change(sender, instance, action, reverse, **kwargs):
+    if reverse:  # stories added to a tag: whichever they were, every page may show it
+        if action in {"post_add", "post_remove", "post_clear"}:
+            ContentVersion.bump(everywhere=True)
+    elif action in {"pre_add", "pre_remove", "pre_clear"}:
+        instance._scopes_before = story_scopes(instance.pk)
+    elif action in {"post_add", "post_remove", "post_clear"}:
+        before = instance.__dict__.pop("_scopes_before", set())
+        ContentVersion.bump(scopes=before | story_scopes(instance.pk))
 
 
 @receiver(pre_save, sender=Article)

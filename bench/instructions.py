@@ -22,6 +22,7 @@ second per request per address.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,12 @@ def parse_args(argv=None):
         "--ceiling",
         action="store_true",
         help="count bench/ceiling/'s fixed page instead (no database needed, URLs ignored)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="copy callgrind's dumps here, for callgrind_annotate (the even ones are the measured)",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -139,6 +146,10 @@ def main(argv=None):
             stderr=subprocess.DEVNULL,
         )
         counts = totals(var_dir)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for dump in Path(var_dir).glob("callgrind.out.*"):
+                shutil.copy(dump, args.keep / dump.name)
     # Two dumps per address: the warm-up (ignored) and the measured requests.
     if len(counts) < 2 * len(args.urls):
         raise SystemExit(f"expected {2 * len(args.urls)} callgrind dumps, found {len(counts)}")

@@ -40,8 +40,10 @@ a fixed 30 KB page, under its own gunicorn with the same flags and
 ratios to it.
 
 ``--publish-every 6``: while the load runs, a story is published every 6
-seconds through the ORM (``Article.save()``, as the admin does: the content
-version is bumped and every cached page goes stale), and the front page is
+seconds through the ORM (``Article.save()``, a byline and the two most used
+tags, as the admin does: the content version is bumped, and the pages that show
+the story go stale: the site-wide ones, its section's, tags' and author's, and
+every story page's Latest and Related blocks), and the front page is
 polled until the new headline shows; the report gives the time each story took
 to appear. The stories are deleted at the end.
 
@@ -640,12 +642,19 @@ class Publisher:
         connection.close()
 
     def run(self):
-        from django.db import connection
+        from django.db import connection, models
 
-        from articles.models import Article, Byline, Section
+        from articles.models import Article, Byline, Section, TaggedArticle
 
         section = Section.objects.order_by("id").first()
         author_id = Byline.objects.values_list("author_id", flat=True).first()
+        # Tagged like a real story: the two most used tags, whose pages are in the mix
+        # and whose stories' Related blocks it joins (the costly case for a publication).
+        tags = list(
+            TaggedArticle.objects.values_list("tag__name", flat=True)
+            .annotate(uses=models.Count("id"))
+            .order_by("-uses")[:2]
+        )
         number = 0
         while not self.stop.wait(self.every if number else self.every / 2):
             number += 1
@@ -660,6 +669,8 @@ class Publisher:
             story.save()
             if author_id:
                 Byline.objects.create(article=story, author_id=author_id, position=0)
+            if tags:
+                story.tags.add(*tags)
             committed = time.monotonic()
             self.ids.append(story.id)
             self.wait_for(headline, committed)

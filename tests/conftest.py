@@ -46,10 +46,12 @@ def fresh_caches():
     the per-process fragments and the page cache."""
     fragments.cache.clear()
     caches["pages"].clear()
+    pagecache.recent.clear()
     pagecache.health.recovered()
     yield
     fragments.cache.clear()
     caches["pages"].clear()
+    pagecache.recent.clear()
 
 
 @pytest.fixture

@@ -31,7 +31,16 @@ from reversion.errors import RevertError
 from reversion.signals import post_revision_commit
 from taggit.models import Tag
 
-from ..models import Article, Author, Byline, Correction, Image, Section, TaggedArticle
+from ..models import (
+    Article,
+    Author,
+    Byline,
+    ContentVersion,
+    Correction,
+    Image,
+    Section,
+    TaggedArticle,
+)
 
 # The story's own fields that a revert restores.
 CONTENT_FIELDS = ("headline", "dek", "body", "dateline", "section_id", "lead_image_id")
@@ -193,6 +202,9 @@ def revert_story(version):
     story._copy_publication_time()  # tag links and bylines carry the current publication time
     if not Article.objects.filter(pk=story_id).exists():
         raise RevertError("The story could not be restored.")
+    # The story's row came back with an update (no signal): its old section, tags and
+    # authors are not known here, so every reader page is retired.
+    ContentVersion.bump(everywhere=True)
     return story
 
 

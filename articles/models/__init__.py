@@ -8,7 +8,7 @@ from .fronts import Pin
 from .image import Image
 from .redirects import StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
-from .version import ContentVersion
+from .version import ContentVersion, PageStamp
 
 __all__ = [
     "Article",
@@ -22,6 +22,7 @@ __all__ = [
     "EditorialNote",
     "Image",
     "InboxItem",
+    "PageStamp",
     "Pin",
     "PreviewLink",
     "Section",

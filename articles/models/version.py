@@ -1,15 +1,27 @@
 """
-A site-wide content version.
+What a reader page was rendered from: the site-wide content version, and finer stamps.
 
-Every change a reader could see (a story saved or deleted, a section, author or
-tag changed) bumps one counter in the same transaction as the change. Rendered
-fragments shared by many pages, such as the Latest-stories list, are cached
-under that version, so they are rendered once per change instead of once per
-request and are never stale. The counter lives in the database, so every web
-worker sees the same value without a shared cache.
+Every change a reader could see bumps ``ContentVersion.version`` in the same
+transaction as the change (``articles.signals``). Pages that show the whole site
+(the front, archives, the site's feeds and sitemaps) and the fragments many pages
+share (Latest stories, Related stories) are kept under that version, so they are
+rendered once per change instead of once per request and are never stale. The
+counter lives in the database, so every web worker sees the same value without a
+shared cache.
+
+A change to one story reaches only a few other pages: its own, its section's, its
+tags' and its authors' (and their feeds). So such a change also stamps those
+*scopes* (``PageStamp``: "story:<path>", "section:<slug>", "tag:<slug>",
+"author:<slug>") with the new version, and those pages are kept under their own
+scope's stamp plus ``shared_version``, the version of the last change that reaches
+every page (a section, author, tag, photo, pin or redirect changed, a story deleted
+or restored). Publishing story B then leaves story A's stored page alone; A's Latest
+and Related blocks are spliced in when it is served (``articles.reader.pagecache``).
+The stamps take the site-wide counter's value, never a count of their own, so a
+scope deleted and made again (a story at the same address) never repeats a stamp.
 """
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,6 +31,10 @@ SINGLETON_ID = 1
 class ContentVersion(models.Model):
     version = models.BigIntegerField(default=1)
     changed_at = models.DateTimeField(default=timezone.now)
+    shared_version = models.BigIntegerField(
+        default=0,
+        help_text="The version of the last change that reaches every reader page.",
+    )
 
     class Meta:
         verbose_name = "content version"
@@ -27,9 +43,40 @@ class ContentVersion(models.Model):
         return f"version {self.version}"
 
     @classmethod
-    def bump(cls):
-        updated = cls.objects.filter(pk=SINGLETON_ID).update(
-            version=F("version") + 1, changed_at=timezone.now()
-        )
-        if not updated:
-            cls.objects.get_or_create(pk=SINGLETON_ID)
+    def bump(cls, scopes=(), everywhere=False):
+        """A change readers could see: a new version, given to ``scopes`` (the pages it
+        reaches besides the site-wide ones), or to every page if ``everywhere``."""
+        with transaction.atomic():
+            changes = {"version": F("version") + 1, "changed_at": timezone.now()}
+            if everywhere:
+                changes["shared_version"] = F("version") + 1  # the new version
+            if not cls.objects.filter(pk=SINGLETON_ID).update(**changes):
+                cls.objects.get_or_create(pk=SINGLETON_ID)
+            if scopes and not everywhere:
+                version = cls.objects.values_list("version", flat=True).get(pk=SINGLETON_ID)
+                PageStamp.objects.bulk_create(
+                    [PageStamp(scope=scope, version=version) for scope in sorted(set(scopes))],
+                    update_conflicts=True,
+                    unique_fields=["scope"],
+                    update_fields=["version"],
+                )
+
+
+class PageStamp(models.Model):
+    """The content version of the last change to one scope of reader pages (a story's
+    page, a section's, a tag's or an author's pages and feeds)."""
+
+    scope = models.CharField(max_length=200, primary_key=True)
+    version = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "page stamp"
+
+    def __str__(self):
+        return f"{self.scope} at version {self.version}"
+
+
+def scope(kind, key):
+    """The name of a scope of reader pages: ``kind`` is story (``key`` its address),
+    section, tag or author (``key`` its slug)."""
+    return f"{kind}:{key}"

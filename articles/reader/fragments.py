@@ -6,11 +6,19 @@ change a reader could see retires it at once, in every worker, without a shared
 cache. An entry built from time-dependent data also records when it stops being
 true (the next scheduled publication), so a scheduled story appears in the
 Latest-stories list at its time even if nothing else changed.
+
+A story page is stored by the page cache under the story's own stamp, not the
+site-wide version, so its Latest and Related blocks (which change with *other*
+stories) are not baked into it: :func:`block` leaves a hole there, and the page
+cache fills it from this cache each time it serves the page (see
+``articles.reader.pagecache``).
 """
 
+import functools
 from collections import OrderedDict
 
 from django.template import engines
+from django.utils.crypto import salted_hmac
 from markupsafe import Markup
 
 from . import addresses, queries
@@ -22,7 +30,7 @@ LATEST_COUNT = 5
 class FragmentCache:
     """At most ``max_entries`` entries, the least recently used dropped first."""
 
-    def __init__(self, max_entries=500):
+    def __init__(self, max_entries=2000):
         self._entries = OrderedDict()
         self.max_entries = max_entries
 
@@ -51,8 +59,21 @@ def stamp(request):
     """The content stamp for this request: read once, by the page cache, for the whole
     request (so the page and the fragments in it agree), else read here."""
     if getattr(request, "content_stamp", None) is None:
-        request.content_stamp = queries.content_stamp()
+        request.content_stamp, _ = queries.content_stamp()
     return request.content_stamp
+
+
+def read_stamps(request, scope, story_path=None):
+    """The site-wide stamp (kept on the request, see :func:`stamp`) and the page's own
+    stamp under ``scope`` (None for a page kept under the site-wide version; see
+    ``queries.content_stamp``)."""
+    request.content_stamp, page_stamp = queries.content_stamp(scope, story_path)
+    if page_stamp is not None and story_path is not None:
+        # What the story's Related stories are kept under: they change only with a
+        # story sharing one of its tags (that story's change stamps the tag), with
+        # what every page shows, and with time (a scheduled story: ``next_publication``).
+        request.related_stamp = ("tags", page_stamp[0], page_stamp[2])
+    return request.content_stamp, page_stamp[:2] if page_stamp else None
 
 
 def _moments(stamp, now):
@@ -101,9 +122,11 @@ def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
 RELATED_COUNT = 4
 
 
-def related_stories(stamp, now, story_id, tag_ids):
+def related_stories(stamp, now, story_id, tag_ids, related_stamp=None):
     """A story's Related-stories list as HTML (stories sharing most of its tags), chosen
-    and rendered once per content version: it changes only when stories do."""
+    and rendered once per content version, or once per ``related_stamp`` (its tags'
+    newest stamp, see ``read_stamps``) when the page cache read it: it changes only
+    when stories do. Kept under the tags too, so a tag taken off is never forgotten."""
 
     def build():
         rows = present_listing(
@@ -112,7 +135,8 @@ def related_stories(stamp, now, story_id, tag_ids):
         item = _macros().latest_item
         return Markup("").join(item(row) for row in rows), next_publication(stamp, now)
 
-    return cache.get(f"related:{story_id}", stamp, now, build)
+    name = f"related:{story_id}:{','.join(map(str, sorted(tag_ids)))}"
+    return cache.get(name, related_stamp or ("site", stamp), now, build)
 
 
 def section_nav(stamp, now):
@@ -158,3 +182,56 @@ def section_blocks(stamp, now):
         return Markup(html), next_publication(stamp, now)  # noqa: S704  (autoescaped)
 
     return cache.get("section-blocks", stamp, now, build)
+
+
+# --- Blocks filled in when a stored page is served ------------------------------
+
+FILLED = {"latest": latest_stories, "related": related_stories}
+BY_REQUEST = {"related": "related_stamp"}  # a finer stamp a block takes from the request
+
+
+@functools.cache
+def _hole_mark():
+    """What marks a hole in a stored page: derived from the secret key, so no story's
+    text can forge one; the same in every worker and host sharing the page cache."""
+    return salted_hmac("newsroom.reader.fragments.hole", "mark").hexdigest()[:24]
+
+
+def hole_pattern():
+    return rf"<!--{_hole_mark()}:(\d+)-->".encode()
+
+
+class Hole(Markup):
+    """Stands in a stored page for a block filled in when the page is served. It is
+    true only if the block has content now, so an ``{% if %}`` around it decides as
+    it would for the block; the page cache renders the page again if that changes."""
+
+    shown = True
+
+    def __bool__(self):
+        return self.shown
+
+
+def block(request, name, now, **params):
+    """The block ``name`` of ``FILLED`` (Latest or Related stories) for this page: its
+    HTML, or a :class:`Hole` when the page cache will store the page (it then lists
+    ``request.page_holes``) and fill it on every serve."""
+    finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
+    html = FILLED[name](stamp(request), now, **params, **finer)
+    holes = getattr(request, "page_holes", None)
+    if holes is None:
+        return html
+    holes.append((name, params, bool(html)))
+    hole = Hole(f"<!--{_hole_mark()}:{len(holes) - 1}-->")
+    hole.shown = bool(html)
+    return hole
+
+
+def fill(request, now, holes):
+    """The HTML of each hole a stored page lists, as of the request's stamps and ``now``."""
+    site = stamp(request)
+    filled = []
+    for name, params, _ in holes:
+        finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
+        filled.append(FILLED[name](site, now, **params, **finer))
+    return filled

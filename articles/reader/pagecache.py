@@ -2,12 +2,30 @@
 The page cache: whole reader pages kept for anonymous readers, and the headers
 that let a CDN and browsers keep them too.
 
-Exact invalidation comes from the site-wide content version (``ContentVersion``),
-bumped in the same transaction as any change a reader could see: a page is
-stored under the version it was rendered from, so the first request after a
-change renders afresh, on every worker and host, with no purge to send. A page
-built while a story is scheduled is kept no longer than that story's time, so
-the story appears at its minute on cached pages too.
+Exact invalidation comes from stamps bumped in the same transaction as any change
+a reader could see (``articles.models.version``): a page is stored under the stamp
+it was rendered from, so the first request after a change renders afresh, on
+every worker and host, with no purge to send. A page built while a story is
+scheduled is kept no longer than that story's time, so the story appears at its
+minute on cached pages too.
+
+Which stamp: pages that show the whole site (the front, archives, search, the
+site's feeds, sitemaps, the API) are kept under the site-wide content version,
+which every change bumps; they are few. A view that names a *scope*
+(``reader_page(scope=...)``: a story's page, a section's, tag's or author's pages
+and feeds) is kept under that scope's own stamp and the shared version instead, so
+publishing story B re-renders the front, B's section, tags and authors, and B, but
+not the ~400 other story pages and ~250 other listings a busy site serves: before
+this, every publication cost every stored page on every worker one render. The
+blocks of a story page that change with *other* stories (Latest and Related
+stories) are not part of what is stored: the page keeps holes there
+(``fragments.block``) and each serve fills them from the per-process fragments:
+Latest rendered once per content version, Related once per change to a story
+sharing one of its tags (the newest of its tags' stamps; a related list costs a
+query of ~10 ms on 20,000 stories, and there are as many as story pages). Its ETag
+is then a digest of the stored page and the blocks, and its Last-Modified the
+site's, so 304s stay exact. All the stamps come from one one-row query
+(``queries.content_stamp``: a few index lookups), as before.
 
 What is never stored: a response to a request carrying a session cookie (editors
 see the live site), a response that sets a cookie or depends on one, anything
@@ -39,7 +57,9 @@ tried again a few seconds later.
 import functools
 import hashlib
 import logging
+import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,16 +76,24 @@ from . import fragments
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
-_UNSAFE_HEADERS = {"set-cookie", "date", "cache-control"}
+# Not stored with a page: set again on each serve (or never sent from the cache).
+_UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length", "etag", "last-modified"}
+KEY_FORMAT = 2  # bumped when Entry changes: another format's entries are never read
 
 
-def reader_page(view=None, *, query=None):
+def reader_page(view=None, *, query=None, scope=None):
     """Mark a view whose 200 answers are the same for every anonymous reader.
 
     ``query`` names the query parameters the view reads, if it says: the page is
     then kept under those alone, so ``?utm_source=...`` or a random string is
     served the readers' copy instead of costing a render each. Unsaid (None),
     the whole query string is part of the key.
+
+    ``scope``, given the view's URL arguments, names the scope of pages it belongs
+    to (see ``articles.models.version``): its page is then kept under that scope's
+    stamp instead of the site-wide version. Only a view whose page changes with
+    nothing outside its scope but what every page shows may say one, and it must
+    leave a hole (``fragments.block``) where it shows other stories.
 
     The view may set ``response.valid_until`` (an aware datetime) when its page
     stops being true for a reason other than a scheduled publication.
@@ -74,6 +102,7 @@ def reader_page(view=None, *, query=None):
     def mark(view):
         view.reader_page = True
         view.reader_query = query
+        view.reader_scope = scope
         return view
 
     return mark if view is None else mark(view)
@@ -82,12 +111,26 @@ def reader_page(view=None, *, query=None):
 def is_reader_page(request):
     if request.method not in {"GET", "HEAD"}:
         return False
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    found = reader_address(request.path_info, urlconf)
+    request.reader_query, request.reader_scope, request.reader_story = found[1:]
+    return found[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def reader_address(path, urlconf):
+    """(is a reader page, the query it reads, its scope, the story's address if it is
+    one) for an address: resolving it is a tenth of a stored page's cost, and an
+    address always resolves the same way within a process (the LRU bounds what
+    random addresses can fill)."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
-        return False
-    request.reader_query = getattr(match.func, "reader_query", None)
-    return getattr(match.func, "reader_page", False)
+        return False, None, None, None
+    view = match.func
+    scope = view.reader_scope(**match.kwargs) if getattr(view, "reader_scope", None) else None
+    story = scope[len("story:") :] if scope and scope.startswith("story:") else None
+    return getattr(view, "reader_page", False), getattr(view, "reader_query", None), scope, story
 
 
 @dataclass
@@ -98,12 +141,50 @@ class Entry:
     etag: str
     last_modified: float
     valid_until: datetime | None
+    # A page with holes (fragments.block): ``parts`` are the stored bytes around them,
+    # ``order`` which hole comes after each part, ``holes`` (name, params, shown).
+    parts: list | None = None
+    order: list | None = None
+    holes: list | None = None
 
     def response(self):
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response[name] = value
+        response["Content-Length"] = str(len(self.content))
+        response["ETag"] = self.etag
+        response["Last-Modified"] = http_date(self.last_modified)
         return response
+
+    def filled(self, request, now, strict=True):
+        """The page with its holes filled as of the request's stamps and ``now`` (an
+        Entry without holes); None (if ``strict``) if a block appeared or emptied since
+        the page was rendered (the markup around it would differ: render it again)."""
+        blocks = fragments.fill(request, now, self.holes)
+        stamp = request.content_stamp
+        if strict and any(
+            bool(html) != shown for html, (_, _, shown) in zip(blocks, self.holes, strict=True)
+        ):
+            return None
+        encoded = [html.encode() for html in blocks]
+        pieces = [self.parts[0]]
+        for hole, part in zip(self.order, self.parts[1:], strict=True):
+            pieces += [encoded[hole], part]
+        digest = hashlib.blake2b(self.etag.encode(), digest_size=16)
+        for html in encoded:
+            digest.update(b"\0" + html)
+        changed = fragments.last_change(stamp, now)
+        last_modified = max(self.last_modified, int(changed.timestamp()) if changed else 0)
+        until = (self.valid_until, fragments.next_publication(stamp, now))
+        valid_until = min((moment for moment in until if moment), default=None)
+        return Entry(
+            self.status,
+            self.headers,
+            b"".join(pieces),
+            f'"{digest.hexdigest()}"',
+            last_modified,
+            valid_until,
+        )
 
 
 class CacheHealth:
@@ -129,6 +210,46 @@ class CacheHealth:
 
 
 health = CacheHealth()
+
+
+class Recent:
+    """The pages this process served last, ready to serve (holes filled), by page key.
+
+    What is stored under a key never changes (the key holds the stamps it was
+    rendered under), so a copy here is as exact as the cache's, until its
+    ``valid_until``; a filled story page also only while the site-wide and related
+    stamps it was filled under are current. It saves reading (unpickling) the entry
+    and filling the holes on each request: a hit costs a dictionary lookup."""
+
+    def __init__(self, max_entries=200):
+        self.entries = OrderedDict()
+        self.max_entries = max_entries
+
+    def get(self, key, request, now):
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        entry, stamps = found
+        if stamps != self.stamps(request) or (entry.valid_until and now >= entry.valid_until):
+            return None
+        self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key, entry, request):
+        self.entries[key] = (entry, self.stamps(request))
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+
+    @staticmethod
+    def stamps(request):
+        return request.content_stamp, getattr(request, "related_stamp", None)
+
+    def clear(self):
+        self.entries.clear()
+
+
+recent = Recent()
 
 
 class Seen:
@@ -180,9 +301,12 @@ def cache_address(request):
 
 
 def page_key(request, version):
+    """``version``: the site-wide version, or a scoped page's (shared, scope) stamp."""
+    if isinstance(version, tuple):
+        version = "{}.{}".format(*version)
     address = f"{request.scheme}://{request.get_host()}{cache_address(request)}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"page:{release()}:{version}:{digest}"
+    return f"page{KEY_FORMAT}:{release()}:{version}:{digest}"
 
 
 def lifetime(now, valid_until):
@@ -232,16 +356,20 @@ class PageCacheMiddleware:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
-        version, _ = fragments.stamp(request)
+        (version, _), page_stamp = fragments.read_stamps(
+            request, request.reader_scope, request.reader_story
+        )
         previous = seen.observe(version, time.monotonic())
-        key = page_key(request, version)
-        entry = self.fetch(key)
+        key = page_key(request, version if page_stamp is None else page_stamp)
+        entry = (recent.get(key, request, now) if settings.PAGE_CACHE else None) or self.fetch(key)
         if entry is not None and (entry.valid_until is None or now < entry.valid_until):
-            response = entry.response()
-            public_headers(response, now, entry.valid_until)
-            return conditional(request, response, entry.etag, entry.last_modified)
+            response = self.serve(request, key, entry, now)
+            if response is not None:
+                return response
 
-        lock = self.refresh_lock(key, previous)
+        # The grace period is for pages under the site-wide version, which every change
+        # retires at once; a scoped page goes stale only with its own scope.
+        lock = self.refresh_lock(key, previous) if page_stamp is None else None
         if lock is False:  # another request renders this page: serve the previous copy
             stale = self.fetch(page_key(request, previous[0]))
             if stale is not None and (stale.valid_until is None or now < stale.valid_until):
@@ -254,7 +382,23 @@ class PageCacheMiddleware:
             if lock:
                 self.release_lock(key)
 
+    @staticmethod
+    def serve(request, key, entry, now, strict=True):
+        """The stored page as a response (a 304 if the client holds it), its holes
+        filled; None if ``strict`` and a hole's block appeared or emptied since."""
+        if entry.holes is not None:
+            entry = entry.filled(request, now, strict)
+            if entry is None:
+                return None
+        if settings.PAGE_CACHE:
+            recent.put(key, entry, request)
+        response = entry.response()
+        public_headers(response, now, entry.valid_until)
+        return conditional(request, response, entry.etag, entry.last_modified)
+
     def render_and_store(self, request, key, now):
+        if settings.PAGE_CACHE and health.usable():
+            request.page_holes = []  # a story page leaves holes for its Latest and Related
         response = self.get_response(request)
         if not storable(response):
             if not response.has_header("Cache-Control"):
@@ -278,18 +422,31 @@ class PageCacheMiddleware:
         )
         response["Last-Modified"] = http_date(last_modified)
         public_headers(response, now, valid_until)
+        holes = getattr(request, "page_holes", None)
+        if not holes:
+            seconds = lifetime(now, valid_until)
+            if seconds > 0:
+                self.store(key, self.entry(response, last_modified, valid_until), seconds)
+            return conditional(request, response, response["ETag"], last_modified)
+        pieces = re.split(fragments.hole_pattern(), response.content)
+        entry = self.entry(response, last_modified, valid_until)
+        entry.parts, entry.order = pieces[0::2], [int(hole) for hole in pieces[1::2]]
+        entry.holes, entry.content = holes, b""
         seconds = lifetime(now, valid_until)
         if seconds > 0:
-            entry = Entry(
-                status=response.status_code,
-                headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSAFE_HEADERS],
-                content=response.content,
-                etag=response["ETag"],
-                last_modified=last_modified,
-                valid_until=valid_until,
-            )
             self.store(key, entry, seconds)
-        return conditional(request, response, response["ETag"], last_modified)
+        return self.serve(request, key, entry, now, strict=False)
+
+    @staticmethod
+    def entry(response, last_modified, valid_until):
+        return Entry(
+            status=response.status_code,
+            headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSAFE_HEADERS],
+            content=response.content,
+            etag=response["ETag"],
+            last_modified=last_modified,
+            valid_until=valid_until,
+        )
 
     @staticmethod
     def uncached(response, personal=False):

@@ -537,12 +537,32 @@ def _stamp(version, changed_at):
     return (version, _aware(changed_at))
 
 
-def content_stamp():
-    """The site-wide content version and when it last changed (see ContentVersion).
+def content_stamp(scope=None, story_path=None):
+    """The site-wide content version and when it last changed, and for a page kept
+    under a scope (see ContentVersion and PageStamp) the page's own stamp: the shared
+    version, the scope's (None if it never changed) and, for the story at
+    ``story_path``, the newest of its tags' stamps (its Related stories change with
+    them alone), all in the same one-row read.
 
     Read on every request, cached pages included, so it skips ``read()``'s row
     building: the time is parsed once per version, not once per request."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version, changed_at FROM articles_contentversion WHERE id = 1")
+        if scope is None:
+            cursor.execute("SELECT version, changed_at FROM articles_contentversion WHERE id = 1")
+            row = cursor.fetchone()
+            return (_stamp(*row) if row else (0, None)), None
+        cursor.execute(
+            "SELECT version, changed_at, shared_version, "
+            "(SELECT version FROM articles_pagestamp WHERE scope = %s), "
+            "(SELECT MAX(ps.version) FROM articles_article a "
+            " JOIN articles_taggedarticle ta ON ta.content_object_id = a.id "
+            " JOIN taggit_tag t ON t.id = ta.tag_id "
+            " JOIN articles_pagestamp ps ON ps.scope = 'tag:' || t.slug "
+            " WHERE a.path = %s) "
+            "FROM articles_contentversion WHERE id = 1",
+            [scope, story_path],
+        )
         row = cursor.fetchone()
-    return _stamp(*row) if row else (0, None)
+    if not row:
+        return (0, None), (0, None, None)
+    return _stamp(row[0], row[1]), (row[2], row[3], row[4])

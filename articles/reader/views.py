@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template import engines
 from django.utils import timezone
 
+from ..models.version import scope
 from . import addresses, fragments, queries, search
 from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
@@ -112,10 +113,14 @@ def front(request):
     )
 
 
-@reader_page(query=())
+def story_path(year, month, day, slug):
+    return f"/{year:04d}/{month:02d}/{day:02d}/{slug}/"
+
+
+@reader_page(query=(), scope=lambda **address: scope("story", story_path(**address)))
 def story(request, year, month, day, slug):
     now = timezone.now()
-    path = f"/{year:04d}/{month:02d}/{day:02d}/{slug}/"
+    path = story_path(year, month, day, slug)
     row = queries.story(path, now)
     if row is None:
         moved_to = queries.moved_story(path, now)
@@ -130,15 +135,17 @@ def story(request, year, month, day, slug):
         "story.html",
         {
             "story": story,
-            "related": fragments.related_stories(stamp, now, row["id"], tag_ids),
-            "latest": fragments.latest_stories(stamp, now, exclude_id=row["id"]),
+            "related": fragments.block(
+                request, "related", now, story_id=row["id"], tag_ids=tag_ids
+            ),
+            "latest": fragments.block(request, "latest", now, exclude_id=row["id"]),
             "now": now,
             "stamp": stamp,
         },
     )
 
 
-@reader_page(query=("page",))
+@reader_page(query=("page",), scope=lambda slug: scope("section", slug))
 def section(request, slug):
     """A section front: pinned stories (else the newest) on top, then the rest."""
     found = queries.section_by_slug(slug)
@@ -171,7 +178,7 @@ def section(request, slug):
     )
 
 
-@reader_page(query=("page",))
+@reader_page(query=("page",), scope=lambda slug: scope("tag", slug))
 def tag(request, slug):
     found = queries.tag_by_slug(slug, timezone.now())
     if found is None:
@@ -190,7 +197,7 @@ def tag(request, slug):
     )
 
 
-@reader_page(query=("page",))
+@reader_page(query=("page",), scope=lambda slug: scope("author", slug))
 def author(request, slug):
     found = queries.author_by_slug(slug, timezone.now())
     if found is None:

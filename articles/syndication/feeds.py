@@ -30,6 +30,7 @@ from django.utils.http import http_date
 
 from ..embeds import embeds_as_links
 from ..images.presentation import media_url
+from ..models.version import scope
 from ..reader import addresses, fragments, queries
 from ..reader.dates import rfc2822
 from ..reader.pagecache import reader_page
@@ -201,7 +202,12 @@ def json_item(item):
     return data
 
 
-@reader_page(query=())
+def feed_scope(kind="latest", slug="", fmt="rss"):
+    """A section's, tag's or author's feed goes stale with its page; the site's with the site."""
+    return None if kind == "latest" else scope(kind, slug)
+
+
+@reader_page(query=(), scope=feed_scope)
 def serve(request, kind="latest", slug="", fmt="rss"):
     now = timezone.now()
     stamp = fragments.stamp(request)
