@@ -443,7 +443,7 @@ class ArticleAdmin(VersionAdmin):
     def get_ordering(self, request):
         """What needs attention first: the review queue, then drafts (for a writer,
         their own stories first); see ``articles.editorial.queue``."""
-        return queue.desk_order(request.user)
+        return queue.desk_order(request.user, status=request.GET.get("status__exact"))
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         # The ids of a page come from ``queryset`` (who may see what, filters, order);
