@@ -34,29 +34,44 @@ def _key(sql, output_field):
     return RawSQL(sql, [], output_field=output_field)  # noqa: S611 (constant SQL)
 
 
+def _keys(status):
+    newest = [F("published_at").desc(nulls_last=True), F("id").desc()]
+    if status == Status.REVIEW:
+        return [F("updated_at").asc(), *newest]
+    if status == Status.DRAFT:
+        return [F("updated_at").desc(), *newest]
+    if status in Status.values:
+        return newest
+    # Within each stage the other stage's key is NULL on every row, so where NULLs
+    # sort does not change the order (and the index need not say).
+    return [
+        _key(STAGE, IntegerField()).asc(),
+        _key(WAITING_SINCE, DateTimeField()).asc(),
+        _key(DRAFTED_AT, DateTimeField()).desc(),
+        *newest,
+    ]
+
+
 def desk_order(user, status=None):
     """Ordering expressions for ``Article`` querysets seen by ``user``; ``status`` when
     the list holds stories of that status only (its filter), where the same order needs
     fewer keys and an index on (status, time) answers it."""
-    newest = [F("published_at").desc(nulls_last=True), F("id").desc()]
-    if status == Status.REVIEW:
-        order = [F("updated_at").asc(), *newest]
-    elif status == Status.DRAFT:
-        order = [F("updated_at").desc(), *newest]
-    elif status in Status.values:
-        order = newest
-    else:
-        # Within each stage the other stage's key is NULL on every row, so where NULLs
-        # sort does not change the order (and the index need not say).
-        order = [
-            _key(STAGE, IntegerField()).asc(),
-            _key(WAITING_SINCE, DateTimeField()).asc(),
-            _key(DRAFTED_AT, DateTimeField()).desc(),
-            *newest,
-        ]
+    order = _keys(status)
     if not access.is_editor(user):
         mine_first = Case(
             When(access.mine_q(user), then=Value(0)), default=Value(1), output_field=IntegerField()
         )
         order.insert(0, mine_first.asc())
     return order
+
+
+def desk_parts(user, stories, status=None):
+    """``stories`` in ``desk_order``, as consecutive parts each ordered by an index: an
+    editor's list is one; a writer's is their own stories (few, sorted) followed by the
+    rest, walked in ``article_desk_order_idx`` order. "Mine first" as a sort key
+    would sort every story a writer may see for each page."""
+    order = _keys(status)
+    if access.is_editor(user):
+        return [stories.order_by(*order)]
+    mine = access.mine_q(user)
+    return [stories.filter(mine).order_by(*order), stories.exclude(mine).order_by(*order)]
