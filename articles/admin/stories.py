@@ -464,6 +464,10 @@ class ArticleAdmin(VersionAdmin):
         return queue.desk_order(request.user, status=request.GET.get("status__exact"))
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if queryset.model is not Article:  # the history page's log entries
+            return super().get_paginator(
+                request, queryset, per_page, orphans, allow_empty_first_page
+            )
         # The ids of a page come from ``queryset`` (who may see what, filters, order);
         # the stories are then read by id alone.
         rows = (
