@@ -194,8 +194,9 @@ def photos_visible_to(user, queryset=None, now=None):
     seen_elsewhere = PhotoPlacement.objects.filter(photo=OuterRef("photo")).filter(
         story_q(user, now, prefix="story__")
     )
+    hidden_stories = Article.objects.filter(hidden_story_q(user, now)).values("pk")
     hidden = (
-        PhotoPlacement.objects.filter(hidden_story_q(user, now, prefix="story__"))
+        PhotoPlacement.objects.filter(story__in=hidden_stories)
         .exclude(Exists(seen_elsewhere))
         .values("photo")
     )
