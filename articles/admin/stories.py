@@ -256,16 +256,27 @@ class StoryPaginator(Paginator):
     """
 
     def __init__(
-        self, object_list, per_page, orphans=0, allow_empty_first_page=True, rows=None, parts=None
+        self,
+        object_list,
+        per_page,
+        orphans=0,
+        allow_empty_first_page=True,
+        rows=None,
+        parts=None,
+        counts=None,
     ):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         # How to read the chosen stories: by id alone, since the list's own filters
         # would lead the database to walk their index instead of fetching 50 rows.
         self.rows = rows if rows is not None else object_list.order_by()
         self.parts = parts or [object_list]
+        # How to count the parts at once (``queue.desk_part_counts``), if not one by one.
+        self.counts = counts
 
     @cached_property
     def part_counts(self):
+        if self.counts is not None:
+            return self.counts()
         return [part.count() for part in self.parts]
 
     @cached_property
@@ -475,12 +486,19 @@ class ArticleAdmin(VersionAdmin):
             .prefetch_related("bylines__author")
             .defer("body")
         )
-        parts = None
+        parts = counts = None
         if ORDER_VAR not in request.GET:  # the desk order, not a column the user sorts by
-            status = request.GET.get("status__exact")
-            parts = queue.desk_parts(request.user, queryset.order_by(), status)
+            stories = queryset.order_by()
+            parts = queue.desk_parts(request.user, stories, request.GET.get("status__exact"))
+            counts = lambda: queue.desk_part_counts(request.user, stories)  # noqa: E731
         return StoryPaginator(
-            queryset, per_page, orphans, allow_empty_first_page, rows=rows, parts=parts
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            rows=rows,
+            parts=parts,
+            counts=counts,
         )
 
     def action_checkbox(self, obj):
