@@ -29,7 +29,7 @@ def test_the_index_is_built_on_the_text_the_list_orders_by():
         "articles.migrations.0015_photo_placements_word_count_desk_order"
     )
     keys = migration.DESK_ORDER_KEYS
-    assert keys.startswith(f"{queue.STAGE}, {queue.WAITING_SINCE}, {queue.DRAFTED_AT} DESC, ")
+    assert keys.startswith(f"({queue.STAGE}), ({queue.WAITING_SINCE}), ({queue.DRAFTED_AT}) DESC, ")
 
 
 def page_ids_plans(client, query, user):

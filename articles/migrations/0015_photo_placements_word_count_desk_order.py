@@ -14,10 +14,11 @@ from articles.models.seo import word_count
 # holds them together). SQLite has no NULLS LAST in an index: DESC puts NULLs last there.
 # The plain columns after the keys make it a covering index for the list's filters (who
 # may see what, status): SQLite counts a column used only inside an expression as absent.
+# PostgreSQL wants each expression in brackets (as Django writes RawSQL in an ORDER BY).
 DESK_ORDER_KEYS = (
-    "CASE status WHEN 'review' THEN 0 WHEN 'draft' THEN 1 ELSE 2 END, "
-    "CASE WHEN status = 'review' THEN updated_at END, "
-    "CASE WHEN status = 'draft' THEN updated_at END DESC, "
+    "(CASE status WHEN 'review' THEN 0 WHEN 'draft' THEN 1 ELSE 2 END), "
+    "(CASE WHEN status = 'review' THEN updated_at END), "
+    "(CASE WHEN status = 'draft' THEN updated_at END) DESC, "
     "published_at DESC{nulls_last}, id DESC, status, updated_at, created_by_id, assignee_id"
 )
 CREATE_DESK_ORDER = "CREATE INDEX article_desk_order_idx ON articles_article ({})"
