@@ -3,6 +3,7 @@ every story for each page (issue 14), and the planning view reads no story's bod
 
 import importlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import migrations
 from articles.admin.stories import ArticleAdmin
 from articles.editorial import queue
 from articles.models import Article
@@ -25,9 +27,8 @@ sqlite_only = pytest.mark.skipif(
 
 
 def test_the_index_is_built_on_the_text_the_list_orders_by():
-    migration = importlib.import_module(
-        "articles.migrations.0015_photo_placements_word_count_desk_order"
-    )
+    (path,) = Path(migrations.__file__).parent.glob("*_photo_placements_word_count_desk_order.py")
+    migration = importlib.import_module(f"articles.migrations.{path.stem}")
     keys = migration.DESK_ORDER_KEYS
     assert keys.startswith(f"({queue.STAGE}), ({queue.WAITING_SINCE}), ({queue.DRAFTED_AT}) DESC, ")
 
