@@ -83,7 +83,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0014_desk_notes_assignment_inbox'),
+        ('articles', '0015_search_folds_accents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
