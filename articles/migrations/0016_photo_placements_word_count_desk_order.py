@@ -125,10 +125,6 @@ class Migration(migrations.Migration):
             model_name='photoplacement',
             constraint=models.UniqueConstraint(fields=('story', 'photo', 'role'), name='placement_unique_use'),
         ),
-        migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['published_at', 'id'], name='article_published_idx'),
-        ),
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.RunPython(desk_order_index, drop_desk_order_index),
     ]

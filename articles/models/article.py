@@ -250,8 +250,6 @@ class Article(models.Model):
             models.Index(
                 fields=["featured", "status", "published_at", "id"], name="article_lead_idx"
             ),
-            # The story list sorted by its publication time column (either way).
-            models.Index(fields=["published_at", "id"], name="article_published_idx"),
             # The planning view reads a day or a week of planned slots.
             models.Index(fields=["planned_for"], name="article_planned_idx"),
             # The admin's story list (articles.editorial.queue): every sort key and the
