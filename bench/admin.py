@@ -142,17 +142,19 @@ def pick_pages():
     """(name, who, address) of every page timed, from the archive itself."""
     from django.urls import reverse
 
-    from articles.models import Article, Image
+    from articles.models import Article
 
     changelist = reverse("admin:articles_article_changelist")
     published = Article.objects.filter(status="published").order_by("-id")
     story = published.values_list("id", flat=True)[0]
-    photo = Image.objects.order_by("-id").values_list("id", flat=True)[0]
+    # A photo that leads a live story, so its page has stories to list under "Used in".
+    photo = published.exclude(lead_image=None).values_list("lead_image", flat=True)[0]
     from articles.admin.stories import ArticleAdmin
 
     per_page = ArticleAdmin.list_per_page
     pages = (Article.objects.count() + per_page - 1) // per_page
     autocomplete = reverse("admin:autocomplete")
+    calendar = reverse("admin:articles_article_calendar")
 
     def picker(model, field, term):
         query = {"app_label": "articles", "model_name": model, "field_name": field, "term": term}
@@ -192,8 +194,13 @@ def pick_pages():
         ("pinned-story picker", EDITOR, picker("pin", "article", "harbour")),
         ("pinned-story picker, no term", EDITOR, picker("pin", "article", "")),
         ("pins", EDITOR, reverse("admin:articles_pin_changelist")),
+        ("writer: photo change page", WRITER, reverse("admin:articles_image_change", args=[photo])),
         ("calendar", EDITOR, reverse("admin:articles_article_calendar")),
-        ("admin home", EDITOR, reverse("admin:index")),
+        ("planning, day", EDITOR, calendar + "?period=day"),
+        ("planning, week", EDITOR, calendar + "?period=week"),
+        ("writer: planning, week", WRITER, calendar + "?period=week"),
+        ("dashboard (admin home)", EDITOR, reverse("admin:index")),
+        ("writer: dashboard (admin home)", WRITER, reverse("admin:index")),
     ]
 
 

@@ -7,7 +7,6 @@ photo picker. Who may change a photo, and its picture, is asked of ``articles.ac
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import JsonResponse
 from django.templatetags.static import static
 from django.urls import path, reverse
@@ -16,7 +15,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 
 from .. import access
 from ..images.presentation import media_url
-from ..models import Article, Image
+from ..models import Image, PhotoPlacement
 
 LIBRARY_PAGE_SIZE = 24  # photos a page of the body editor's picker shows
 
@@ -86,6 +85,8 @@ class ImageAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["preview", "alt_text"]
     list_select_related = ["uploaded_by"]  # one query for the page, not one per photo
+    # One count per page: "N photos in all" would count the whole library a second time.
+    show_full_result_count = False
     search_fields = ["caption", "credit", "alt_text"]
     readonly_fields = [
         "current",
@@ -208,10 +209,15 @@ class ImageAdmin(admin.ModelAdmin):
     def used_in(self, obj):
         if not obj.pk:
             return "—"
-        folder = obj.file.name.rsplit("/", 1)[0] + "/"
-        stories = Article.objects.filter(Q(lead_image=obj) | Q(body__contains=folder))
-        stories = access.stories_visible_to(obj.viewer, stories).only("headline", "lead_image_id")
-        if not stories:
+        uses = {}
+        for story_id, headline, role in (
+            PhotoPlacement.objects.filter(photo=obj)
+            .filter(access.story_q(obj.viewer, prefix="story__"))
+            .order_by("-story__updated_at", "story", "role")
+            .values_list("story", "story__headline", "role")
+        ):
+            uses.setdefault((story_id, headline), []).append(PhotoPlacement.Role(role).label)
+        if not uses:
             return "Not used in any story you can see."
         return format_html(
             "<ul>{}</ul>",
@@ -220,11 +226,11 @@ class ImageAdmin(admin.ModelAdmin):
                 '<li><a href="{}">{}</a> ({})</li>',
                 (
                     (
-                        reverse("admin:articles_article_change", args=[story.pk]),
-                        story.headline,
-                        "lead photo" if story.lead_image_id == obj.pk else "in the body",
+                        reverse("admin:articles_article_change", args=[story_id]),
+                        headline,
+                        ", ".join(roles),
                     )
-                    for story in stories
+                    for (story_id, headline), roles in uses.items()
                 ),
             ),
         )

@@ -22,6 +22,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ORDER_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -32,6 +33,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from js_asset import Media
 from reversion.admin import VersionAdmin, _RollBackRevisionView
@@ -247,17 +249,40 @@ class StoryPaginator(Paginator):
     """Pages of a long story list, cheap at any depth.
 
     A page's stories are picked by number first, from an index alone (the sort
-    keys are all in ``article_desk_idx``), and only those rows are then read:
+    keys are all in ``article_desk_order_idx``), and only those rows are then read:
     stories carry their bodies, so reading every row to sort them costs far
-    more than the page. The count is exact below ``EXACT_UP_TO`` rows, and
-    read off the same index above that.
+    more than the page. ``parts``: the list as consecutive querysets, each in an
+    index's order (``queue.desk_parts``); a page may take the end of one and the
+    start of the next.
     """
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, rows=None):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        orphans=0,
+        allow_empty_first_page=True,
+        rows=None,
+        parts=None,
+        counts=None,
+    ):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         # How to read the chosen stories: by id alone, since the list's own filters
         # would lead the database to walk their index instead of fetching 50 rows.
         self.rows = rows if rows is not None else object_list.order_by()
+        self.parts = parts or [object_list]
+        # How to count the parts at once (``queue.desk_part_counts``), if not one by one.
+        self.counts = counts
+
+    @cached_property
+    def part_counts(self):
+        if self.counts is not None:
+            return self.counts()
+        return [part.count() for part in self.parts]
+
+    @cached_property
+    def count(self):
+        return sum(self.part_counts)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -265,7 +290,11 @@ class StoryPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        ids = []
+        for part, size in zip(self.parts, self.part_counts, strict=True):
+            if bottom < size and top > 0:
+                ids += part.values_list("pk", flat=True)[max(bottom, 0) : min(top, size)]
+            bottom, top = bottom - size, top - size
         rows = {story.pk: story for story in self.rows.filter(pk__in=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
@@ -444,9 +473,13 @@ class ArticleAdmin(VersionAdmin):
     def get_ordering(self, request):
         """What needs attention first: the review queue, then drafts (for a writer,
         their own stories first); see ``articles.editorial.queue``."""
-        return queue.desk_order(request.user)
+        return queue.desk_order(request.user, status=request.GET.get("status__exact"))
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if queryset.model is not Article:  # the history page's log entries
+            return super().get_paginator(
+                request, queryset, per_page, orphans, allow_empty_first_page
+            )
         # The ids of a page come from ``queryset`` (who may see what, filters, order);
         # the stories are then read by id alone.
         rows = (
@@ -454,7 +487,20 @@ class ArticleAdmin(VersionAdmin):
             .prefetch_related("bylines__author")
             .defer("body")
         )
-        return StoryPaginator(queryset, per_page, orphans, allow_empty_first_page, rows=rows)
+        parts = counts = None
+        if ORDER_VAR not in request.GET:  # the desk order, not a column the user sorts by
+            stories = queryset.order_by()
+            parts = queue.desk_parts(request.user, stories, request.GET.get("status__exact"))
+            counts = lambda: queue.desk_part_counts(request.user, stories)  # noqa: E731
+        return StoryPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            rows=rows,
+            parts=parts,
+            counts=counts,
+        )
 
     def action_checkbox(self, obj):
         """Django's own checkbox, written out: rendering a form widget for each of 50

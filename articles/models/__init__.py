@@ -6,6 +6,7 @@ from .desk import EditorialNote, InboxItem
 from .editorial import Correction, EditingPresence, PreviewLink
 from .fronts import Pin
 from .image import Image
+from .placement import PhotoPlacement
 from .redirects import StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
 from .version import ContentVersion, PageStamp
@@ -23,6 +24,7 @@ __all__ = [
     "Image",
     "InboxItem",
     "PageStamp",
+    "PhotoPlacement",
     "Pin",
     "PreviewLink",
     "Section",

@@ -12,6 +12,7 @@ from taggit.models import TaggedItemBase
 from ..images.placement import enrich_body_images, placed_folders
 from ..text import SLUG_MAX_LENGTH, sanitize_html, short_slug, strip_control_characters, with_suffix
 from .fields import recorded_by
+from .placement import PhotoPlacement
 from .seo import reading_minutes, search_and_social, word_count
 from .taxonomy import Author, Section
 
@@ -214,6 +215,13 @@ class Article(models.Model):
         help_text="Length commissioned, in words. The planning view shows the draft's length "
         "against it.",
     )
+    # Kept by every save (tidy_text), so the planning budget reads a number instead of
+    # every body of the period.
+    word_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Words in the body, counted when the story is saved.",
+    )
     created_by = recorded_by()
     updated_by = recorded_by()
     # Incremented by every save: an edit form carries the number it was opened
@@ -259,6 +267,9 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.tidy_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "word_count"}
         if not self.slug:
             self.slug = short_slug(self.headline)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -274,6 +285,7 @@ class Article(models.Model):
                     self._assign_path()
                     super().save(*args, **kwargs)
                     self._copy_publication_time()
+                    PhotoPlacement.keep_in_step(self, self._body_photo_ids)
                     self._keep_old_address(old_path)
                 return
             except IntegrityError:
@@ -300,7 +312,11 @@ class Article(models.Model):
         for name in ("seo_title", "meta_description", "social_title", "social_description"):
             setattr(self, name, strip_control_characters(getattr(self, name)).strip())
         body = sanitize_html(strip_control_characters(self.body))
-        self.body = enrich_body_images(body, self._placed_photos(body))
+        photos = self._placed_photos(body)
+        self.body = enrich_body_images(body, photos)
+        # What save() keeps: the photos the body places (PhotoPlacement) and its length.
+        self._body_photo_ids = {photo.pk for photo in photos.values()}
+        self.word_count = word_count(self.body)
 
     @classmethod
     def live_q(cls, now=None, prefix=""):
@@ -333,10 +349,6 @@ class Article(models.Model):
             self.social_title,
             self.social_description,
         )
-
-    @property
-    def word_count(self):
-        return word_count(self.body or "")
 
     @property
     def reading_minutes(self):

@@ -61,6 +61,8 @@ class Image(models.Model):
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         verbose_name = "photo"
+        # The library's pages, newest first, walk this instead of sorting every photo.
+        indexes = [models.Index(fields=["uploaded_at", "id"], name="image_library_idx")]
 
     def __str__(self):
         return self.caption[:60] or self.alt_text[:60]
