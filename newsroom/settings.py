@@ -126,6 +126,21 @@ SITE_NAME = os.environ.get("SITE_NAME", "Newsroom").strip() or "Newsroom"
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
 SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en").strip() or "en"
 
+# How the publication shows itself to search engines and social networks
+# (articles/reader/metadata.py). Each picture is a static file's path or an absolute
+# https address, with its size in pixels as "WIDTHxHEIGHT".
+# The card shared for pages without a photo of their own (front, listings, stories
+# without a photo): 1200x630 is what Facebook, LinkedIn and X show uncropped.
+SITE_CARD_IMAGE = os.environ.get("SITE_CARD_IMAGE", "newsroom-card.png").strip()
+SITE_CARD_IMAGE_SIZE = os.environ.get("SITE_CARD_IMAGE_SIZE", "1200x630").strip()
+SITE_CARD_IMAGE_ALT = os.environ.get("SITE_CARD_IMAGE_ALT", f"The {SITE_NAME} logo").strip()
+# The publisher's logo in structured data (Google asks for at least 112x112).
+SITE_LOGO = os.environ.get("SITE_LOGO", "newsroom-logo.png").strip()
+SITE_LOGO_SIZE = os.environ.get("SITE_LOGO_SIZE", "192x192").strip()
+# The publication's own pages elsewhere (social accounts, Wikipedia), comma-separated:
+# the Organization's sameAs in structured data.
+SITE_SAME_AS = env_list("SITE_SAME_AS", [])
+
 # --- Applications ----------------------------------------------------------
 
 INSTALLED_APPS = [

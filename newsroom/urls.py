@@ -77,6 +77,8 @@ urlpatterns = [
     ),
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots"),
+    path("favicon.ico", reader.favicon, name="favicon"),
+    path("manifest.webmanifest", reader.web_manifest, name="web-manifest"),
     path("api/articles/", api.article_list, name="api-articles"),
     path("api/articles/<id:pk>/", api.article_detail, name="api-article"),
     path("preview/<str:token>/", previews.shared_preview, name="preview"),

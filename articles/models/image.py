@@ -121,7 +121,16 @@ class Image(models.Model):
     def _make_renditions(self, cleaned, folder):
         made = processing.renditions(cleaned, self.focal_x, self.focal_y)
         suffix = f"-f{self.focal_x:.2f}-{self.focal_y:.2f}"
-        stored = {}
+        stored = {"cards": {}}
+        for kind, card in made.pop("cards").items():
+            stored["cards"][kind] = {
+                "w": card.width,
+                "h": card.height,
+                "fallback_bytes": len(card.data),
+                "fallback": self._store(
+                    f"{folder}/{card.name.replace('.', suffix + '.')}", card.data
+                ),
+            }
         for kind, pairs in made.items():
             stored[kind] = []
             for webp, fallback in pairs:

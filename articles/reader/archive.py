@@ -8,11 +8,12 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from .. import access
 from ..models import Article, Section
-from . import queries
+from . import metadata, queries
 from .pagecache import reader_page
 from .paging import Page, page_number
 from .presenters import present_listing
@@ -117,6 +118,13 @@ def archive_search(request):
             "page": page,
             "query": query.urlencode() + "&" if query else "",
             "now": now,
+            "meta": metadata.listing(
+                request,
+                "Archive",
+                f"Every story from {settings.SITE_NAME}, by section, tag, author and date.",
+                page.stories,
+                keep=(*ArchiveFilter.base_filters, "page"),
+            ),
         },
         status=200 if valid else 400,
     )
