@@ -72,7 +72,7 @@ urlpatterns = [
     path(
         "sitemap-<section>.xml",
         reader_page(sitemap_views.sitemap),
-        {"sitemaps": sitemaps.SITEMAPS},
+        {"sitemaps": sitemaps.SITEMAPS, "template_name": sitemaps.TEMPLATE},
         name="sitemap-section",
     ),
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news-sitemap"),
