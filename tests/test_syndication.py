@@ -295,7 +295,7 @@ def test_story_page_carries_news_article_json_ld_and_sharing_tags(client):
     ]
     assert data["publisher"]["logo"]["url"].startswith("http://127.0.0.1:8000/static/")
     assert data["mainEntityOfPage"]["@id"] == "http://127.0.0.1:8000" + story.path
-    assert data["datePublished"] == story.published_at.isoformat()
+    assert data["datePublished"] == story.published_at.isoformat(timespec="seconds")
     assert data["articleSection"] == "City"
     assert html.count("<script") == 1  # the headline could not open a second one
     assert f'<meta property="og:url" content="http://127.0.0.1:8000{story.path}">' in html

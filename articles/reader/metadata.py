@@ -187,12 +187,7 @@ def listing(request, title, description, stories, front=False, keep=("page",)):
             "@type": "ItemList",
             "numberOfItems": len(stories),
             "itemListElement": [
-                {
-                    "@type": "ListItem",
-                    "position": position,
-                    "url": absolute(story["path"]),
-                    "name": story["headline"],
-                }
+                {"@type": "ListItem", "position": position, "url": absolute(story["path"])}
                 for position, story in enumerate(stories, 1)
             ],
         },

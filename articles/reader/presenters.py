@@ -6,12 +6,12 @@ from django.utils import timezone
 from ..images.presentation import picture
 from ..models.seo import reading_minutes, search_and_social, word_count
 from . import addresses, metadata, queries
-from .dates import long_date, short_date, time_of_day
+from .dates import long_date, machine_time, short_date, time_of_day
 
 
 def _dates(row):
     row["date_label"] = short_date(row["published_at"])
-    row["iso_date"] = row["published_at"].isoformat()
+    row["iso_date"] = machine_time(row["published_at"])
     return row
 
 
@@ -42,7 +42,7 @@ def present_notes(notes):
     """Corrections and updates with their labels and times."""
     for note in notes:
         note["when"] = moment(note["published_at"])
-        note["iso_date"] = note["published_at"].isoformat()
+        note["iso_date"] = machine_time(note["published_at"])
         note["label"] = "Correction" if note["kind"] == "correction" else "Update"
     return notes
 
@@ -64,7 +64,7 @@ def _story_details(row, authors, tags, notes, preview=False):
     row["corrections"] = present_notes(notes)
     revised = row.get("revised_at")
     row["revised_label"] = moment(revised) if revised else ""
-    row["revised_iso"] = revised.isoformat() if revised else ""
+    row["revised_iso"] = machine_time(revised) if revised else ""
     row["seo"] = search_and_social(
         row["headline"],
         row["dek"],
@@ -140,8 +140,8 @@ def sharing(row, preview=False):
         "@type": "NewsArticle",
         "headline": row["headline"][:110],
         "description": seo["description"],
-        "datePublished": row["published_at"].isoformat(),
-        "dateModified": modified.isoformat(),
+        "datePublished": machine_time(row["published_at"]),
+        "dateModified": machine_time(modified),
         "mainEntityOfPage": {"@type": "WebPage", "@id": row["url"]},
         "url": row["url"],
         "inLanguage": settings.SITE_LANGUAGE,
