@@ -2,12 +2,14 @@
 reads it: the head's canonical link, Open Graph and Twitter tags, icons, and the
 JSON-LD, parsed with html.parser and json (issue 15, points 3 and 4)."""
 
+import io
 import json
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.core.management import call_command
 from django.templatetags.static import static
 from django.utils import timezone
 from PIL import Image as Pillow
@@ -258,3 +260,26 @@ def test_machine_readable_times_are_valid_html(client, newsroom):
             assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", value), (url, value)
     (article,) = head(client, newsroom[0].path).nodes()["NewsArticle"]
     assert article["datePublished"] == newsroom[0].published_at.isoformat(timespec="seconds")
+
+
+def test_photos_from_before_the_crops_get_them_from_a_command(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = Image.objects.create(file=upload(picture_bytes(size=(2400, 1600))), alt_text="Dawn")
+    story = make_story("An older photo", lead_image=photo)
+    # As stored before this change: full frames and thumbnails only.
+    before = {kind: value for kind, value in photo.renditions.items() if kind != "cards"}
+    Image.objects.filter(pk=photo.pk).update(renditions=before)
+    (article,) = head(client, story.path).nodes()["NewsArticle"]
+    assert [(i["width"], i["height"]) for i in article["image"]] == [(1920, 1280)]  # largest
+
+    out = io.StringIO()
+    call_command("make_sharing_crops", stdout=out)
+    assert "Made sharing crops for 1 photos." in out.getvalue()
+    (article,) = head(client, story.path).nodes()["NewsArticle"]  # the page is fresh
+    assert [(i["width"], i["height"]) for i in article["image"]] == [
+        (1200, 675),
+        (1200, 900),
+        (1200, 1200),
+    ]
+    call_command("make_sharing_crops", stdout=out)
+    assert "Made sharing crops for 0 photos." in out.getvalue()

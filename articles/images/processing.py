@@ -215,6 +215,15 @@ def renditions(cleaned, focal_x=0.5, focal_y=0.5):
     return made
 
 
+def sharing_crops(cleaned, focal_x=0.5, focal_y=0.5):
+    """``cards`` alone, for a photo stored before they existed: cropped from the largest
+    full frame, as ``renditions`` crops them."""
+    largest = _resized(cleaned.picture, max(rendition_widths(cleaned.picture.width)))
+    if cleaned.has_alpha:
+        return cards(largest, focal_x, focal_y, "PNG", "png", "image/png")
+    return cards(largest, focal_x, focal_y, "JPEG", "jpg", "image/jpeg")
+
+
 def cards(largest, focal_x, focal_y, fallback_fmt, fallback_ext, fallback_type):
     """The crops search engines and social networks are given (``CARD_RATIOS``), one
     each, in the fallback format only: crawlers read JPEG and PNG, not WebP."""
