@@ -18,6 +18,7 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django_prose_editor.config import html_tags
 from js_asset import static_lazy
@@ -346,19 +347,20 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Content Security Policy (django-csp): scripts only from this site, never inline
-# scripts, never framed. The JSON-LD block is data (type="application/ld+json"),
-# which browsers do not run and script-src does not govern, so pages need no
-# per-response nonce and can be cached whole.
+# scripts, never framed, on the reader site and the admin alike. The JSON-LD block is
+# data (type="application/ld+json"), which browsers do not run and script-src does not
+# govern, so reader pages need no per-response nonce and can be cached whole. The one
+# inline script anywhere is the body editor's import map in the admin's story form: that
+# page asks for a nonce (``request.csp_nonce``, see articles/admin/stories.py), and only
+# a response that asked for one carries ``'nonce-…'`` in its header (django-csp leaves
+# the NONCE placeholder out otherwise).
 _MEDIA_HOSTS = (
     [f"https://{os.environ['S3_CUSTOM_DOMAIN']}"] if os.environ.get("S3_CUSTOM_DOMAIN") else []
 )
 CONTENT_SECURITY_POLICY = {
-    # The reader site. The admin's rich-text editor loads with an inline import map,
-    # so the admin keeps Django's own headers (X-Frame-Options, nosniff) instead.
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],  # the admin's widgets set style attributes
         "img-src": ["'self'", "data:", "blob:", *_MEDIA_HOSTS],
         "font-src": ["'self'"],
@@ -400,7 +402,9 @@ IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280, 1920]
 
 # --- Search -------------------------------------------------------------------
 
-# PostgreSQL's text search configuration for stemming and stop words.
+# PostgreSQL's text search language for stemming and stop words ("french", "simple"...);
+# search uses a copy of it that folds accents. After changing it, run
+# `manage.py rebuild_search_index`.
 SEARCH_CONFIG = os.environ.get("SEARCH_CONFIG", "english").strip() or "english"
 
 # --- Editorial workflow ------------------------------------------------------

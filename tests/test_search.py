@@ -89,6 +89,19 @@ def test_snippets_are_highlighted_and_escaped(client):
     assert "<script>" not in snippet and "alert(1)" in snippet  # text, never markup
 
 
+def test_accents_do_not_matter_either_way_on_every_database(client):
+    """Readers type names without their accents, and sometimes with accents a story
+    lacks: both find it, and the match is marked in the snippet."""
+    make_story("Café reopens in Zürich", body="<p>The old café by the lake opened again.</p>")
+    make_story("Cafeteria menu", body="<p>Soup on Mondays.</p>")
+    assert "Café reopens in Zürich" in results(client, "cafe zurich")
+    assert "Café reopens in Zürich" in results(client, "CAFÉ")
+    html = results(client, "lake cafe")
+    snippet = html.split('class="snippet">')[1].split("</p>")[0]
+    assert "<mark>café</mark>" in snippet
+    assert "Cafeteria" not in results(client, "zürich")
+
+
 @pytest.mark.parametrize(
     "query",
     [

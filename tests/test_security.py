@@ -58,10 +58,33 @@ def test_healthz_reports_database_and_cache(client):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
-def test_the_admin_is_left_out_of_the_reader_policy_but_not_unprotected(client):
+def policy_of(response):
+    policy = response["Content-Security-Policy"]
+    return dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+
+
+def test_the_admin_has_the_readers_policy(client):
     response = client.get("/admin/login/")
-    assert "Content-Security-Policy" not in response
+    directives = policy_of(response)
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_story_forms_one_inline_script_runs_by_that_responses_nonce(client, editor):
+    """The body editor's import map is the only inline script in the admin; it carries
+    the nonce its own response's policy names, and no other script needs one."""
+    response = client.get("/admin/articles/article/add/")
+    nonce = re.fullmatch(r"'self' 'nonce-([^']+)'", policy_of(response)["script-src"]).group(1)
+    page = response.content.decode()
+    inline = [
+        tag
+        for tag in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+        if 'type="application/json"' not in tag  # data the scripts read, never run
+    ]
+    assert inline == [f'<script type="importmap" nonce="{nonce}">']
+    again = policy_of(client.get("/admin/articles/article/add/"))["script-src"]
+    assert nonce not in again
 
 
 def login(client, username, password):

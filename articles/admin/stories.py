@@ -33,6 +33,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from js_asset import Media
 from reversion.admin import VersionAdmin, _RollBackRevisionView
 from reversion.errors import RevertError
 from reversion.models import Version
@@ -784,6 +785,12 @@ class ArticleAdmin(VersionAdmin):
             context.update(self._desk_context(request, story))
             context.update(notes_context(request, story))
         return super().change_view(request, object_id, form_url, context)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # The body editor's import map is the admin's one inline script; the CSP
+        # (settings.CONTENT_SECURITY_POLICY) lets it run by this response's nonce alone.
+        context["media"] = Media.from_media(context["media"], nonce=request.csp_nonce)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def add_view(self, request, form_url="", extra_context=None):
         context = {**self._desk_context(request, None), **(extra_context or {})}

@@ -110,6 +110,10 @@ def rebuild(**models):
     """Index every story again (after a bulk load that bypassed the models)."""
     from ...models import Article
 
+    fold_accents = getattr(backend(), "fold_accents", None)
+    if fold_accents:
+        with connection.cursor() as cursor:
+            fold_accents(cursor)
     backend().clear()
     ids = list(models.get("Article", Article).objects.values_list("id", flat=True))
     for start in range(0, len(ids), 500):

@@ -1,17 +1,63 @@
 """PostgreSQL's full-text backend: a weighted tsvector per story with a GIN index,
-queried with ``websearch_to_tsquery``, which accepts any input without error."""
+queried with ``websearch_to_tsquery``, which accepts any input without error.
 
+Accents fold, as they do on SQLite (FTS5's ``remove_diacritics``): a reader typing
+"cafe" or "zurich" finds "café" and "Zürich". The index and the queries use a copy of
+the configured language (``SEARCH_CONFIG``) with PostgreSQL's ``unaccent`` dictionary
+before its stemmer, made by :func:`fold_accents` from the migrations and from
+``rebuild_search_index`` (which a change of ``SEARCH_CONFIG`` needs anyway). Where the
+database refuses the extension (it needs PostgreSQL's contrib modules, and a role that
+may create trusted extensions), the copy is made without it: search works, accents
+count, and the log says why."""
+
+import logging
 import re
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from .. import queries
 from .markers import MARK_END, MARK_START
 
+logger = logging.getLogger(__name__)
+
+
+def folded_name(base):
+    return f"newsroom_folded_{base}"
+
 
 def _config():
-    return settings.SEARCH_CONFIG
+    return folded_name(settings.SEARCH_CONFIG)
+
+
+def fold_accents(cursor):
+    """Make the search configuration, ``SEARCH_CONFIG``'s copy that folds accents, if it
+    is missing; whether it folds them."""
+    base = settings.SEARCH_CONFIG
+    if not re.fullmatch(r"[a-z_]+", base):
+        raise ValueError(f"SEARCH_CONFIG {base!r} is not a text search configuration name")
+    name = folded_name(base)
+    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [name])
+    if cursor.fetchone() is not None:
+        return True
+    cursor.execute(f"CREATE TEXT SEARCH CONFIGURATION {name} (COPY = {base})")
+    try:
+        with transaction.atomic():
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    except DatabaseError as error:
+        logger.warning("Search will not fold accents: no unaccent extension (%s)", error)
+        return False
+    # The language's dictionaries for words with letters outside ASCII, unaccent first.
+    cursor.execute(
+        "SELECT array_to_string(dictionaries, ', ') FROM ts_debug(%s::regconfig, 'é')",
+        [base],
+    )
+    dictionaries = cursor.fetchone()[0]
+    cursor.execute(
+        f"ALTER TEXT SEARCH CONFIGURATION {name} "
+        f"ALTER MAPPING FOR hword, hword_part, word WITH unaccent, {dictionaries}"
+    )
+    return True
 
 
 CANDIDATES = 1000
