@@ -68,9 +68,28 @@ $(AXE):
 	  mkdir -p .cache/axe && npm install --prefix .cache/axe --silent --no-audit --no-fund axe-core@4 >/dev/null; \
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
+VNU := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+LIGHTHOUSE := .cache/lighthouse/node_modules/lighthouse/cli/index.js
+# Pinned: Lighthouse 13 needs Node 22, Debian's is 20.
+LIGHTHOUSE_VERSION := 12.8.2
+VNU_VERSION := 26.9.27
+
+# The Nu Html Checker (run with Java) and Lighthouse check the reader pages served by
+# gunicorn in tests/browser/test_validators.py; without npm those tests say so and skip.
+$(VNU):
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p .cache/vnu && npm install --prefix .cache/vnu --silent --no-audit --no-fund vnu-jar@$(VNU_VERSION) >/dev/null; \
+	else echo "npm not found: the Nu Html Checker will be skipped"; fi
+	@command -v java >/dev/null 2>&1 || echo "java not found: the Nu Html Checker will be skipped (apt-get install default-jre-headless)"
+
+$(LIGHTHOUSE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p .cache/lighthouse && npm install --prefix .cache/lighthouse --silent --no-audit --no-fund lighthouse@$(LIGHTHOUSE_VERSION) >/dev/null; \
+	else echo "npm not found: the Lighthouse checks will be skipped"; fi
+
 # The suite runs on SQLite; with TEST_POSTGRES_URL set (.ci/run sets it) it runs
 # again, whole, on PostgreSQL.
-test: $(STAMP) $(AXE)
+test: $(STAMP) $(AXE) $(VNU) $(LIGHTHOUSE)
 	@echo "== Test suite on SQLite =="
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \

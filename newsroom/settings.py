@@ -45,6 +45,15 @@ def env_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_size(name, default):
+    """A picture's size in pixels, "WIDTHxHEIGHT"."""
+    raw = os.environ.get(name, "").strip().lower() or default
+    width, _, height = raw.partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) and int(height)):
+        raise ImproperlyConfigured(f"{name} must be a size such as 1200x630, not {raw!r}.")
+    return f"{int(width)}x{int(height)}"
+
+
 def env_int(name, default):
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -126,6 +135,21 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom").strip() or "Newsroom"
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
 SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en").strip() or "en"
+
+# How the publication shows itself to search engines and social networks
+# (articles/reader/metadata.py). Each picture is a static file's path or an absolute
+# https address, with its size in pixels as "WIDTHxHEIGHT".
+# The card shared for pages without a photo of their own (front, listings, stories
+# without a photo): 1200x630 is what Facebook, LinkedIn and X show uncropped.
+SITE_CARD_IMAGE = os.environ.get("SITE_CARD_IMAGE", "").strip() or "newsroom-card.png"
+SITE_CARD_IMAGE_SIZE = env_size("SITE_CARD_IMAGE_SIZE", "1200x630")
+SITE_CARD_IMAGE_ALT = os.environ.get("SITE_CARD_IMAGE_ALT", "").strip() or f"The {SITE_NAME} logo"
+# The publisher's logo in structured data (Google asks for at least 112x112).
+SITE_LOGO = os.environ.get("SITE_LOGO", "").strip() or "newsroom-logo.png"
+SITE_LOGO_SIZE = env_size("SITE_LOGO_SIZE", "192x192")
+# The publication's own pages elsewhere (social accounts, Wikipedia), comma-separated:
+# the Organization's sameAs in structured data.
+SITE_SAME_AS = env_list("SITE_SAME_AS", [])
 
 # --- Applications ----------------------------------------------------------
 

@@ -80,6 +80,15 @@ def test_invalid_values_show_form_errors(client, archive, query, message):
     assert "March council" not in html
 
 
+@pytest.mark.parametrize("bad", ["nope", "2024-02-30", "yesterday"])
+def test_a_date_that_is_not_one_is_shown_empty_in_the_date_picker(client, bad):
+    """A date input's value must be a date (HTML; the Nu Html Checker checks it), and a
+    browser would show the field empty anyway; the error says what was wrong."""
+    html = client.get(f"/archive/?start={bad}&end=2024-04-01").content.decode()
+    assert f'value="{bad}"' not in html and "Enter a valid date" in html
+    assert 'name="end" value="2024-04-01"' in html  # a real date stays as typed
+
+
 def test_filtered_pages_are_bookmarkable(client):
     city = make_section("City", slug="city")
     for n in range(25):

@@ -1,7 +1,8 @@
 """Sitemaps, the News sitemap, robots.txt and the read API; nothing unpublished leaks into them."""
 
 import json
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -17,6 +18,7 @@ from .factories import make_author, make_draft, make_section, make_story
 pytestmark = pytest.mark.django_db
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+W3C_TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d"  # a time with its zone
 
 
 def xml(client, url):
@@ -85,10 +87,14 @@ def test_sitemaps_list_live_pages_with_lastmod(client, newsroom):
     for address in dict.fromkeys(month_sitemap(s.published_at) for s in (live, old)):
         tree = xml(client, address)
         stories += list(zip(locs(tree), [el.text for el in tree.iter(f"{SM}lastmod")], strict=True))
-    assert stories == [
-        (f"http://127.0.0.1:8000{live.path}", timezone.localdate(live.updated_at).isoformat()),
-        (f"http://127.0.0.1:8000{old.path}", timezone.localdate(old.updated_at).isoformat()),
+    # lastmod is a full time with its zone (the newsroom's), not a date.
+    assert [(loc, datetime.fromisoformat(lastmod)) for loc, lastmod in stories] == [
+        (f"http://127.0.0.1:8000{live.path}", live.updated_at),
+        (f"http://127.0.0.1:8000{old.path}", old.updated_at),
     ]
+    assert all(re.fullmatch(W3C_TIME, lastmod) for _, lastmod in stories), stories
+    sections = xml(client, "/sitemap-sections.xml")
+    assert all(re.fullmatch(W3C_TIME, el.text) for el in sections.iter(f"{SM}lastmod"))
     assert locs(xml(client, "/sitemap-sections.xml")) == ["http://127.0.0.1:8000/section/city/"]
     assert locs(xml(client, "/sitemap-tags.xml")) == [
         "http://127.0.0.1:8000/tag/harbour/",
@@ -114,9 +120,11 @@ def test_news_sitemap_holds_only_the_last_48_hours(client, newsroom):
     assert [el.text for el in tree.iter(f"{NEWS}title")] == ["Live story"]
     assert [el.text for el in tree.iter(f"{NEWS}name")] == ["Newsroom"]
     assert [el.text for el in tree.iter(f"{NEWS}language")] == ["en"]
+    # A time to the second, in the newsroom's zone with its offset.
     assert [el.text for el in tree.iter(f"{NEWS}publication_date")] == [
-        live.published_at.isoformat()
+        timezone.localtime(live.published_at).isoformat(timespec="seconds")
     ]
+    assert all(re.fullmatch(W3C_TIME, el.text) for el in tree.iter(f"{NEWS}publication_date"))
 
 
 def test_robots_txt_names_the_sitemaps(client):

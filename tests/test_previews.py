@@ -36,6 +36,7 @@ def assert_private(response):
     assert "private" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
+    assert 'rel="canonical"' not in response.content.decode()  # not the story's address yet
 
 
 def test_editor_previews_a_draft_exactly_as_readers_will_see_it(client, editor, draft):

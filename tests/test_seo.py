@@ -25,6 +25,11 @@ def photos(settings, tmp_path):
     return {"lead": lead, "card": card}
 
 
+def crops(photo):
+    """A photo's 16:9, 4:3 and 1:1 crops for sharing and structured data."""
+    return [photo.renditions["cards"][shape]["fallback"] for shape in ("16x9", "4x3", "1x1")]
+
+
 def head(client, story):
     """What a crawler reads from the story page: title, metas and the JSON-LD."""
     html = client.get(story.path).content.decode()
@@ -47,13 +52,19 @@ def test_empty_seo_fields_fall_back_to_headline_dek_and_lead_photo(client, photo
     assert metas["description"] == metas["og:description"] == "The morning crossing moves."
     assert metas["twitter:description"] == "The morning crossing moves."
     assert metas["og:title"] == metas["twitter:title"] == "Ferry timetable changes"
-    lead_url = photos["lead"].renditions["full"][-1]["fallback"]
+    lead_url = crops(photos["lead"])[0]
     assert metas["og:image"].endswith(lead_url) and metas["twitter:image"].endswith(lead_url)
-    assert metas["og:image:alt"] == "The ferry at the quay"
+    assert metas["og:image:alt"] == metas["twitter:image:alt"] == "The ferry at the quay"
+    assert (metas["og:image:width"], metas["og:image:height"]) == ("1200", "675")
     assert data["headline"] == "Ferry timetable changes"
     assert data["description"] == "The morning crossing moves."
     assert "alternativeHeadline" not in data
-    assert [url.rsplit("/", 1)[-1] for url in data["image"]] == [lead_url.rsplit("/", 1)[-1]]
+    # Google's three shapes of the photo, as wide as the 1200x800 original allows.
+    assert [(i["url"].split("/media/")[1], i["width"], i["height"]) for i in data["image"]] == [
+        (crops(photos["lead"])[0], 1200, 675),
+        (crops(photos["lead"])[1], 1067, 800),
+        (crops(photos["lead"])[2], 800, 800),
+    ]
 
     # With a social image alone, only the card's picture changes.
     story.social_image = photos["card"]
@@ -62,7 +73,7 @@ def test_empty_seo_fields_fall_back_to_headline_dek_and_lead_photo(client, photo
     assert title == "Ferry timetable changes · Newsroom"
     assert metas["og:title"] == "Ferry timetable changes"
     assert metas["og:description"] == "The morning crossing moves."
-    card_url = photos["card"].renditions["full"][-1]["fallback"]
+    card_url = crops(photos["card"])[0]
     assert metas["og:image"].endswith(card_url) and metas["og:image:alt"] == "A red card"
 
 
@@ -83,7 +94,7 @@ def test_seo_and_social_fields_reach_the_head_and_the_json_ld(client, photos):
     assert metas["og:title"] == metas["twitter:title"] == "Your ferry leaves earlier from Monday"
     assert metas["og:description"] == "Check your crossing before you travel."
     assert metas["twitter:description"] == "Check your crossing before you travel."
-    card_url = photos["card"].renditions["full"][-1]["fallback"]
+    card_url = crops(photos["card"])[0]
     assert metas["og:image"].endswith(card_url) and metas["twitter:image"].endswith(card_url)
     assert metas["og:image:alt"] == "A red card"
     # The page itself still shows the story's own headline and dek.
@@ -91,8 +102,9 @@ def test_seo_and_social_fields_reach_the_head_and_the_json_ld(client, photos):
     assert data["headline"].startswith("Council votes")
     assert data["alternativeHeadline"] == "Ferry timetable: what changes"
     assert data["description"] == "Every crossing that moves, and when."
-    # The card's picture first, then the lead photo.
-    assert data["image"][0].endswith(card_url) and len(data["image"]) == 2
+    # The card's picture's three crops first, then the lead photo.
+    images = [image["url"].split("/media/")[1] for image in data["image"]]
+    assert images == [*crops(photos["card"]), crops(photos["lead"])[0]]
 
 
 def test_social_fields_fall_back_to_the_seo_fields(client):

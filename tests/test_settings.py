@@ -78,6 +78,8 @@ def test_weak_secret_keys_are_refused(tmp_path, key):
     [
         ("DEBUG", "maybe", "DEBUG must be"),
         ("TIME_ZONE", "Mars/Olympus", "is not a known time zone"),
+        ("SITE_CARD_IMAGE_SIZE", "wide", "SITE_CARD_IMAGE_SIZE must be a size such as 1200x630"),
+        ("SITE_LOGO_SIZE", "0x192", "SITE_LOGO_SIZE must be a size such as 1200x630"),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(tmp_path, name, value, message):

@@ -295,9 +295,12 @@ def test_story_page_carries_news_article_json_ld_and_sharing_tags(client):
     ]
     assert data["publisher"]["logo"]["url"].startswith("http://127.0.0.1:8000/static/")
     assert data["mainEntityOfPage"]["@id"] == "http://127.0.0.1:8000" + story.path
-    assert data["datePublished"] == story.published_at.isoformat()
+    assert data["datePublished"] == story.published_at.isoformat(timespec="seconds")
     assert data["articleSection"] == "City"
     assert html.count("<script") == 1  # the headline could not open a second one
     assert f'<meta property="og:url" content="http://127.0.0.1:8000{story.path}">' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    # A story without a photo is shared with the site card, a large picture.
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    assert '<meta property="og:image" content="http://127.0.0.1:8000/static/newsroom-card' in html
+    assert [image["width"] for image in data["image"]] == [1200]
     assert '<link rel="canonical"' in html

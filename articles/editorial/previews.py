@@ -61,11 +61,13 @@ def _link_id(token):
 def render_preview(request, article, tags=None):
     """``article`` through the reader's story template, private, never stored by a cache
     and never indexed; ``tags`` ([{"name", "slug"}]) instead of its saved ones."""
+    story = present_instance(article, tags=tags)
     response = render(
         request,
         "story.html",
         {
-            "story": present_instance(article, tags=tags),
+            "story": story,
+            "meta": story["sharing"],  # noindex, no canonical address
             "latest": "",
             "related": [],
             "preview": True,

@@ -22,6 +22,10 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, not half
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "GIF", "MPO": "JPEG"}
 CROP_RATIO = 3 / 2  # listing thumbnails
 THUMB_WIDTHS = (320, 640)
+# Crops for sharing and structured data: Google asks for 16:9, 4:3 and 1:1 versions
+# of an article's picture, at least 1,200 px wide where the original allows.
+CARD_RATIOS = {"16x9": 16 / 9, "4x3": 4 / 3, "1x1": 1.0}
+CARD_WIDTH = 1200
 SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -186,7 +190,8 @@ def _resized(picture, width):
 
 
 def renditions(cleaned, focal_x=0.5, focal_y=0.5):
-    """Every rendition of a cleaned picture: full frames and 3:2 thumbnails, WebP + fallback."""
+    """Every rendition of a cleaned picture: full frames and 3:2 thumbnails, WebP + fallback,
+    and the sharing crops (``cards``)."""
     made = {"full": [], "thumb": []}
     fallback_fmt = "PNG" if cleaned.has_alpha else "JPEG"
     fallback_ext = "png" if cleaned.has_alpha else "jpg"
@@ -206,6 +211,33 @@ def renditions(cleaned, focal_x=0.5, focal_y=0.5):
         )
     for kind in made:
         made[kind].sort(key=lambda pair: pair[0].width)
+    made["cards"] = cards(largest, focal_x, focal_y, fallback_fmt, fallback_ext, fallback_type)
+    return made
+
+
+def sharing_crops(cleaned, focal_x=0.5, focal_y=0.5):
+    """``cards`` alone, for a photo stored before they existed: cropped from the largest
+    full frame, as ``renditions`` crops them."""
+    largest = _resized(cleaned.picture, max(rendition_widths(cleaned.picture.width)))
+    if cleaned.has_alpha:
+        return cards(largest, focal_x, focal_y, "PNG", "png", "image/png")
+    return cards(largest, focal_x, focal_y, "JPEG", "jpg", "image/jpeg")
+
+
+def cards(largest, focal_x, focal_y, fallback_fmt, fallback_ext, fallback_type):
+    """The crops search engines and social networks are given (``CARD_RATIOS``), one
+    each, in the fallback format only: crawlers read JPEG and PNG, not WebP."""
+    made = {}
+    for kind, ratio in CARD_RATIOS.items():
+        crop = _resized(focal_crop(largest, focal_x, focal_y, ratio), CARD_WIDTH)
+        quality = {"quality": 82} if fallback_fmt == "JPEG" else {}
+        made[kind] = Rendition(
+            f"card-{kind}.{fallback_ext}",
+            encode(crop, fallback_fmt, **quality),
+            crop.width,
+            crop.height,
+            fallback_type,
+        )
     return made
 
 

@@ -120,10 +120,38 @@ class Image(models.Model):
             default_storage.save(name, ContentFile(data))
         return name
 
+    def add_sharing_crops(self):
+        """Give a photo stored before the sharing crops existed its 16:9, 4:3 and 1:1
+        crops (``manage.py make_sharing_crops``); saving it refreshes the reader pages
+        that show it. False if it had them already."""
+        if self.renditions.get("cards"):
+            return False
+        with self.file.open("rb") as original:
+            cleaned = processing.clean(original)
+        made = processing.sharing_crops(cleaned, self.focal_x, self.focal_y)
+        folder = self.file.name.rsplit("/", 1)[0]
+        self.renditions = {**self.renditions, "cards": self._store_cards(made, folder)}
+        self.save(update_fields=["renditions"])
+        return True
+
+    def _store_cards(self, made, folder):
+        suffix = f"-f{self.focal_x:.2f}-{self.focal_y:.2f}"  # the crop follows the focal point
+        return {
+            kind: {
+                "w": card.width,
+                "h": card.height,
+                "fallback_bytes": len(card.data),
+                "fallback": self._store(
+                    f"{folder}/{card.name.replace('.', suffix + '.')}", card.data
+                ),
+            }
+            for kind, card in made.items()
+        }
+
     def _make_renditions(self, cleaned, folder):
         made = processing.renditions(cleaned, self.focal_x, self.focal_y)
         suffix = f"-f{self.focal_x:.2f}-{self.focal_y:.2f}"
-        stored = {}
+        stored = {"cards": self._store_cards(made.pop("cards"), folder)}
         for kind, pairs in made.items():
             stored[kind] = []
             for webp, fallback in pairs:

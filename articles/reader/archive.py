@@ -4,15 +4,16 @@ Filters come from the query string, so a filtered page can be bookmarked; a bad
 value shows the form's error on the page instead of failing.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from .. import access
 from ..models import Article, Section
-from . import queries
+from . import metadata, queries
 from .pagecache import reader_page
 from .paging import Page, page_number
 from .presenters import present_listing
@@ -30,6 +31,22 @@ class ArchiveDateField(forms.DateField):
         if day is not None and not 1800 <= day.year <= 2999:
             raise forms.ValidationError("Enter a date between the years 1800 and 2999.")
         return day
+
+
+class DayInput(forms.DateInput):
+    """A date picker. What is not a date (``?start=nope``) is shown empty, as a browser
+    would show it anyway: a date input's value must be a date (HTML), and the error
+    under the field says what was wrong."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                return None
+        return super().format_value(value)
 
 
 class ArchiveDateFilter(django_filters.DateFilter):
@@ -59,12 +76,8 @@ class ArchiveFilter(django_filters.FilterSet):
         field_name="authors",
         empty_label="Any author",
     )
-    start = ArchiveDateFilter(
-        label="From", method="from_day", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = ArchiveDateFilter(
-        label="To", method="to_day", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = ArchiveDateFilter(label="From", method="from_day", widget=DayInput())
+    end = ArchiveDateFilter(label="To", method="to_day", widget=DayInput())
     order = django_filters.ChoiceFilter(
         label="Order",
         method="ordered",
@@ -117,6 +130,13 @@ def archive_search(request):
             "page": page,
             "query": query.urlencode() + "&" if query else "",
             "now": now,
+            "meta": metadata.listing(
+                request,
+                "Archive",
+                f"Every story from {settings.SITE_NAME}, by section, tag, author and date.",
+                page.stories,
+                keep=(*ArchiveFilter.base_filters, "page"),
+            ),
         },
         status=200 if valid else 400,
     )

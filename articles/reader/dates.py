@@ -30,6 +30,12 @@ def time_of_day(value):
     return dateformat.format(timezone.localtime(value), pgettext("time of day", "P"))
 
 
+def machine_time(value):
+    """For <time datetime> and structured data: "2024-03-07T14:30:00+00:00", to the
+    second (HTML allows at most three digits of a fraction of a second)."""
+    return value.isoformat(timespec="seconds")
+
+
 def rfc2822(value):
     """For RSS: "Thu, 07 Mar 2024 05:00:00 +0000"."""
     return format_datetime(value.astimezone(UTC))

@@ -1,21 +1,17 @@
 """Turn query rows into what reader templates show: bylines attached, dates formatted once."""
 
-import json
-
 from django.conf import settings
-from django.templatetags.static import static
 from django.utils import timezone
-from markupsafe import Markup
 
 from ..images.presentation import picture
-from ..models.seo import reading_minutes, search_and_social, social_photo, word_count
-from . import addresses, queries
-from .dates import long_date, short_date, time_of_day
+from ..models.seo import reading_minutes, search_and_social, word_count
+from . import addresses, metadata, queries
+from .dates import long_date, machine_time, short_date, time_of_day
 
 
 def _dates(row):
     row["date_label"] = short_date(row["published_at"])
-    row["iso_date"] = row["published_at"].isoformat()
+    row["iso_date"] = machine_time(row["published_at"])
     return row
 
 
@@ -46,12 +42,12 @@ def present_notes(notes):
     """Corrections and updates with their labels and times."""
     for note in notes:
         note["when"] = moment(note["published_at"])
-        note["iso_date"] = note["published_at"].isoformat()
+        note["iso_date"] = machine_time(note["published_at"])
         note["label"] = "Correction" if note["kind"] == "correction" else "Update"
     return notes
 
 
-def _story_details(row, authors, tags, notes):
+def _story_details(row, authors, tags, notes, preview=False):
     _dates(row)
     row["image"] = picture(
         row["image_renditions"],
@@ -68,7 +64,7 @@ def _story_details(row, authors, tags, notes):
     row["corrections"] = present_notes(notes)
     revised = row.get("revised_at")
     row["revised_label"] = moment(revised) if revised else ""
-    row["revised_iso"] = revised.isoformat() if revised else ""
+    row["revised_iso"] = machine_time(revised) if revised else ""
     row["seo"] = search_and_social(
         row["headline"],
         row["dek"],
@@ -80,7 +76,7 @@ def _story_details(row, authors, tags, notes):
     row["word_count"] = word_count(row["body"] or "")
     row["reading_minutes"] = reading_minutes(row["word_count"])
     row["show_reading_time"] = settings.STORY_READING_TIME
-    row["sharing"] = sharing(row)
+    row["sharing"] = sharing(row, preview)
     return row
 
 
@@ -130,30 +126,13 @@ def present_instance(article, tags=None):
         notes = list(article.corrections.values("kind", "text", "published_at"))
         if tags is None:
             tags = [{"name": tag.name, "slug": tag.slug} for tag in article.tags.order_by("name")]
-    return _story_details(row, authors, tags or [], notes)
+    return _story_details(row, authors, tags or [], notes, preview=True)
 
 
-def json_for_script(data):
-    """JSON safe inside <script>: no "</script>", "<!--" or "&" can break out of the block."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)  # noqa: S704  (every character that could end the block is escaped)
-
-
-def _card_picture(row):
-    """The shared card's picture (``models.seo.social_photo``: the social image, else the
-    lead photo), as ``picture()`` describes it, or None."""
-    social = None
-    if row.get("social_image_renditions"):
-        social = picture(row["social_image_renditions"], row.get("social_image_alt", ""))
-    return social_photo(social, row["image"])
-
-
-def sharing(row):
-    """schema.org NewsArticle JSON-LD and the Open Graph / Twitter card values for a story,
-    with the SEO and social fields' fallbacks (``row["seo"]``)."""
-    site = settings.SITE_URL
-    image = _card_picture(row)
+def sharing(row, preview=False):
+    """The story page's head (``metadata.story``): schema.org NewsArticle JSON-LD and the
+    Open Graph / Twitter card values, with the SEO and social fields' fallbacks
+    (``row["seo"]``) and the social image's fallback to the lead photo."""
     seo = row["seo"]
     modified = max(t for t in (row["published_at"], row.get("updated_at"), row["revised_at"]) if t)
     data = {
@@ -161,24 +140,15 @@ def sharing(row):
         "@type": "NewsArticle",
         "headline": row["headline"][:110],
         "description": seo["description"],
-        "datePublished": row["published_at"].isoformat(),
-        "dateModified": modified.isoformat(),
+        "datePublished": machine_time(row["published_at"]),
+        "dateModified": machine_time(modified),
         "mainEntityOfPage": {"@type": "WebPage", "@id": row["url"]},
         "url": row["url"],
+        "inLanguage": settings.SITE_LANGUAGE,
         "author": [
             {"@type": "Person", "name": a["name"], "url": addresses.absolute(a["url"])}
             for a in row["authors"]
         ],
-        "publisher": {
-            "@type": "Organization",
-            "name": settings.SITE_NAME,
-            "logo": {
-                "@type": "ImageObject",
-                "url": site + static("newsroom-logo.png"),
-                "width": 192,
-                "height": 192,
-            },
-        },
         "keywords": [t["name"] for t in row["tags"]],
         "wordCount": row["word_count"],
     }
@@ -186,18 +156,4 @@ def sharing(row):
         data["alternativeHeadline"] = seo["title"]
     if row["section_name"]:
         data["articleSection"] = row["section_name"]
-    if image:
-        data["image"] = [absolute_media(image["largest"])]
-        lead = row["image"]
-        if lead and lead["largest"] != image["largest"]:
-            data["image"].append(absolute_media(lead["largest"]))
-    return {
-        "json_ld": json_for_script(data),
-        "image": absolute_media(image["largest"]) if image else "",
-        "image_alt": image["alt"] if image else "",
-        "modified": modified.isoformat(),
-    }
-
-
-def absolute_media(url):
-    return settings.SITE_URL + url if url.startswith("/") else url
+    return metadata.story(row, data, preview=preview)

@@ -10,13 +10,17 @@ import functools
 import sys
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.template import engines
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..models.version import scope
-from . import addresses, fragments, queries, search
+from . import addresses, fragments, metadata, queries, search
 from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
 from .paging import Page, page_number
@@ -32,6 +36,8 @@ def render(request, template, context, status=200):
     context.setdefault("feed", None)
     context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
     context["own_feeds"] = feeds_of(*context["feed"]) if context["feed"] else []
+    if "meta" not in context:
+        context["meta"] = metadata.page(request, status)
     html = engines["reader"].get_template(template).render(context, request)
     return HttpResponse(html, status=status)
 
@@ -46,20 +52,27 @@ def story_page(request, fetch, now, also=()):
     return page
 
 
-def listing(request, fetch, title, **context):
+def listing(request, fetch, title, description, **context):
     now = timezone.now()
+    page = story_page(request, fetch, now)
     return render(
         request,
         "listing.html",
         {
-            "page": story_page(request, fetch, now),
+            "page": page,
             "now": now,
             "title": title,
             "lead": None,
             "secondary": [],
+            "meta": metadata.listing(request, title, description, page.stories),
             **context,
         },
     )
+
+
+def shown(lead, secondary, page):
+    """The stories a front shows, in order, for its ItemList."""
+    return [story for story in [lead, *secondary] if story] + page.stories
 
 
 SECONDARY = 4  # stories beside the lead on a front
@@ -109,6 +122,9 @@ def front(request):
             "lead": lead,
             "secondary": secondary,
             "section_blocks": fragments.section_blocks(stamp, now) if page.number == 1 else "",
+            "meta": metadata.listing(
+                request, settings.SITE_NAME, "", shown(lead, secondary, page), front=True
+            ),
         },
     )
 
@@ -135,6 +151,7 @@ def story(request, year, month, day, slug):
         "story.html",
         {
             "story": story,
+            "meta": story["sharing"],
             "related": fragments.block(
                 request, "related", now, story_id=row["id"], tag_ids=tag_ids
             ),
@@ -174,6 +191,14 @@ def section(request, slug):
             "secondary": secondary,
             "feed": ("section", slug),
             "feed_title": found["name"],
+            "meta": metadata.listing(
+                request,
+                found["name"],
+                found["description"]
+                or gettext("The latest %(section)s stories from %(site)s.")
+                % {"section": found["name"], "site": settings.SITE_NAME},
+                shown(lead, secondary, page),
+            ),
         },
     )
 
@@ -190,6 +215,8 @@ def tag(request, slug):
         request,
         lambda now, limit, offset: queries.with_tag(found["id"], now, limit, offset),
         title=found["name"],
+        description=gettext("Stories tagged %(tag)s from %(site)s.")
+        % {"tag": found["name"], "site": settings.SITE_NAME},
         intro="",
         kind="tag",
         feed=("tag", slug),
@@ -206,6 +233,9 @@ def author(request, slug):
         request,
         lambda now, limit, offset: queries.by_author(found["id"], now, limit, offset),
         title=found["name"],
+        description=found["bio"]
+        or gettext("Stories by %(author)s in %(site)s.")
+        % {"author": found["name"], "site": settings.SITE_NAME},
         intro=found["bio"],
         kind="author",
         feed=("author", slug),
@@ -248,6 +278,13 @@ def archive(request, year, month=None, day=None):
             "kind": "archive",
             "lead": None,
             "secondary": [],
+            "meta": metadata.listing(
+                request,
+                f"Stories from {title}",
+                gettext("Stories %(site)s published in %(period)s.")
+                % {"site": settings.SITE_NAME, "period": title},
+                page.stories,
+            ),
         },
     )
 
@@ -262,7 +299,15 @@ def search_page(request):
         lambda now, limit, offset: search.search(query, now, limit, offset) if query else [],
         now,
     )
-    return render(request, "search.html", {"page": page, "query": query, "now": now})
+    # Results pages are not indexed; their address is still their own (query and page).
+    meta = metadata.head(
+        metadata.site_description(),
+        url=metadata.canonical(request, keep=("q", "page")),
+        json_ld={"@context": metadata.SCHEMA, **metadata.organization()},
+        robots="noindex, follow",
+    )
+    context = {"page": page, "query": query, "now": now, "meta": meta}
+    return render(request, "search.html", context)
 
 
 @reader_page(query=("page",))
@@ -304,3 +349,38 @@ def server_error(request):
         response["Retry-After"] = "10"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers and crawlers ask for whatever a page links: the
+    icon among the static files (pages link it there, with its content hash)."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@reader_page
+def web_manifest(request):
+    """The web app manifest: the name and icons a phone uses for a saved shortcut."""
+    icons = [
+        ("icons/icon-192.png", "192x192", "any"),
+        ("icons/icon-512.png", "512x512", "any"),
+        ("icons/icon-maskable-512.png", "512x512", "maskable"),
+    ]
+    data = {
+        "name": settings.SITE_NAME,
+        "short_name": settings.SITE_NAME[:12],
+        "start_url": reverse("front"),
+        "display": "browser",
+        "background_color": "#fffdf9",
+        "theme_color": "#9b1c1c",
+        "lang": settings.SITE_LANGUAGE,
+        "icons": [
+            {"src": static(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
+            for path, sizes, purpose in icons
+        ]
+        + [{"src": static("icons/favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return HttpResponse(
+        metadata.json_for_script(data), content_type="application/manifest+json; charset=utf-8"
+    )

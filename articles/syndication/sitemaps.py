@@ -25,6 +25,13 @@ from ..reader import addresses
 from ..reader.pagecache import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
+# Django's sitemap template with each lastmod a full time and zone, not only a date.
+TEMPLATE = "sitemaps/urlset.xml"
+
+
+def w3c_time(moment):
+    """A time as sitemaps and Google News read it: in the newsroom's zone, to the second."""
+    return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
 class SiteSitemap(Sitemap):
@@ -150,7 +157,7 @@ def story_sitemap(request, year, month):
     sitemap = StorySitemap(year, month)
     if not sitemap.items().exists():
         raise Http404("No stories that month.")
-    return sitemap_views.sitemap(request, {"stories": sitemap}, "stories")
+    return sitemap_views.sitemap(request, {"stories": sitemap}, "stories", TEMPLATE)
 
 
 def _newest(links):
@@ -242,7 +249,7 @@ def news_sitemap(request):
                     {
                         "loc": settings.SITE_URL + story.path,
                         "title": story.headline,
-                        "date": story.published_at.isoformat(),
+                        "date": w3c_time(story.published_at),
                     }
                     for story in stories
                 ],
