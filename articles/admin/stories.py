@@ -414,6 +414,7 @@ class ArticleAdmin(VersionAdmin):
             obj.created_by = request.user
         # The form offers no move the user may not make; this is the backstop.
         workflow.check_permission(request.user, obj, obj.status)
+        workflow.stamp_submission(obj, form.initial.get("status") if change else None)
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         # Saved: the autosave of this form has nothing left to recover.

@@ -2,11 +2,11 @@
 The order of the desk's story list: what needs someone's attention comes first.
 
 An editor sees the review queue first, the story waiting longest at the top
-(stories carry no submission time of their own, so the time of their last
-save stands for it), then drafts, most recently worked on first, then
-everything else newest first. A writer sees their own stories first (the ones
-they created or have a byline on, ``access.mine_q``), in that same order, then
-the rest of what they may see, newest first.
+(``submitted_at``, stamped by ``workflow`` when it went into review), then
+drafts, most recently worked on first, then everything else newest first. A
+writer sees their own stories first (the ones they created or have a byline on,
+``access.mine_q``), in that same order, then the rest of what they may see,
+newest first.
 
 Every key reads columns of ``article_desk_idx`` only, so a page is picked out
 of that index without reading a story row (see ``articles.admin.stories``).
@@ -28,7 +28,7 @@ def desk_order(user):
         default=Value(2),
         output_field=IntegerField(),
     )
-    waiting_since = Case(When(status=Status.REVIEW, then=F("updated_at")))
+    waiting_since = Case(When(status=Status.REVIEW, then=F("submitted_at")))
     drafted_at = Case(When(status=Status.DRAFT, then=F("updated_at")))
     order = [
         stage.asc(),
