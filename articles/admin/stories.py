@@ -53,6 +53,7 @@ from ..reader import search
 from .desk import budget_lines, notes_context, planning_urls
 from .filters import DeskFilter
 from .images import thumbnail, with_library_picker
+from .labels import NamedFormParts
 
 Status = Article.Status
 PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
@@ -269,7 +270,7 @@ class StoryPaginator(Paginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(NamedFormParts, admin.StackedInline):
     model = Correction
     fields = ["kind", "text", "published_at"]
     extra = 0
@@ -278,7 +279,7 @@ class CorrectionInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(NamedFormParts, VersionAdmin):
     form = StoryForm
     list_display = ["photo", "headline", "section", "state", "published_at", "byline"]
     list_display_links = ["headline"]
