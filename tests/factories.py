@@ -32,6 +32,8 @@ def make_story(headline=None, *, authors=(), tags=(), age=timedelta(hours=1), **
     fields.setdefault("dek", f"The dek of story {number}.")
     if "published_at" not in fields and fields["status"] == Article.Status.PUBLISHED:
         fields["published_at"] = timezone.now() - age
+    if fields["status"] == Article.Status.REVIEW:  # as workflow.transition would stamp it
+        fields.setdefault("submitted_at", timezone.now())
     story = Article.objects.create(headline=headline or f"Story number {number}", **fields)
     for position, author in enumerate(authors):
         Byline.objects.create(article=story, author=author, position=position)

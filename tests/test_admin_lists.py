@@ -48,8 +48,10 @@ def headlines_in_order(client, query=""):
 
 
 def touched(story, ago):
-    """The story as if last saved ``ago`` (submitted, for one in review)."""
-    Article.objects.filter(pk=story.pk).update(updated_at=timezone.now() - ago)
+    """The story as if last saved ``ago`` (and submitted then, for one in review)."""
+    when = timezone.now() - ago
+    Article.objects.filter(pk=story.pk).update(updated_at=when)
+    Article.objects.filter(pk=story.pk, status=Status.REVIEW).update(submitted_at=when)
     return story
 
 

@@ -306,7 +306,7 @@ def desk_archive(editor, anna, extra=0):
     make_draft("Own draft of Anna", created_by=anna, section=section)
     make_draft("Assigned to Anna", created_by=editor, assignee=anna, planned_for=now)
     make_story("Waiting long", created_by=anna, status=Status.REVIEW)
-    Article.objects.filter(headline="Waiting long").update(updated_at=now - timedelta(days=2))
+    Article.objects.filter(headline="Waiting long").update(submitted_at=now - timedelta(days=2))
     make_story("Waiting briefly", created_by=editor, status=Status.REVIEW)
     make_scheduled("Going out tonight", delay=timedelta(hours=3), section=section)
     make_scheduled("Going out in three days", delay=timedelta(days=3))

@@ -99,6 +99,20 @@ def dashboard_context(request):
 
 # --- Views ----------------------------------------------------------------------
 
+# The largest id a row can have (a signed 64-bit integer, on SQLite and PostgreSQL).
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value):
+    """A posted id as a number, or None when it cannot be one: ASCII digits only ("²"
+    passes str.isdigit() but not int()), no larger than an id can be (a larger one makes
+    SQLite raise rather than find nothing). Found by the fuzzer (tests/fuzz)."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ROW_ID else None
+
 
 def _story_for_notes(request, story_id):
     story = Article.objects.filter(pk=story_id).select_related("assignee").first()
@@ -123,7 +137,8 @@ def add_note(request, story_id):
     story = _story_for_notes(request, story_id)
     parent, parent_id = None, request.POST.get("parent", "").strip()
     if parent_id:
-        parent = story.notes.filter(pk=parent_id).first() if parent_id.isdigit() else None
+        number = row_id(parent_id)
+        parent = story.notes.filter(pk=number).first() if number is not None else None
         if parent is None:
             raise Http404("No such note on this story.")
     try:
@@ -200,8 +215,8 @@ def mark_read(request):
     item = request.POST.get("item", "")
     if item == "all":
         desk.mark_read(request.user)
-    elif item.isdigit():
-        desk.mark_read(request.user, [int(item)])
+    elif row_id(item) is not None:
+        desk.mark_read(request.user, [row_id(item)])
     else:
         raise Http404("No such item.")
     target = request.POST.get("next") or reverse("admin:index")

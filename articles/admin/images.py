@@ -20,11 +20,11 @@ from ..models import Image, PhotoPlacement
 LIBRARY_PAGE_SIZE = 24  # photos a page of the body editor's picker shows
 
 
-def thumbnail(image, size=96):
+def thumbnail(image, size=96, alt=""):
     url = image.thumbnail_url if image else ""
     if not url:
         return "—"
-    return format_html('<img src="{}" width="{}" alt="" class="photo-thumb">', url, size)
+    return format_html('<img src="{}" width="{}" alt="{}" class="photo-thumb">', url, size, alt)
 
 
 def library_entry(photo):
@@ -171,7 +171,8 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Photo")
     def preview(self, obj):
-        return thumbnail(obj)
+        # A link to the photo's page: its picture alone would leave the link nameless.
+        return thumbnail(obj, alt=f"Edit photo: {obj.alt_text or obj.caption or obj.pk}")
 
     @admin.display(description="Current picture")
     def current(self, obj):

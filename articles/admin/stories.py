@@ -56,6 +56,7 @@ from ..reader import search
 from .desk import budget_lines, notes_context, planning_urls
 from .filters import DeskFilter
 from .images import thumbnail, with_library_picker
+from .labels import NamedFormParts
 
 Status = Article.Status
 PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
@@ -299,7 +300,7 @@ class StoryPaginator(Paginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(NamedFormParts, admin.StackedInline):
     model = Correction
     fields = ["kind", "text", "published_at"]
     extra = 0
@@ -308,7 +309,7 @@ class CorrectionInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(NamedFormParts, VersionAdmin):
     form = StoryForm
     list_display = ["photo", "headline", "section", "state", "published_at", "byline"]
     list_display_links = ["headline"]
@@ -444,6 +445,7 @@ class ArticleAdmin(VersionAdmin):
             obj.created_by = request.user
         # The form offers no move the user may not make; this is the backstop.
         workflow.check_permission(request.user, obj, obj.status)
+        workflow.stamp_submission(obj, form.initial.get("status") if change else None)
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         # Saved: the autosave of this form has nothing left to recover.

@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .. import access
@@ -252,7 +252,10 @@ def desk_stories(user, which, now=None):
     if which == "review":
         if not access.is_editor(user):
             return stories.none()
-        return stories.filter(status=Status.REVIEW).order_by("updated_at", "id")
+        # Oldest submission first (workflow.stamp_submission), not oldest edit.
+        return stories.filter(status=Status.REVIEW).order_by(
+            F("submitted_at").asc(nulls_last=True), "id"
+        )
     if which == "next24h":
         return stories.filter(
             status=Status.PUBLISHED, published_at__gt=now, published_at__lte=now + timedelta(1)

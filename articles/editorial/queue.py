@@ -2,14 +2,15 @@
 The order of the desk's story list: what needs someone's attention comes first.
 
 An editor sees the review queue first, the story waiting longest at the top
-(stories carry no submission time of their own, so the time of their last
-save stands for it), then drafts, most recently worked on first, then
-everything else newest first. A writer sees their own stories first (the ones
-they created or have a byline on, ``access.mine_q``), in that same order, then
-the rest of what they may see, newest first.
+(``submitted_at``, stamped by ``workflow`` when it went into review), then
+drafts, most recently worked on first, then everything else newest first. A
+writer sees their own stories first (the ones they created or have a byline on,
+``access.mine_q``), in that same order, then the rest of what they may see,
+newest first.
 
-Every key reads columns of ``article_desk_idx`` only, so a page is picked out
-of that index without reading a story row (see ``articles.admin.stories``).
+The whole order is an index of its own (``article_desk_order_idx``, on the same
+SQL text as the keys below), so a page is walked out of it without sorting or
+reading a story row (see ``articles.admin.stories``).
 """
 
 from django.db.models import Case, Count, DateTimeField, F, IntegerField, Value, When
@@ -21,12 +22,13 @@ from ..models import Article
 Status = Article.Status
 
 # The desk order's own keys, written as literal SQL: the index ``article_desk_order_idx``
-# (migration 0015) is built on this very text, and a database uses an index on an
-# expression only for that expression, literals included (Django would send 'review' and
-# 0 as parameters, which no index matches). tests/test_admin_lists.py holds the
-# migration's SQL to these strings. Constant texts, no user input.
+# (migrations 0017, then 0018 for ``submitted_at``) is built on this very text, and a
+# database uses an index on an expression only for that expression, literals included
+# (Django would send 'review' and 0 as parameters, which no index matches).
+# tests/test_desk_order_index.py holds the newest migration's SQL to these strings.
+# Constant texts, no user input.
 STAGE = "CASE status WHEN 'review' THEN 0 WHEN 'draft' THEN 1 ELSE 2 END"
-WAITING_SINCE = "CASE WHEN status = 'review' THEN updated_at END"
+WAITING_SINCE = "CASE WHEN status = 'review' THEN submitted_at END"
 DRAFTED_AT = "CASE WHEN status = 'draft' THEN updated_at END"
 
 
@@ -37,7 +39,7 @@ def _key(sql, output_field):
 def _keys(status):
     newest = [F("published_at").desc(nulls_last=True), F("id").desc()]
     if status == Status.REVIEW:
-        return [F("updated_at").asc(), *newest]
+        return [F("submitted_at").asc(nulls_last=True), *newest]
     if status == Status.DRAFT:
         return [F("updated_at").desc(), *newest]
     if status in Status.values:

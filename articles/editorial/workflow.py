@@ -12,6 +12,7 @@ with a message an editor can act on.
 import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ..access import WRITER_STATUSES, can_publish, may_change_story, may_request_changes
 from ..models import Article
@@ -45,6 +46,21 @@ def check_status(user, story, to):
         raise ValidationError({"body": "A published story needs a body."})
 
 
+def stamp_submission(story, was, now=None):
+    """Keep ``story.submitted_at`` (when it was sent for review) true to a move from
+    status ``was`` to the status it now has, before it is saved.
+
+    Going into review stamps the time: the review queue is oldest submission first, so
+    a story resubmitted after changes joins the back of it. Saving it again while in
+    review keeps its place. Going back to draft clears it (nothing is waiting any
+    more); publishing keeps it, a record of when the story was handed over."""
+    if story.status == Status.REVIEW:
+        if was != Status.REVIEW or story.submitted_at is None:
+            story.submitted_at = now or timezone.now()
+    elif story.status == Status.DRAFT:
+        story.submitted_at = None
+
+
 def transition(story, to, user, *, comment=""):
     """Move ``story`` to status ``to`` as ``user``, saved as a revision of its own.
 
@@ -55,7 +71,8 @@ def transition(story, to, user, *, comment=""):
         return False
     check_status(user, story, to)
     with transaction.atomic(), reversion.create_revision():
-        story.status = to
+        was, story.status = story.status, to
+        stamp_submission(story, was)
         story.updated_by = user
         story.save()
         reversion.set_user(user)

@@ -222,6 +222,16 @@ class Article(models.Model):
         editable=False,
         help_text="Words in the body, counted when the story is saved.",
     )
+    # Set by articles.editorial.workflow when the story goes into review, so the review
+    # queue is ordered by how long a story has waited, not by its last edit.
+    submitted_at = models.DateTimeField(
+        "submitted for review at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the story was last sent to the editors for review. Editing it while "
+        "in review keeps its place in the queue; sending it back to draft clears it.",
+    )
     created_by = recorded_by()
     updated_by = recorded_by()
     # Incremented by every save: an edit form carries the number it was opened
@@ -256,7 +266,7 @@ class Article(models.Model):
             # writer's "own" test in one index, so a page of 100 is picked from it
             # without reading the stories (each row carries its body).
             models.Index(
-                fields=["status", "published_at", "updated_at", "created_by"],
+                fields=["status", "published_at", "updated_at", "created_by", "submitted_at"],
                 name="article_desk_idx",
             ),
         ]

@@ -1,8 +1,13 @@
-"""WCAG 2.2 AA, checked by axe-core in Chromium on every kind of reader page."""
+"""WCAG 2.2 AA, checked by axe-core in Chromium on every kind of reader page, and on the
+admin pages editors and writers work in: the desk, the whole story form, planning and
+the photo pages."""
 
 import re
 
 import pytest
+
+from ..servers import manage
+from .signin import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -72,3 +77,70 @@ def test_focus_is_visible_and_the_skip_link_works(site, page):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"#main$"))  # the fragment is set after the key press
     assert page.evaluate("document.querySelector(':target').id") == "main"
+
+
+# --- The admin: the desk, the whole story form, planning and the photo pages ----------
+
+
+@pytest.fixture(scope="module")
+def writer(site):
+    created = manage(site["env"], "create_staff", "axe-writer", "--role", "writer")
+    return ("axe-writer", re.search(r"Password: (\S+)", created).group(1))
+
+
+def whole_form(page):
+    """Every part of a change form shown, as someone working through it would: collapsed
+    sections opened, a blank row added to each inline (a new byline, a correction)."""
+    page.evaluate("() => document.querySelectorAll('form details').forEach(d => d.open = true)")
+    for add_row in page.locator(".add-row a").all():
+        if add_row.is_visible():
+            add_row.click()
+    page.locator(".field-body .tiptap").wait_for()
+
+
+def admin_urls(site, page, role):
+    """The admin pages a writer or an editor works in all day (issue 14)."""
+    page.goto(site["base"] + "/admin/articles/article/add/")
+    page.fill("#id_headline", f"Axe checks the {role}'s story")
+    page.locator(".prose-editor > .ProseMirror").click()
+    page.keyboard.type("The ferry leaves at seven.")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist")
+    own_story = page.url
+    page.goto(site["base"] + "/admin/")
+    urls = {
+        "dashboard": "/admin/",
+        "story, add": "/admin/articles/article/add/",
+        "story, change (own draft)": own_story,
+        "planning, day": page.locator("text=today").first.get_attribute("href"),
+        "planning, week": page.locator("text=this week").get_attribute("href"),
+        "photo library": "/admin/articles/image/",
+    }
+    if role == "editor":  # a published story: the publication fields, its corrections
+        page.goto(site["base"] + "/admin/articles/article/?status__exact=published")
+        urls["story, change (published)"] = page.locator(
+            "#result_list tbody th a"
+        ).first.get_attribute("href")
+    page.goto(site["base"] + "/admin/articles/image/")
+    urls["photo, change"] = page.locator("#result_list tbody th a").first.get_attribute("href")
+    return urls
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("role", ["editor", "writer"])
+def test_admin_pages_have_no_axe_violations(site, browser, axe_source, writer, role, scheme):
+    # axe is injected as an inline script, which the admin's CSP rightly forbids.
+    context = browser.new_context(
+        color_scheme=scheme, bypass_csp=True, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, site, writer if role == "writer" else site["editor"])
+    for name, url in admin_urls(site, page, role).items():
+        page.goto(url if url.startswith("http") else site["base"] + url)
+        page.wait_for_load_state("networkidle")  # Select2 and the body editor set up
+        if "story" in name:
+            whole_form(page)
+        found = violations(page, axe_source)
+        assert found == [], (role, scheme, name, found)
+    context.close()

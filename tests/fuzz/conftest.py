@@ -5,13 +5,30 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import reversion
 from taggit.models import Tag
 
+from articles.editorial import autosave
+from articles.editorial import desk as desk_rules
 from articles.editorial.previews import share_url
-from articles.models import Correction, PreviewLink, StoryRedirect, TagRedirect
+from articles.models import (
+    Article,
+    Correction,
+    InboxItem,
+    PreviewLink,
+    StoryRedirect,
+    TagRedirect,
+)
 
-from ..factories import make_author, make_draft, make_scheduled, make_section, make_story
-from .fuzzer import SECRET_MARKER, UNPUBLISHED
+from ..factories import (
+    make_author,
+    make_draft,
+    make_scheduled,
+    make_section,
+    make_staff,
+    make_story,
+)
+from .fuzzer import AUTOSAVE_SECRET, NOTE_SECRET, SECRET_MARKER, UNPUBLISHED
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +79,46 @@ def newsroom(db, settings, tmp_path):
     TagRedirect.objects.create(old_slug="harbor", tag=Tag.objects.get(slug="harbour"))
     link = PreviewLink.objects.create(article=draft)
     return {"story": pier, "share_url": share_url(link)}
+
+
+# --- The admin's desk (issue 14) ---------------------------------------------------------
+
+
+@pytest.fixture
+def desk(newsroom):
+    """The fuzz site's desk: an editor and two writers. The draft that must never show
+    belongs to the colleague, with a note and a share link; the writer has a draft of
+    their own (with a note, a share link and two revisions to compare) and an inbox item;
+    another editor has an autosave of the published story."""
+    editor = make_staff("fuzz-editor", "Editor")
+    writer = make_staff("fuzz-writer", "Writer")
+    colleague = make_staff("fuzz-colleague", "Writer")
+    night_editor = make_staff("fuzz-night-editor", "Editor")
+    secret_draft = Article.objects.get(headline=UNPUBLISHED[0])
+    Article.objects.filter(pk=secret_draft.pk).update(created_by=colleague)
+    secret_draft.refresh_from_db()
+    secret_note = desk_rules.add_note(secret_draft, colleague, NOTE_SECRET)
+    own = make_draft("Ferry strike notes", created_by=writer, body="<p>First draft.</p>")
+    for body in ("<p>Second draft.</p>", "<p>Third draft.</p>"):
+        with reversion.create_revision():
+            own.body = body
+            own.save()
+    own_note = desk_rules.add_note(own, editor, "Check the timetable.")
+    own_link = PreviewLink.objects.create(article=own, created_by=writer)
+    item = InboxItem.objects.create(
+        recipient=writer, article=own, kind=InboxItem.Kind.MENTION, text="About the ferry"
+    )
+    pier = newsroom["story"]
+    autosave.keep(night_editor, pier, {"headline": pier.headline, "dek": AUTOSAVE_SECRET})
+    return {
+        **newsroom,
+        "editor": editor,
+        "writer": writer,
+        "own": own,
+        "own_note": own_note,
+        "own_link": own_link,
+        "secret_draft": secret_draft,
+        "secret_note": secret_note,
+        "secret_link": PreviewLink.objects.get(article=secret_draft),
+        "inbox_item": item,
+    }

@@ -27,6 +27,10 @@ PROJECT = Path(__file__).resolve().parents[2]
 SECRET_MARKER = "fuzz-secret-outside-media-root"
 # A draft and a scheduled story: no request but a real share link may show them.
 UNPUBLISHED = ("Secret merger plans", "Budget embargo lifts")
+# The admin's private texts (conftest.desk): a note on a writer's draft, which only the
+# desk and that writer read, and one editor's autosave, which only they read.
+NOTE_SECRET = "fuzz-note-on-a-colleagues-draft"
+AUTOSAVE_SECRET = "fuzz-unsaved-words-of-the-night-editor"
 
 # Only a request that hangs takes this long, even on a loaded machine. What a request
 # costs is bounded by its query count (FAMILIES), which does not depend on the machine.
@@ -68,6 +72,29 @@ FAMILIES = {
     "headers": Family(minimum=500, max_queries=9),  # the sitemap index is among the pages
     "hosts": Family(minimum=100, max_queries=1),
 }
+# The admin's desk (issue 14), fuzzed signed in as a writer and as an editor: a request
+# there also reads the session and the user, the user's groups and permissions (the admin's
+# own checks and access.py's), and a page's messages and inbox count. Measured on SQLite.
+ADMIN_FAMILIES = {
+    "admin_notes": Family(minimum=400, max_queries=9),
+    # The whole change form (restoring an autosave opens it): an editor's, of a published
+    # story, with its bylines, corrections, notes, share links and pickers.
+    "admin_autosave": Family(minimum=300, max_queries=35),
+    "admin_share": Family(minimum=300, max_queries=10),
+    "admin_planning": Family(minimum=300, max_queries=7),
+}
+
+
+def desk_fuzzer(desk, role, name):
+    """A fuzzer for an admin family, signed in as the desk's writer or editor: a writer
+    may see neither the colleague's draft, nor its notes, nor anyone's autosave; an editor
+    sees drafts and notes, but never another editor's autosave."""
+    secrets = (
+        (AUTOSAVE_SECRET,) if role == "editor" else (*UNPUBLISHED, NOTE_SECRET, AUTOSAVE_SECRET)
+    )
+    return Fuzzer(name, user=desk[role], secrets=secrets)
+
+
 # The plain expectations (test_obvious.py) visit every family: the largest budget.
 ANY_PAGE = Family(minimum=1, max_queries=max(f.max_queries for f in FAMILIES.values()))
 
@@ -135,17 +162,25 @@ class Fuzzer:
     the slowest answer and the request with the most queries, so that one run reports
     everything it found."""
 
-    def __init__(self, name, family=None):
+    def __init__(self, name, family=None, user=None, secrets=UNPUBLISHED):
+        """``user``: send every request signed in as them (the admin families).
+        ``secrets``: texts no answer may hold (an editor may see drafts, but never
+        another person's autosave)."""
         self.name = name
-        self.family = family or FAMILIES[name]
+        self.family = family or FAMILIES.get(name) or ADMIN_FAMILIES[name]
         self.client = Client(raise_request_exception=False)
+        if user is not None:
+            self.client.force_login(user)
+        self.secrets = secrets
         self.sent = 0
         self.errors = {}  # (status, problem, where) -> (shortest input, detail)
         self.slowest = (0.0, "")
         self.most_queries = (0, "")
 
-    def send(self, target, headers=None):
-        """GET ``target``, a raw request target: a path, then an optional ``?query``."""
+    def send(self, target, headers=None, data=None):
+        """GET ``target``, a raw request target: a path, then an optional ``?query``; or,
+        with ``data``, POST it there (a dict, sent as a browser's form, or a raw
+        url-encoded body as a string, sent untouched)."""
         path, _, query = target.partition("?")
         environ = {
             # A server percent-decodes the path to bytes; Django then decodes them as UTF-8.
@@ -156,17 +191,35 @@ class Fuzzer:
             name: wsgi_string(value.encode()) for name, value in (headers or {}).items()
         }
         described = repr(target) + (f" with headers {headers!r}" if headers else "")
+        if data is not None:
+            described = f"POST {described} with {data!r}"
         # Each request in a savepoint: on PostgreSQL one failed query aborts the test's
         # whole transaction, which would turn every later request into an error too.
         savepoint = transaction.savepoint()
         queries = QueryCounter()
         start = time.perf_counter()
         with connection.execute_wrapper(queries):
-            response = self.client.get("/", headers=wsgi_headers, **environ)
+            if data is None:
+                response = self.client.get("/", headers=wsgi_headers, **environ)
+            elif isinstance(data, str):
+                response = self.client.post(
+                    "/",
+                    data.encode(),
+                    content_type="application/x-www-form-urlencoded",
+                    headers=wsgi_headers,
+                    **environ,
+                )
+            else:
+                response = self.client.post("/", data, headers=wsgi_headers, **environ)
             body = b"".join(response.streaming_content) if response.streaming else response.content
         elapsed = time.perf_counter() - start
         aborted = transaction_aborted()
+        # An error that escaped an atomic block without a savepoint of its own leaves the
+        # test's transaction marked for rollback: the request failed (it is reported
+        # below); clear the mark to roll back to this request's savepoint.
+        broken = connection.in_atomic_block and connection.needs_rollback
         if savepoint is not None:  # None outside a transaction (transactional_db)
+            transaction.set_rollback(False)
             transaction.savepoint_rollback(savepoint)
             transaction.set_rollback(False)
         self.sent += 1
@@ -176,10 +229,13 @@ class Fuzzer:
             self.most_queries = (queries.count, described)
         if response.status_code >= 500:
             self.remember_error(response, described)
-        elif any(headline.encode() in body for headline in UNPUBLISHED):
+        elif any(secret.encode() in body for secret in self.secrets):
             if not response.wsgi_request.path_info.startswith("/preview/"):
-                signature = (response.status_code, "unpublished story shown", path[:40])
+                signature = (response.status_code, "a secret shown", path[:40])
                 self.remember(signature, described, body[:500].decode(errors="replace"))
+        elif broken:
+            signature = (response.status_code, "transaction left broken", path[:40])
+            self.remember(signature, described, "an atomic block was left marked for rollback")
         elif aborted:
             # The application caught a database error and answered anyway.
             signature = (response.status_code, "swallowed database error", path[:40])

@@ -5,10 +5,10 @@
 // - NewsroomLink: after a link is added, the caret goes after the link (the upstream
 //   dialog left the word selected and gave focus back a frame later, so End then Enter,
 //   typed at once, replaced the linked word with a new paragraph).
-// - NewsroomEditing: spellcheck on; Enter in a photo's caption starts a paragraph after
-//   the photo (upstream it did nothing, and typing went on in the caption); a key that
-//   edits reads the caret from the page first, so a move made just before (End, an arrow)
-//   is never lost.
+// - NewsroomEditing: spellcheck on; the box named by the field's label; Enter in a
+//   photo's caption starts a paragraph after the photo (upstream it did nothing, and
+//   typing went on in the caption); a key that edits reads the caret from the page
+//   first, so a move made just before (End, an arrow) is never lost.
 // - Embed: a YouTube, Vimeo, X or OpenStreetMap address pasted on its own line becomes
 //   an embed. The server (articles/embeds.py) decides what it really is on save.
 import * as prose from "django-prose-editor/editor"
@@ -93,6 +93,22 @@ const captionDepth = ($pos) => {
   return null
 }
 
+// The editable box is a role="textbox" with no name: a screen reader announced "edit
+// text", and axe reports it. It is named by the field's label ("Body") and described by
+// its help text, as the <textarea> it stands in for was.
+const nameAfterField = (dom) => {
+  const textarea = dom.closest(".prose-editor")?.querySelector("textarea")
+  if (!textarea || !textarea.id) return
+  const label = document.querySelector(`label[for="${CSS.escape(textarea.id)}"]`)
+  if (label) {
+    if (!label.id) label.id = `${textarea.id}-label`
+    dom.setAttribute("aria-labelledby", label.id)
+  }
+  const help = textarea.getAttribute("aria-describedby")
+  if (help) dom.setAttribute("aria-describedby", help)
+  dom.setAttribute("aria-multiline", "true")
+}
+
 export const NewsroomEditing = Extension.create({
   name: "newsroomEditing",
   priority: 1000,
@@ -102,6 +118,8 @@ export const NewsroomEditing = Extension.create({
       new Plugin({
         view(view) {
           view.dom.setAttribute("spellcheck", "true")
+          nameAfterField(view.dom)
+          window.setTimeout(() => nameAfterField(view.dom), 0) // if mounted after this
           return {}
         },
         props: {
