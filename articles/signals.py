@@ -2,7 +2,7 @@
 What counts as a change a reader could see.
 
 Any save or delete of a story, byline, tag link, section, author, tag, photo,
-correction, pin or redirect bumps the site-wide ``ContentVersion`` in the same
+correction, pin, front layout or redirect bumps the site-wide ``ContentVersion`` in the same
 transaction, which retires every fragment and every cached page rendered under
 the old version (see ``articles.models.version`` and ``articles.reader.pagecache``).
 """
@@ -17,6 +17,7 @@ from .models import (
     Byline,
     ContentVersion,
     Correction,
+    Front,
     Image,
     Pin,
     Section,
@@ -31,6 +32,7 @@ WATCHED = (
     Author,
     Byline,
     Correction,
+    Front,
     Image,
     Pin,
     Section,
