@@ -49,6 +49,17 @@ def test_story_page_has_the_samples_shape(client, story):
     assert '<link rel="canonical" href="http://127.0.0.1:8000/2024/03/07/' in html
 
 
+def test_a_dateline_is_escaped_and_stands_alone_before_a_body_opening_otherwise(client):
+    story = make_story(
+        "Pier opens", dateline='ST. <b>"ANN"</b>', body="<h2>The day</h2><p>Crowds came.</p>"
+    )
+    html = client.get(story.path).content.decode()
+    assert (
+        '<p class="dateline-alone"><span class="dateline">ST. &lt;b&gt;&#34;ANN&#34;&lt;/b&gt; —'
+        "</span></p><h2>The day</h2><p>Crowds came.</p>"
+    ) in html
+
+
 def test_story_page_lists_the_latest_other_stories(client, story):
     others = [make_story(f"Other story {n}", age=timedelta(hours=n)) for n in range(1, 8)]
     html = client.get(story.path).content.decode()

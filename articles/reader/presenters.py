@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils import timezone
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..images.presentation import picture
 from ..models.seo import reading_minutes, search_and_social, social_photo, word_count
@@ -99,13 +99,12 @@ def with_dateline(body, dateline):
     the dateline, escaped, goes in after it; the body is not otherwise parsed or
     changed. A body that opens with something else (a photo, a heading) keeps the
     dateline as a paragraph of its own before it."""
-    body = Markup(body)  # noqa: S704  (sanitised on save, as story.html always trusted it)
     if not dateline:
-        return body
-    label = Markup('<span class="dateline">{} —</span>').format(dateline)
+        return Markup(body)  # noqa: S704  (sanitised on save, as story.html always trusted it)
+    label = f'<span class="dateline">{escape(dateline)} —</span>'
     if body.startswith("<p>"):
-        return Markup("<p>") + label + " " + body[len("<p>") :]
-    return Markup('<p class="dateline-alone">') + label + Markup("</p>") + body
+        return Markup(f"<p>{label} {body[len('<p>') :]}")  # noqa: S704  (escaped; sanitised)
+    return Markup(f'<p class="dateline-alone">{label}</p>{body}')  # noqa: S704  (the same)
 
 
 def present_story(row, now):
