@@ -2,7 +2,7 @@
 What counts as a change a reader could see, and which pages it reaches.
 
 Any save or delete of a story, byline, tag link, section, author, tag, photo,
-correction, pin or redirect bumps the site-wide ``ContentVersion`` in the same
+correction, pin, front layout or redirect bumps the site-wide ``ContentVersion`` in the same
 transaction, which retires every fragment and every cached site-wide page (the
 front, archives, the site's feeds) rendered under the old version (see
 ``articles.models.version`` and ``articles.reader.pagecache``).
@@ -12,7 +12,8 @@ scoped pages that show it, as they were *before* the change and as they are afte
 its page, its section's, its tags' and its authors'. Taking both sides is what keeps
 it exact: a story moved out of a section, a tag taken off, a byline dropped or a
 slug changed leaves the old page as stale as the new one. Everything else (a
-section, author, tag, photo, pin or redirect; a raw save from a revert) reaches
+section, author, tag, photo, pin, front layout or redirect; a raw save from a
+revert) reaches
 every page, and bumps the shared version that all scoped pages are kept under.
 """
 
@@ -26,6 +27,7 @@ from .models import (
     Byline,
     ContentVersion,
     Correction,
+    Front,
     Image,
     Pin,
     Section,
@@ -44,7 +46,7 @@ STORY_PARTS = {
     TaggedArticle: "content_object_id",
 }
 # Shown on pages of every kind (a byline's name, a section's name, a photo, a pin).
-EVERYWHERE = (Author, Image, Pin, Section, StoryRedirect, Tag, TagRedirect)
+EVERYWHERE = (Author, Front, Image, Pin, Section, StoryRedirect, Tag, TagRedirect)
 
 
 def story_scopes(story_id):

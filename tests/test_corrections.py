@@ -39,6 +39,24 @@ def test_editor_appends_a_correction_that_readers_see_with_its_time(client):
     assert 'class="updated">Updated' in html
 
 
+def test_the_byline_says_updated_only_for_a_note_after_publication(client):
+    """A note written while the story waited to be published (dated before it went
+    out) is no revision a reader missed: the byline gives the publication time alone."""
+    story = make_story("Harbour dredging starts", age=timedelta(hours=3))
+    Correction.objects.create(
+        article=story,
+        kind="update",
+        text="Adds the contractor's name.",
+        published_at=story.published_at - timedelta(hours=1),
+    )
+    byline = client.get(story.path).content.decode().split('class="meta story-byline"')[1]
+    byline = byline.split("</p>")[0]
+    assert "Published <time" in byline and "Updated" not in byline
+    Correction.objects.create(article=story, kind="correction", text="Fixes the date.")
+    byline = client.get(story.path).content.decode().split('class="meta story-byline"')[1]
+    assert '<span class="updated">Updated <time datetime="' in byline.split("</p>")[0]
+
+
 def test_an_update_moves_the_updated_time():
     story = make_story("Storm warning")
     assert story.revised_at is None

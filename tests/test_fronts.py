@@ -64,17 +64,53 @@ def test_section_front_pins(client):
     assert "City 0" in beside_lead(html)
 
 
-def test_home_page_shows_the_latest_of_each_section(client):
+def test_home_page_section_blocks_hold_each_sections_newest_not_shown_above(client):
+    """No story twice on the front's first page: a section block skips the stories the
+    top and Latest show, and still holds three, then leads on to its section."""
     sections = [make_section(name, slug=name.lower()) for name in ("City", "Sport", "Arts")]
-    for section in sections:
-        for n in range(4):
-            make_story(f"{section.name} item {n}", section=section, age=timedelta(hours=n + 1))
+    for n in range(12):
+        for i, section in enumerate(sections):
+            make_story(f"{section.name} item {n}", section=section, age=timedelta(hours=3 * n + i))
     html = client.get("/").content.decode()
+    # The 21 newest (the lead and a page of twenty, four of them beside it) are above...
     blocks = html.split('class="section-blocks"')[1].split('id="latest-list-heading"')[0]
     for section in sections:
-        assert f'id="block-{section.slug}"' in blocks
         block = blocks.split(f'id="block-{section.slug}"')[1].split("</section>")[0]
-        assert [f"{section.name} item {n}" in block for n in range(4)] == [True] * 3 + [False]
+        shown = [n for n in range(12) if f">{section.name} item {n}<" in block]
+        assert shown == [7, 8, 9]  # ...so each block takes its next three
+        assert f'href="/section/{section.slug}/">More from {section.name}</a>' in block
+    for n in range(12):
+        for section in sections:
+            assert html.count(f">{section.name} item {n}<") <= 1
+
+
+def test_editors_choose_how_many_stories_a_fronts_top_holds(client):
+    city = make_section("City", slug="city")
+    for n in range(12):
+        make_story(f"City {n}", section=city, age=timedelta(hours=n + 1))
+    client.force_login(make_staff("ed", "Editor"))
+    response = client.post(reverse("admin:articles_front_add"), {"section": "", "top_stories": 3})
+    assert response.status_code == 302
+    response = client.post(
+        reverse("admin:articles_front_add"), {"section": city.pk, "top_stories": 7}
+    )
+    assert response.status_code == 302
+    client.logout()
+    home, section = client.get("/").content.decode(), client.get("/section/city/").content.decode()
+    assert beside_lead(home).count("<article") == 2
+    assert beside_lead(section).count("<article") == 6
+    assert home.count(">City 3<") == 1 and section.count(">City 7<") == 1  # still listed once
+
+
+def test_a_front_layout_refuses_a_second_home_page_or_a_size_out_of_range(client):
+    client.force_login(make_staff("ed", "Editor"))
+    add = reverse("admin:articles_front_add")
+    assert client.post(add, {"section": "", "top_stories": 3}).status_code == 302
+    again = client.post(add, {"section": "", "top_stories": 4})
+    assert again.status_code == 200 and "home page already has a layout" in again.content.decode()
+    too_many = client.post(add, {"section": make_section("Arts").pk, "top_stories": 40})
+    assert too_many.status_code == 200
+    assert "less than or equal to 9" in too_many.content.decode()
 
 
 def test_related_stories_share_tags_most_shared_first(client):

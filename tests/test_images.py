@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -194,13 +195,15 @@ def test_listings_show_lazy_thumbnails_and_stories_without_photos_still_render(
     client, editor, media_root
 ):
     image = photo(client)
-    with_photo = make_story("With photo", lead_image=image)
+    with_photo = make_story("With photo", lead_image=image, age=timedelta(days=1))
     without = make_story("Without photo")
+    for n in range(5):  # the top of the front, so the story with a photo is listed below
+        make_story(f"Newer {n}", age=timedelta(minutes=n + 1))
     assert client.get(without.path).status_code == 200
     assert "<figure" not in client.get(without.path).content.decode()
     html = client.get("/").content.decode()
-    beside_the_lead = html.split('class="secondary-stories story-list"')[1]
-    assert 'loading="lazy"' in beside_the_lead  # thumbnails below the lead load lazily
+    below_the_top = html.split('id="latest-list-heading"')[1]
+    assert 'loading="lazy"' in below_the_top  # thumbnails below the top load lazily
     assert with_photo.headline in html and without.headline in html
     for url in srcset_urls(html):
         assert (media_root / url.removeprefix("/media/")).is_file(), url

@@ -174,7 +174,7 @@ def render(client, address):
 
 
 ENTRY = re.compile(
-    rb'<loc>|<article class="story-item">|</a> <time datetime=|<item>|<entry>|"content_html"'
+    rb'<loc>|<article class="story-item[ "]|</a> <time datetime=|<item>|<entry>|"content_html"'
 )
 
 

@@ -36,12 +36,28 @@ def test_story_page_has_the_samples_shape(client, story):
     assert "The deal ends a two-year dispute." in html
     assert 'By <a href="/author/zoe-marsh/" rel="author">Zoë Marsh</a> and ' in html
     assert '<a href="/author/ian-po/" rel="author">Ian Po</a>' in html
-    assert "PORT ALDER" in html
-    assert "<p>First paragraph.</p><p>Second paragraph.</p>" in html
+    # The dateline runs into the first paragraph; the byline carries the time.
+    assert (
+        '<p><span class="dateline">PORT ALDER —</span> First paragraph.</p><p>Second paragraph.</p>'
+        in html
+    )
+    assert 'Published <time datetime="2024-03-07T14:30:00+00:00">March 7, 2024, ' in html
+    assert "Updated" not in html  # no correction or update yet
     assert '<a href="/tag/harbour/" rel="tag">Harbour</a>' in html
     assert '<a class="kicker" href="/section/politics/">Politics</a>' in html
     assert html.count("<h1") == 1
     assert '<link rel="canonical" href="http://127.0.0.1:8000/2024/03/07/' in html
+
+
+def test_a_dateline_is_escaped_and_stands_alone_before_a_body_opening_otherwise(client):
+    story = make_story(
+        "Pier opens", dateline='ST. <b>"ANN"</b>', body="<h2>The day</h2><p>Crowds came.</p>"
+    )
+    html = client.get(story.path).content.decode()
+    assert (
+        '<p class="dateline-alone"><span class="dateline">ST. &lt;b&gt;&#34;ANN&#34;&lt;/b&gt; —'
+        "</span></p><h2>The day</h2><p>Crowds came.</p>"
+    ) in html
 
 
 def test_story_page_lists_the_latest_other_stories(client, story):

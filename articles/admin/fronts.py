@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ..models import Pin
+from ..models import Front, Pin
 
 
 class FrontFilter(admin.SimpleListFilter):
@@ -42,3 +42,18 @@ class PinAdmin(admin.ModelAdmin):
     @admin.display(description="Readers see it", boolean=True)
     def live(self, pin):
         return pin.article.is_live
+
+
+@admin.register(Front)
+class FrontAdmin(admin.ModelAdmin):
+    """Per front, how many stories its top block holds (the lead and those beside it)."""
+
+    list_display = ["front", "top_stories"]
+    list_editable = ["top_stories"]
+    list_select_related = ["section"]
+    autocomplete_fields = ["section"]
+    fields = ["section", "top_stories"]
+
+    @admin.display(description="Front", ordering="section__position")
+    def front(self, layout):
+        return str(layout)

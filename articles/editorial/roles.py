@@ -39,6 +39,7 @@ ROLES = {
             "previewlink": ["add", "change", "view"],
             "image": ["add", "change", "delete", "view"],
             "pin": ["add", "change", "delete", "view"],
+            "front": ["add", "change", "view"],
         },
         "taggit": {"tag": ["add", "change", "delete", "view"]},
     },

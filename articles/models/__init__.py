@@ -4,7 +4,7 @@ from .article import Article, ArticleQuerySet, Byline, TaggedArticle
 from .autosave import Autosave
 from .desk import EditorialNote, InboxItem
 from .editorial import Correction, EditingPresence, PreviewLink
-from .fronts import Pin
+from .fronts import Front, Pin
 from .image import Image
 from .placement import PhotoPlacement
 from .redirects import StoryRedirect, TagRedirect
@@ -21,6 +21,7 @@ __all__ = [
     "Correction",
     "EditingPresence",
     "EditorialNote",
+    "Front",
     "Image",
     "InboxItem",
     "PageStamp",

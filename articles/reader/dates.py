@@ -26,8 +26,15 @@ def short_date(value):
     return _day_label(timezone.localtime(value).date(), get_language(), "short")
 
 
+@lru_cache(maxsize=8192)
+def _time_label(moment, language):
+    """A moment's time of day, once per moment and language: a story's byline shows
+    the same publication time on every request."""
+    return dateformat.format(moment, pgettext("time of day", "P"))
+
+
 def time_of_day(value):
-    return dateformat.format(timezone.localtime(value), pgettext("time of day", "P"))
+    return _time_label(timezone.localtime(value), get_language())
 
 
 def machine_time(value):

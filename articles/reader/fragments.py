@@ -163,25 +163,38 @@ def navigation(stamp, now):
 SECTION_BLOCK_SIZE = 3
 
 
-def section_blocks(stamp, now):
-    """The home page's "latest in each section" blocks, as HTML."""
+def section_blocks(stamp, now, shown=()):
+    """The home page's "latest in each section" blocks, as HTML, leaving out the stories
+    ``shown`` (rows) elsewhere on the page: each section is read that many stories
+    further, so a block still holds its three when the top and Latest show its newest."""
+    shown_ids = {row["id"] for row in shown}
 
     def build():
         sections = section_nav(stamp, now)
-        rows = present_listing(
-            queries.section_heads([s["id"] for s in sections], now, SECTION_BLOCK_SIZE),
-            with_bylines=False,
-        )
+        section_ids = {s["slug"]: s["id"] for s in sections}
+        extra = {}
+        for row in shown:
+            if row["section_slug"] in section_ids:
+                key = section_ids[row["section_slug"]]
+                extra[key] = extra.get(key, 0) + 1
+        found = queries.section_heads(list(section_ids.values()), now, SECTION_BLOCK_SIZE, extra)
         by_section = {}
-        for row in rows:
-            by_section.setdefault(row["section_slug"], []).append(row)
+        for row in found:
+            if row["id"] not in shown_ids:
+                chosen = by_section.setdefault(row["section_slug"], [])
+                if len(chosen) < SECTION_BLOCK_SIZE:
+                    chosen.append(row)
+        present_listing([row for rows in by_section.values() for row in rows], with_bylines=False)
         blocks = [(s, by_section[s["slug"]]) for s in sections if s["slug"] in by_section]
         html = (
             engines["reader"].env.get_template("includes/section_blocks.html").render(blocks=blocks)
         )
         return Markup(html), next_publication(stamp, now)  # noqa: S704  (autoescaped)
 
-    return cache.get("section-blocks", stamp, now, build)
+    # Every reader of page one under one content version is shown the same stories;
+    # the key names them anyway, so the blocks can never repeat one.
+    key = "section-blocks:" + ",".join(map(str, sorted(shown_ids)))
+    return cache.get(key, stamp, now, build)
 
 
 # --- Blocks filled in when a stored page is served ------------------------------

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import timezone
+from markupsafe import Markup, escape
 
 from ..images.presentation import picture
 from ..models.seo import reading_minutes, search_and_social, word_count
@@ -62,9 +63,15 @@ def _story_details(row, authors, tags, notes, preview=False):
         row["section_url"] = addresses.section(row["section_slug"])
     row["url"] = settings.SITE_URL + row["path"]
     row["corrections"] = present_notes(notes)
+    row["published_label"] = moment(row["published_at"])
+    # "Updated" only for a correction or update readers can see that came after
+    # publication (revised_at is held to the notes already public).
     revised = row.get("revised_at")
+    if revised and revised <= row["published_at"]:
+        revised = None
     row["revised_label"] = moment(revised) if revised else ""
     row["revised_iso"] = machine_time(revised) if revised else ""
+    row["body_with_dateline"] = with_dateline(row["body"] or "", row["dateline"])
     row["seo"] = search_and_social(
         row["headline"],
         row["dek"],
@@ -78,6 +85,23 @@ def _story_details(row, authors, tags, notes, preview=False):
     row["show_reading_time"] = settings.STORY_READING_TIME
     row["sharing"] = sharing(row, preview)
     return row
+
+
+def with_dateline(body, dateline):
+    """The story's body with its dateline run into the first paragraph ("PORT ALDER —
+    The council…"), set in small capitals by the stylesheet.
+
+    ``body`` is sanitised on every save (``text.sanitize_html``), which leaves a
+    paragraph no attributes: one that opens the body starts with a bare ``<p>``. Only
+    the dateline, escaped, goes in after it; the body is not otherwise parsed or
+    changed. A body that opens with something else (a photo, a heading) keeps the
+    dateline as a paragraph of its own before it."""
+    if not dateline:
+        return Markup(body)  # noqa: S704  (sanitised on save, as story.html always trusted it)
+    label = f'<span class="dateline">{escape(dateline)} —</span>'
+    if body.startswith("<p>"):
+        return Markup(f"<p>{label} {body[len('<p>') :]}")  # noqa: S704  (escaped; sanitised)
+    return Markup(f'<p class="dateline-alone">{label}</p>{body}')  # noqa: S704  (the same)
 
 
 def present_story(row, now):

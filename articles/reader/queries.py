@@ -21,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ..models import Article
+from ..models import Article, Front
 
 PUBLISHED = Article.Status.PUBLISHED.value
 
@@ -210,26 +210,52 @@ def in_section(section_id, now, limit, offset=0, columns=LISTING_COLUMNS, exclud
     return _paged(ids_sql, params, now, columns)
 
 
-def pinned(section_id, now, limit):
-    """The live stories editors pinned to a front (None: the home page), in their order."""
+def front_top(section_id, now):
+    """(size, pins) for a front (section_id None: the home page): how many stories its
+    top block holds (``Front.top_stories``, as editors set it, else the default) and
+    the live stories editors pinned to it, in their order (at most the largest size).
+
+    One round trip: the layout is a one-row table the pins are joined to, so a front
+    with no pins still gets its size."""
     front = "section_id = %s" if section_id else "section_id IS NULL"
+    front_params = [section_id] if section_id else []
     # The front's pins first (a handful), then their stories: written so, because a
     # planner without statistics may otherwise walk every live story looking for pins.
-    return read(
-        f"SELECT {LISTING_COLUMNS} FROM "  # noqa: S608
-        f"(SELECT article_id, position, id FROM articles_pin WHERE {front} "
-        f" ORDER BY position, id LIMIT 50) AS p {THEN_THEIR_STORIES} "
-        f"{JOIN_SECTION_AND_IMAGE} WHERE a.id = p.article_id AND {LIVE} "
-        "ORDER BY p.position, p.id LIMIT %s",
-        [*([section_id] if section_id else []), db_time(now), limit],
+    rows = read(
+        "SELECT layout.top_stories AS top_stories, pins.* FROM ("  # noqa: S608
+        f"  SELECT COALESCE((SELECT f.top_stories FROM articles_front f WHERE f.{front}), %s)"
+        "  AS top_stories) AS layout "
+        f"LEFT JOIN (SELECT {LISTING_COLUMNS}, p.position AS pin_position, p.id AS pin_id FROM "
+        f"  (SELECT article_id, position, id FROM articles_pin WHERE {front} "
+        f"   ORDER BY position, id LIMIT 50) AS p {THEN_THEIR_STORIES} "
+        f"  {JOIN_SECTION_AND_IMAGE} WHERE a.id = p.article_id AND {LIVE} "
+        "  ORDER BY p.position, p.id LIMIT %s) AS pins ON 1 = 1 "
+        "ORDER BY pins.pin_position, pins.pin_id",
+        [
+            *front_params,
+            Front.DEFAULT_TOP_STORIES,
+            *front_params,
+            db_time(now),
+            Front.MOST_TOP_STORIES,
+        ],
     )
+    size = rows[0]["top_stories"] if rows else Front.DEFAULT_TOP_STORIES
+    pins = []
+    for row in rows:
+        if row["id"] is not None:
+            for key in ("top_stories", "pin_position", "pin_id"):
+                del row[key]
+            pins.append(row)
+    return size, pins[:size]
 
 
-def section_heads(section_ids, now, per_section):
+def section_heads(section_ids, now, per_section, extra=None):
     """The newest live stories of each section, in one round trip (each part uses the
-    section index)."""
+    section index). ``extra`` ({section id: n}) asks n more of a section: the home
+    page reads past the stories it already shows elsewhere, never the archive."""
     if not section_ids:
         return []
+    extra = extra or {}
     part = (
         f"SELECT * FROM (SELECT {LISTING_COLUMNS} {FROM_ARTICLES} "  # noqa: S608
         f"WHERE a.section_id = %s AND {LIVE} "
@@ -237,7 +263,7 @@ def section_heads(section_ids, now, per_section):
     )
     params = []
     for section_id in section_ids:
-        params += [section_id, db_time(now), per_section]
+        params += [section_id, db_time(now), per_section + extra.get(section_id, 0)]
     return read(" UNION ALL ".join([part] * len(section_ids)), params)
 
 

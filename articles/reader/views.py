@@ -75,14 +75,12 @@ def shown(lead, secondary, page):
     return [story for story in [lead, *secondary] if story] + page.stories
 
 
-SECONDARY = 4  # stories beside the lead on a front
-
-
 def top_of_front(request, section_id, now, fallback_lead, fetch):
-    """A front's lead and secondary stories (pinned by editors, else the newest) and the
-    page of the rest. Pagination stays consistent: the pinned stories are left out of
-    every page, and page one's list gives its first stories to the secondary row."""
-    pins = queries.pinned(section_id, now, 1 + SECONDARY)
+    """A front's lead and secondary stories (pinned by editors, else the newest; as
+    many as the front's layout holds) and the page of the rest. Pagination stays
+    consistent: the pinned stories are left out of every page, and page one's list
+    gives its first stories to the secondary row."""
+    top, pins = queries.front_top(section_id, now)
     lead = pins[0] if pins else fallback_lead()
     secondary = pins[1:]
     shown = [story["id"] for story in [lead, *secondary] if story]
@@ -94,7 +92,7 @@ def top_of_front(request, section_id, now, fallback_lead, fetch):
     )
     if page.number > 1:
         return None, [], page
-    missing = SECONDARY - len(secondary)
+    missing = top - 1 - len(secondary)
     if missing > 0:
         secondary, page.stories = secondary + page.stories[:missing], page.stories[missing:]
     return (present_lead(lead) if lead else None), secondary, page
@@ -121,7 +119,11 @@ def front(request):
             "stamp": stamp,
             "lead": lead,
             "secondary": secondary,
-            "section_blocks": fragments.section_blocks(stamp, now) if page.number == 1 else "",
+            "section_blocks": (
+                fragments.section_blocks(stamp, now, shown(lead, secondary, page))
+                if page.number == 1
+                else ""
+            ),
             "meta": metadata.listing(
                 request, settings.SITE_NAME, "", shown(lead, secondary, page), front=True
             ),
