@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from taggit.models import Tag
 
 from .models import (
+    ArchiveRedirect,
     Article,
     Author,
     Byline,
@@ -27,6 +28,7 @@ from .models import (
 from .reader import search
 
 WATCHED = (
+    ArchiveRedirect,
     Article,
     Author,
     Byline,

@@ -6,11 +6,13 @@ from .desk import EditorialNote, InboxItem
 from .editorial import Correction, EditingPresence, PreviewLink
 from .fronts import Pin
 from .image import Image
-from .redirects import StoryRedirect, TagRedirect
+from .imports import ImportedPhoto, ImportedPost
+from .redirects import ArchiveRedirect, StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
 from .version import ContentVersion
 
 __all__ = [
+    "ArchiveRedirect",
     "Article",
     "ArticleQuerySet",
     "Author",
@@ -21,6 +23,8 @@ __all__ = [
     "EditingPresence",
     "EditorialNote",
     "Image",
+    "ImportedPhoto",
+    "ImportedPost",
     "InboxItem",
     "Pin",
     "PreviewLink",
