@@ -320,3 +320,22 @@ def test_wxr_1_0_is_accepted(tmp_path):
     )
     assert run(old)[0] == 0
     assert Article.objects.count() == 12
+
+
+def test_a_huge_element_is_refused_without_reading_it_into_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr("articles.ingest.wxr.MAX_ELEMENT_BYTES", 1024 * 1024)
+    huge = tmp_path / "huge.xml"
+    text = SITE.read_text()
+    huge.write_text(text.replace("Gales expected tonight.", "Gales. " * 400_000))
+    code, _, err = run(huge)
+    assert code == 1
+    assert err.strip() == (
+        f"{huge}: refused: one element is larger than 1 MB; no post is that long "
+        "(is this really a WordPress export?)"
+    )
+    assert not Article.objects.exists()
+
+
+def test_progress_is_plain_lines_when_not_on_a_terminal():
+    code, out, _ = run(SITE)
+    assert code == 0 and "20/20 items read" in out and "\r" not in out

@@ -31,8 +31,35 @@ SUPPORTED_VERSIONS = {"1.0", "1.1", "1.2"}
 MAX_ITEM_CHARS = 16 * 1024 * 1024
 
 
+# Bytes read with no element ending: past this the file is refused, since the parser
+# would keep that one element's text in memory (a multi-gigabyte "post").
+MAX_ELEMENT_BYTES = 64 * 1024 * 1024
+
+
 class WXRError(ValueError):
     """The file cannot be read as a WordPress export; the message names it."""
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Guarded:
+    """A file whose reads fail once too much has been read since the last ``reset()``:
+    the memory one element can take is bounded however the file is built."""
+
+    def __init__(self, handle):
+        self.handle, self.since = handle, 0
+
+    def read(self, size=-1):
+        data = self.handle.read(size if size and size > 0 else 65536)
+        self.since += len(data)
+        if self.since > MAX_ELEMENT_BYTES:
+            raise _TooBig
+        return data
+
+    def reset(self):
+        self.since = 0
 
 
 def short_name(tag):
@@ -179,9 +206,10 @@ class Export:
         except OSError as error:
             raise self._error(f"cannot read the file: {error.strerror or error}") from None
         with handle:
+            guarded = _Guarded(handle)
             try:
                 parser = iterparse(
-                    handle,
+                    guarded,
                     events=("start", "end"),
                     forbid_dtd=False,
                     forbid_entities=True,
@@ -200,10 +228,16 @@ class Export:
                         if channel is None and element.tag == "channel":
                             channel = element
                         continue
+                    guarded.reset()
                     top = channel is not None and element in channel
                     yield element, top
                     if top:
                         channel.remove(element)  # read: let it go
+            except _TooBig:
+                raise self._error(
+                    f"refused: one element is larger than {MAX_ELEMENT_BYTES // 1048576} MB; "
+                    "no post is that long (is this really a WordPress export?)"
+                ) from None
             except DefusedXmlException as error:
                 raise self._error(
                     f"refused: the file declares entities or external references ({error}); "
