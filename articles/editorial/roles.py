@@ -39,6 +39,7 @@ ROLES = {
             "previewlink": ["add", "change", "view"],
             "image": ["add", "change", "delete", "view"],
             "pin": ["add", "change", "delete", "view"],
+            "importedpost": ["view", "import"],
         },
         "taggit": {"tag": ["add", "change", "delete", "view"]},
     },

@@ -27,6 +27,7 @@ class ImportedPost(models.Model):
 
     class Meta:
         verbose_name = "imported WordPress post"
+        permissions = [("import_importedpost", "Can import a WordPress export")]
         constraints = [
             models.UniqueConstraint(fields=["site", "post_id"], name="imported_post_key"),
         ]
