@@ -339,3 +339,11 @@ def test_a_huge_element_is_refused_without_reading_it_into_memory(tmp_path, monk
 def test_progress_is_plain_lines_when_not_on_a_terminal():
     code, out, _ = run(SITE)
     assert code == 0 and "20/20 items read" in out and "\r" not in out
+
+
+def test_a_run_stopped_part_way_goes_on_from_where_it_stopped():
+    assert run(SITE, "--limit", "3")[0] == 0
+    first_three = set(Article.objects.values_list("pk", flat=True))
+    code, out, _ = run(SITE)
+    assert code == 0 and "imported 9, updated 0, unchanged 3" in out
+    assert first_three < set(Article.objects.values_list("pk", flat=True))

@@ -323,14 +323,20 @@ class WordPressImport:
                 "comment": 0,
             }
         )
-        try:
-            with transaction.atomic():
-                self._posts()
-                self._archive_redirects()
-                if self.options.dry_run:
+        if self.options.dry_run:
+            try:
+                with transaction.atomic():  # everything as for real, then rolled back
+                    self._posts()
+                    self._archive_redirects()
                     raise _DryRun
-        except _DryRun:
-            pass
+            except _DryRun:
+                pass
+        else:
+            # Each post commits on its own: a run stopped half-way keeps what it did
+            # (the next run goes on from there), and the desk is never locked out.
+            self._posts()
+            with transaction.atomic():
+                self._archive_redirects()
         if not self.report.skipped["comment"]:
             del self.report.skipped["comment"]
         return self.report
