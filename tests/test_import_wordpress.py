@@ -347,3 +347,16 @@ def test_a_run_stopped_part_way_goes_on_from_where_it_stopped():
     code, out, _ = run(SITE)
     assert code == 0 and "imported 9, updated 0, unchanged 3" in out
     assert first_three < set(Article.objects.values_list("pk", flat=True))
+
+
+def test_a_dek_is_plain_text():
+    assert run(SITE)[0] == 0
+    assert story(15).dek == "Questions & answers"
+
+
+def test_photos_arrive_when_the_uploads_are_given_on_a_later_run(uploads):
+    assert run(SITE)[0] == 0
+    assert story(10).lead_image is None and not Image.objects.exists()
+    code, out, _ = run(SITE, "--media-dir", uploads)
+    assert code == 0 and "updated 12" in out
+    assert story(10).lead_image.alt_text == "The new pier's timber deck at sunrise"
