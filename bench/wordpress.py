@@ -183,11 +183,15 @@ def bench_import(args):
         check=True,
     )
     command = [sys.executable, "manage.py", "import_wordpress", str(export)]
-    first, first_peak = child_run(command, env)
-    print(f"first run: {first:.1f} s, peak RSS {first_peak:.0f} MB ({load()})")
-    second, _ = child_run(command, env)
+    first, first_cpu, first_peak = child_run(command, env)
     print(
-        f"re-run (unchanged): {second:.1f} s = {100 * second / first:.0f}% of the first ({load()})"
+        f"first run: {first:.1f} s wall, {first_cpu:.1f} s CPU, peak RSS {first_peak:.0f} MB "
+        f"({load()})"
+    )
+    second, second_cpu, _ = child_run(command, env)
+    print(
+        f"re-run (unchanged): {second:.1f} s wall = {100 * second / first:.0f}% of the first; "
+        f"{second_cpu:.1f} s CPU = {100 * second_cpu / first_cpu:.0f}% ({load()})"
     )
 
 
