@@ -30,7 +30,7 @@ from ..models import ImportedPost
 MAX_EXPORT_BYTES = 5 * 1024 * 1024
 MAX_ZIP_BYTES = 100 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
-MAX_POSTS = 300
+MAX_POSTS = 100  # about 4 s of import at 38 ms a post (docs/benchmarks.md, issue 16)
 PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 SESSION_KEY = "wordpress_import"
 COMMAND = "manage.py import_wordpress EXPORT.xml --media-dir UPLOADS/"
