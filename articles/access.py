@@ -50,6 +50,12 @@ def is_editor(user):
     return user.has_perm("articles.edit_any_article")
 
 
+def may_import_wordpress(user):
+    """Importing an export publishes what was published there: editors (with the role's
+    permission) only."""
+    return user.is_active and user.is_staff and user.has_perm("articles.import_importedpost")
+
+
 def can_publish(user):
     return user.has_perm("articles.publish_article")
 

@@ -22,6 +22,7 @@ from django.dispatch import receiver
 from taggit.models import Tag
 
 from .models import (
+    ArchiveRedirect,
     Article,
     Author,
     Byline,
@@ -46,7 +47,17 @@ STORY_PARTS = {
     TaggedArticle: "content_object_id",
 }
 # Shown on pages of every kind (a byline's name, a section's name, a photo, a pin).
-EVERYWHERE = (Author, Front, Image, Pin, Section, StoryRedirect, Tag, TagRedirect)
+EVERYWHERE = (
+    ArchiveRedirect,
+    Author,
+    Front,
+    Image,
+    Pin,
+    Section,
+    StoryRedirect,
+    Tag,
+    TagRedirect,
+)
 
 
 def story_scopes(story_id):

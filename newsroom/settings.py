@@ -173,6 +173,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An imported site's old addresses (/?p=123, permalinks, archives) → 301; before the
+    # page cache, which would serve /?p=123 the front page (articles/reader/oldaddresses.py).
+    "articles.reader.oldaddresses.OldAddressMiddleware",
     # Whole reader pages for anonymous readers, before the rest of the stack runs;
     # a stored page keeps the headers the middleware below gave it (CSP included).
     "articles.reader.pagecache.PageCacheMiddleware",

@@ -170,7 +170,7 @@ def test_curly_quotes_and_non_ascii_text_survive(tmp_path):
         ("March 7, 2024\n\nDate:\n\nBody.\n", 1, "no headline"),
         ("March 7, 2024\n\nHeadline only\n", 3, "no body paragraphs"),
         ("March 7, 2024\n\nHeadline\n\nDate:\n\nLatest stories\n", 3, "no body paragraphs"),
-        ("March 7, 2024\n\n" + "Long " * 60 + "\n\nBody.\n", 3, "the headline is 299 characters"),
+        ("March 7, 2024\n\n" + "Long " * 90 + "\n\nBody.\n", 3, "the headline is 449 characters"),
     ],
 )
 def test_bad_files_are_rejected_with_file_line_and_reason(tmp_path, text, line, reason):
@@ -226,3 +226,64 @@ def test_parse_story_keeps_paragraph_breaks_and_joins_wrapped_lines():
     parsed = parse_story("2024-01-02\nHeadline\nline one\nline two\n\nnext paragraph")
     assert parsed.headline == "Headline"
     assert parsed.paragraphs == ["line one line two", "next paragraph"]
+
+
+def test_same_headline_same_day_with_a_different_body_is_a_second_story(tmp_path, client):
+    """Wire services repeat headlines: an updated bulletin is a story of its own."""
+    first = write(tmp_path, "a-bulletin.txt", STORY)
+    second = write(
+        tmp_path,
+        "b-update.txt",
+        STORY.replace("every twenty minutes", "every fifteen minutes"),
+    )
+    code, out, err = run(tmp_path)
+    assert code == 0, err
+    assert "Imported 2, already present 0, failed 0." in out
+    one, two = Article.objects.order_by("id")
+    assert one.headline == two.headline
+    assert one.path != two.path
+    assert "twenty" in client.get(one.path).content.decode()
+    assert "fifteen" in client.get(two.path).content.decode()
+    # Both files again, in either order: nothing new.
+    assert "Imported 0, already present 2, failed 0." in run(second, first)[1]
+    assert Article.objects.count() == 2
+
+
+def test_identity_ignores_spacing_and_wrapping(tmp_path):
+    write(tmp_path, "one.txt", STORY)
+    rewrapped = STORY.replace("from Monday,\nthe operator", "from   Monday, the\noperator")
+    write(tmp_path, "two.txt", rewrapped.replace("\n", "\r\n"))
+    code, out, _ = run(tmp_path)
+    assert code == 0 and "Imported 1, already present 1, failed 0." in out
+
+
+def test_very_long_headline_is_kept_whole_with_a_short_slug(tmp_path, client):
+    headline = " ".join(["Council approves the harbour renewal plan after months of debate"] * 5)
+    assert len(headline) > 300
+    write(
+        tmp_path,
+        "long.txt",
+        STORY.replace("Ferry timetable changes for the summer season", headline),
+    )
+    code, _, err = run(tmp_path)
+    assert code == 0, err
+    story = Article.objects.get()
+    assert story.headline == headline
+    assert 0 < len(story.slug) <= 80 and story.slug.startswith("council-approves-the-harbour")
+    assert client.get(story.path).status_code == 200
+
+
+def test_stories_imported_under_the_old_headline_key_are_not_imported_twice(tmp_path):
+    """Before the body counted, the key was date + slugged headline: still recognised."""
+    path = write(tmp_path, "ferry.txt", STORY)
+    parsed = parse_story(STORY)
+    Article.objects.create(
+        headline=parsed.headline,
+        body=parsed.body_html,
+        source_id=parsed.legacy_source_id,
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.make_aware(datetime(2024, 6, 14)),
+    )
+    code, out, _ = run(path)
+    assert code == 0 and "Imported 0, already present 1, failed 0." in out
+    assert Article.objects.get().source_id == parsed.source_id

@@ -40,6 +40,7 @@ ROLES = {
             "image": ["add", "change", "delete", "view"],
             "pin": ["add", "change", "delete", "view"],
             "front": ["add", "change", "view"],
+            "importedpost": ["view", "import"],
         },
         "taggit": {"tag": ["add", "change", "delete", "view"]},
     },

@@ -16,7 +16,9 @@ Each file is parsed completely before anything is written, and written in one
 transaction, so a file that fails leaves nothing behind.
 """
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -28,7 +30,7 @@ from django.utils.text import slugify
 
 from ..editorial import revisions
 from ..models import Article, Author, Byline, Section
-from ..text import short_slug, with_suffix
+from ..text import sanitize_html, short_slug, with_suffix
 
 HEADLINE_MAX_LENGTH = Article._meta.get_field("headline").max_length
 DATE_FORMATS = (
@@ -60,7 +62,20 @@ class ParsedStory:
 
     @property
     def source_id(self):
-        """Stable across re-imports of the same story, whatever the file is called."""
+        """The story's identity: its date, headline and body, normalised.
+
+        Stable across re-imports of the same story, whatever the file is called, and
+        different for a second story with the same headline on the same day (wire
+        services and live coverage repeat headlines with a new bulletin below).
+        """
+        text = "\n".join([self.headline, *self.paragraphs])
+        normalised = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+        digest = hashlib.sha256(normalised.encode()).hexdigest()[:40]
+        return f"import:{self.published_on.isoformat()}:{digest}"
+
+    @property
+    def legacy_source_id(self):
+        """The key stories imported before the body counted were stored under."""
         return f"import:{self.published_on.isoformat()}:{short_slug(self.headline, 150)}"
 
     @property
@@ -180,6 +195,12 @@ def import_story(parsed, options):
         existing = Article.objects.filter(source_id=parsed.source_id).first()
         if existing:
             return existing, False
+        legacy = Article.objects.filter(source_id=parsed.legacy_source_id).first()
+        if legacy and legacy.body == sanitize_html(parsed.body_html):
+            # Imported by an earlier version under the headline-only key: the same story,
+            # now known by its content so a same-headline story can come in beside it.
+            Article.objects.filter(pk=legacy.pk).update(source_id=parsed.source_id)
+            return legacy, False
         published_at = timezone.make_aware(datetime.combine(parsed.published_on, time.min))
         article = Article.objects.create(
             headline=parsed.headline,

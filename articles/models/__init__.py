@@ -6,12 +6,14 @@ from .desk import EditorialNote, InboxItem
 from .editorial import Correction, EditingPresence, PreviewLink
 from .fronts import Front, Pin
 from .image import Image
+from .imports import ImportedPhoto, ImportedPost
 from .placement import PhotoPlacement
-from .redirects import StoryRedirect, TagRedirect
+from .redirects import ArchiveRedirect, StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
 from .version import ContentVersion, PageStamp
 
 __all__ = [
+    "ArchiveRedirect",
     "Article",
     "ArticleQuerySet",
     "Author",
@@ -23,6 +25,8 @@ __all__ = [
     "EditorialNote",
     "Front",
     "Image",
+    "ImportedPhoto",
+    "ImportedPost",
     "InboxItem",
     "PageStamp",
     "PhotoPlacement",

@@ -67,7 +67,9 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    headline = models.CharField(max_length=200)
+    # Long enough for the longest wire and archive headlines (issue 16 met one of 330
+    # characters); the slug, and so the address, stays short whatever its length.
+    headline = models.CharField(max_length=400)
     slug = models.SlugField(
         max_length=SLUG_MAX_LENGTH,
         blank=True,

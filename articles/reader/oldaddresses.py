@@ -1,0 +1,56 @@
+"""
+Old addresses of an imported site that keep working (issue 16): a WordPress post's
+permalink, whatever its shape, and its ``/?p=123`` link answer with a permanent
+redirect to the story, once the story is live; ``/category/x/`` and ``/tag/x/``
+archive pages answer with the section's or the tag's page.
+
+A middleware, placed before the page cache: ``/?p=`` reaches the front page's view
+otherwise (which reads only ``page`` from the query and would be served from the
+cache), and any other old address is only looked up when the site has no page there
+(a 404), so the rest of the site pays nothing.
+"""
+
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import ArchiveRedirect
+from . import queries
+
+
+def moved_to(path, query):
+    """Where an old address now lives for readers, or None."""
+    now = timezone.now()
+    post_id = query.get("p", "")
+    if post_id:
+        if not post_id.isdigit() or len(post_id) > 18:
+            return None
+        return queries.moved_story(f"{path}?p={int(post_id)}", now)
+    found = queries.moved_story(path, now)
+    if found:
+        return found
+    archive = ArchiveRedirect.objects.filter(old_path=path).select_related("section", "tag").first()
+    if archive is None:
+        return None
+    if archive.section:
+        return archive.section.get_absolute_url()
+    if queries.tag_by_slug(archive.tag.slug, now):  # a tag is public once a story is live
+        return reverse("tag", kwargs={"slug": archive.tag.slug})
+    return None
+
+
+class OldAddressMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in {"GET", "HEAD"} and "p" in request.GET and request.path.endswith("/"):
+            target = moved_to(request.path, request.GET)
+            if target:
+                return HttpResponsePermanentRedirect(target)
+        response = self.get_response(request)
+        if response.status_code == 404 and request.method in {"GET", "HEAD"}:
+            target = moved_to(request.path, {})
+            if target:
+                return HttpResponsePermanentRedirect(target)
+        return response
