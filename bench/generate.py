@@ -724,7 +724,8 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
 
     # The migration creates the content-version row; keep it whatever happens.
     writer.execute(
-        "INSERT INTO articles_contentversion (id, version, changed_at) VALUES (1, 1, %s) "
+        "INSERT INTO articles_contentversion (id, version, changed_at, shared_version) "
+        "VALUES (1, 1, %s, 0) "
         "ON CONFLICT (id) DO NOTHING",
         [db_time(now)],
     )

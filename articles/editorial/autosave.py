@@ -23,6 +23,7 @@ from taggit.utils import parse_tags
 
 from .. import access
 from ..models import Autosave, Image, Section
+from ..text import strip_control_characters
 from .diffs import body_text, word_diff
 
 # (form field, label in the restore offer's diff), in the form's order.
@@ -76,7 +77,9 @@ def _form_values(data):
         value = str(data.get(name, "") or "")
         if len(value) > MAX_FIELD_CHARS:
             raise TooLarge(f"The {name} field is too long to keep.")
-        values[name] = value.replace("\r\n", "\n")
+        # Characters no text field can hold (a NUL: PostgreSQL refuses it in JSON)
+        # would fail the save; the form's own save drops them too.
+        values[name] = strip_control_characters(value.replace("\r\n", "\n"))
     return values
 
 

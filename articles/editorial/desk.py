@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from .. import access
 from ..models import Article, EditorialNote, InboxItem
+from ..text import strip_control_characters
 
 Status = Article.Status
 Kind = InboxItem.Kind
@@ -86,7 +87,7 @@ def add_note(story, author, body, parent=None):
     """Add a note (or a reply to ``parent``) on ``story`` as ``author``; whoever it
     @mentions, and may read the story's notes, is told in their inbox."""
     _check_may_write(author, story)
-    body = (body or "").strip()
+    body = strip_control_characters(body).strip()  # a NUL cannot be stored
     if not body:
         raise ValidationError({"body": "Write the note before adding it."})
     if len(body) > 5000:

@@ -58,7 +58,7 @@ STORY_FOLLOWS = {
 # Stored with every revision but changed by every save whatever it changes, so they say
 # nothing about the story: left out when telling whether a save changed anything, and
 # when comparing two revisions. The word count follows the body: the body's change says it.
-BOOKKEEPING = ("edit_version", "updated_at", "updated_by_id", "word_count")
+BOOKKEEPING = ("edit_version", "updated_at", "updated_by_id", "word_count", "submitted_at")
 
 
 def register():

@@ -268,7 +268,7 @@ class Article(models.Model):
             # writer's "own" test in one index, so a page of 100 is picked from it
             # without reading the stories (each row carries its body).
             models.Index(
-                fields=["status", "published_at", "updated_at", "created_by", "submitted_at"],
+                fields=["status", "published_at", "updated_at", "created_by"],
                 name="article_desk_idx",
             ),
         ]

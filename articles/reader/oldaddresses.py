@@ -10,6 +10,7 @@ cache), and any other old address is only looked up when the site has no page th
 (a 404), so the rest of the site pays nothing.
 """
 
+from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -39,17 +40,27 @@ def moved_to(path, query):
     return None
 
 
+def never_old(path):
+    """Addresses no imported site had: the admin (whose lists page with ``?p=``), static
+    files and photos (WordPress kept its own under /wp-content/), and anything with a
+    NUL, which PostgreSQL cannot even compare."""
+    prefixes = ["/admin/", settings.STATIC_URL, settings.MEDIA_URL]
+    return "\x00" in path or path.startswith(tuple(p for p in prefixes if p.startswith("/")))
+
+
 class OldAddressMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in {"GET", "HEAD"} and "p" in request.GET and request.path.endswith("/"):
+        if request.method not in {"GET", "HEAD"} or never_old(request.path):
+            return self.get_response(request)
+        if "p" in request.GET and request.path.endswith("/"):
             target = moved_to(request.path, request.GET)
             if target:
                 return HttpResponsePermanentRedirect(target)
         response = self.get_response(request)
-        if response.status_code == 404 and request.method in {"GET", "HEAD"}:
+        if response.status_code == 404:
             target = moved_to(request.path, {})
             if target:
                 return HttpResponsePermanentRedirect(target)
