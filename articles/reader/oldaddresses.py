@@ -40,20 +40,26 @@ def moved_to(path, query):
     return None
 
 
-def never_old(path):
+def never_old_prefixes():
     """Addresses no imported site had: the admin (whose lists page with ``?p=``), static
-    files and photos (WordPress kept its own under /wp-content/), and anything with a
-    NUL, which PostgreSQL cannot even compare."""
+    files and photos (WordPress kept its own under /wp-content/)."""
     prefixes = ["/admin/", settings.STATIC_URL, settings.MEDIA_URL]
-    return "\x00" in path or path.startswith(tuple(p for p in prefixes if p.startswith("/")))
+    return tuple(prefix for prefix in prefixes if prefix.startswith("/"))
 
 
 class OldAddressMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.never_old = never_old_prefixes()  # read once: this runs before every page
 
     def __call__(self, request):
-        if request.method not in {"GET", "HEAD"} or never_old(request.path):
+        path = request.path
+        # A NUL cannot be an old address (and PostgreSQL cannot even compare it).
+        if (
+            request.method not in {"GET", "HEAD"}
+            or "\x00" in path
+            or path.startswith(self.never_old)
+        ):
             return self.get_response(request)
         if "p" in request.GET and request.path.endswith("/"):
             target = moved_to(request.path, request.GET)
