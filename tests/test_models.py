@@ -127,13 +127,20 @@ def sent_by(call):
     return sent
 
 
-def explain(sql, params):
-    """The plan of one statement, as (depth, line) pairs, on SQLite or PostgreSQL."""
+def explain(sql, params, *, as_on_a_large_archive=False):
+    """The plan of one statement, as (depth, line) pairs, on SQLite or PostgreSQL.
+
+    as_on_a_large_archive: on PostgreSQL, also price a sort as a large archive would.
+    A test's table holds a row or two, so sorting them after reading any index that
+    starts with status costs next to nothing, and which of those indexes the planner
+    picks follows statistics that change from run to run."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Test tables are tiny, so PostgreSQL would rightly scan them; ask
             # which index it would use on a real archive.
             cursor.execute("SET LOCAL enable_seqscan = off")
+            if as_on_a_large_archive:
+                cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("EXPLAIN " + sql, params)
             lines = [row[0] for row in cursor.fetchall()]
             return [(len(line) - len(line.lstrip()), line.strip()) for line in lines]
@@ -179,7 +186,9 @@ def only_statement(call):
 
 def test_published_at_index_serves_the_latest_stories_query():
     make_story()
-    plan = explain(*only_statement(lambda: queries.latest(timezone.now(), 20)))
+    plan = explain(
+        *only_statement(lambda: queries.latest(timezone.now(), 20)), as_on_a_large_archive=True
+    )
     ids = page_ids_plan(plan)
     assert "article_live_idx" in ids
     assert "TEMP B-TREE" not in ids and "Sort" not in ids  # read in order, no sort
