@@ -51,10 +51,14 @@ setup: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
+# A task worker runs beside gunicorn (mail, purges: newsroom/settings.py "Background
+# tasks"); it stops with it.
 run: setup
 	$(BIN)/python manage.py load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi:application
+	@$(BIN)/python manage.py db_worker --queue-name '*' --no-reload --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi:application
 
 dev: setup
 	$(BIN)/python manage.py load_demo

@@ -167,6 +167,8 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "django_prose_editor",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -330,6 +332,34 @@ PAGE_CACHE_GRACE = env_int("PAGE_CACHE_GRACE", 5)
 # it revalidate every time (cheap: the origin answers 304 from its own cache).
 CDN_MAX_AGE = env_int("CDN_MAX_AGE", 60)
 CDN_STALE_SECONDS = env_int("CDN_STALE_SECONDS", 30)
+
+# --- Background tasks --------------------------------------------------------
+
+# Work that should not hold up a request (mail, edge-cache purges, re-indexing) goes
+# through the django.tasks API (django-tasks, the backport of Django 6.0's), so the code
+# moves to the built-in unchanged. TASKS_BACKEND chooses where the queue lives:
+# - "database" (the default): a table in the site's own database, run by
+#   `manage.py db_worker` (`make run` starts one); no other service needed;
+# - "rq": Redis lists run by `manage.py rqworker default mail purge`, at scale (REDIS_URL);
+# - "immediate": run inside the request that enqueued it (a tiny site without a worker).
+# Queues: "default", "mail" (newsletters and alerts), "purge" (edge-cache purges).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip() or "database"
+TASK_QUEUES = ["default", "mail", "purge"]
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND is {TASKS_BACKEND!r}; it must be one of {', '.join(_TASK_BACKENDS)}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": TASK_QUEUES}}
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (the queue lives in Redis).")
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
+    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
 
 # --- Security --------------------------------------------------------------
 
