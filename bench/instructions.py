@@ -61,7 +61,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--gzip",
         action="store_true",
-        help="as a browser asks: Accept-Encoding: gzip (compressed pages, articles/reader/encoding.py)",
+        help="ask as a browser does, Accept-Encoding: gzip (articles/reader/encoding.py)",
     )
     parser.add_argument(
         "--keep",

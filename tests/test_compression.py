@@ -81,9 +81,7 @@ def test_a_stored_page_is_compressed_once_not_on_each_serve(client, stories, com
     assert len(compressions) == 1
 
 
-def test_a_story_page_with_holes_is_compressed_once_per_filled_copy(
-    client, stories, compressions
-):
+def test_a_story_page_with_holes_is_compressed_once_per_filled_copy(client, stories, compressions):
     for _ in range(5):
         response = client.get(stories[0].path, **GZIP)
         assert response["Content-Encoding"] == "gzip"
