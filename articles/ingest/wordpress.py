@@ -418,18 +418,26 @@ class WordPressImport:
         transaction, so the post at fault is named and the rest still come in."""
         sections, tags, authors = dict(self.sections), dict(self.tags), dict(self.authors)
         outcomes, failures, stories = Counter(), [], []
+        rows = {Byline: [], TaggedArticle: [], ImportedPost: []}
         try:
             with transaction.atomic(), stamping_held():
                 for plan in plans:
+                    mine = {model: [] for model in rows}
                     try:
                         with transaction.atomic():
-                            outcome, article = self._post(plan)
+                            outcome, article = self._post(plan, mine)
                     except POST_ERRORS as error:
                         self._failed(plan.item, error, failures)
                         continue
                     outcomes[outcome] += 1
                     if article is not None:
                         stories.append((plan, article))
+                    for model, made in mine.items():
+                        rows[model].extend(made)
+                # The batch's bylines, tag links and import records, one insert each (an
+                # insert a row costs more than all the rest of a post's link rows).
+                for model, made in rows.items():
+                    model.objects.bulk_create(made)
                 revisions.record_revisions(
                     (article, f"Imported from WordPress post {plan.item.post_id}")
                     for plan, article in stories
@@ -483,8 +491,10 @@ class WordPressImport:
         lead = self.photos.by_id(_int(item.meta.get("_thumbnail_id")))
         return _Plan(item, print_, record, body, shortcodes, missing, lead)
 
-    def _post(self, plan):
-        """Write one post (inside its savepoint): ("imported"|"updated"|"kept", story)."""
+    def _post(self, plan, rows):
+        """Write one post (inside its savepoint): ("imported"|"updated"|"kept", story).
+        Its new bylines, tag links and import record are added to ``rows`` for the batch
+        to insert."""
         item, record = plan.item, plan.record
         article = None
         if record and record[1]:
@@ -492,23 +502,25 @@ class WordPressImport:
             if article and article.edit_version != record[3] and not self.options.overwrite:
                 return "kept", None
         created = article is None
-        article = self._write(item, article or Article(), plan.body, plan.lead)
+        article = self._write(item, article or Article(), plan.body, plan.lead, rows)
         self._redirects(item, article)
         if record:
             ImportedPost.objects.filter(pk=record[0]).update(
                 article=article, fingerprint=plan.fingerprint, story_version=article.edit_version
             )
         else:
-            ImportedPost.objects.create(
-                site=self.channel.site,
-                post_id=item.post_id,
-                article=article,
-                fingerprint=plan.fingerprint,
-                story_version=article.edit_version,
+            rows[ImportedPost].append(
+                ImportedPost(
+                    site=self.channel.site,
+                    post_id=item.post_id,
+                    article=article,
+                    fingerprint=plan.fingerprint,
+                    story_version=article.edit_version,
+                )
             )
         return ("imported" if created else "updated"), article
 
-    def _write(self, item, article, body, lead):
+    def _write(self, item, article, body, lead, rows):
         status, published_at, notes = self._status(item, body)
         text = strip_tags(body).split()
         headline = item.title or Truncator(" ".join(text)).words(12) or "Untitled"
@@ -534,15 +546,15 @@ class WordPressImport:
             Byline.objects.filter(article=article).delete()
             TaggedArticle.objects.filter(content_object=article).delete()
         author = self._author(item.creator)
+        # The byline and tag links as Byline.save() and taggit's add() would write them,
+        # with the copy of the publication time Article.save keeps on them, inserted with
+        # the batch's (``_batch``): per post, taggit's add() alone costs a lookup, an
+        # insert and a search reindex per tag.
         if author:
-            # As Byline.save() would, without its per-save signals (held for the batch).
-            Byline.objects.bulk_create(
-                [Byline(article=article, author=author, published_at=article.listed_at)]
+            rows[Byline].append(
+                Byline(article=article, author=author, published_at=article.listed_at)
             )
-        # Tag links in one insert, with the copy of the publication time Article.save
-        # keeps on them, and the story indexed once: taggit's add() costs a lookup, an
-        # insert and a search reindex per tag, which for an archive is most of the time.
-        TaggedArticle.objects.bulk_create(
+        rows[TaggedArticle].extend(
             TaggedArticle(content_object=article, tag=tag, published_at=article.listed_at)
             for tag in self._tag_objects(self._tags(item, article.section))
         )
