@@ -164,11 +164,10 @@ def test_the_import_costs_a_few_queries_a_post(tmp_path):
         if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
         and not any(f'"{table}"' in query["sql"] for table in ONCE_A_RUN)
     ]
-    # Each post: its address checked, its row, the two copies of its publication time,
-    # its photo placements and old address looked at, and its redirects. Its byline, tag
-    # links and import record, its revision, its search index and the page stamps are a
-    # few statements a batch, not a dozen a post.
-    assert len(per_post) <= 60 * 7 + 40, len(per_post)
+    # Each post: its address checked, its row, its photo placements and old address
+    # looked at, and its redirects. Its byline, tag links and import record, its first
+    # revision, its search index and the page stamps are a few statements a batch.
+    assert len(per_post) <= 60 * 5 + 40, len(per_post)
 
 
 @pytest.mark.usefixtures("page_store")
