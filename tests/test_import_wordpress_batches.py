@@ -114,8 +114,9 @@ def test_an_imported_story_can_be_compared_and_reverted(client):
 
 
 def test_a_post_that_fails_in_a_batch_leaves_nothing_and_is_named(tmp_path):
-    # Two posts with one id: the second fails on its import record, after its story,
-    # byline, tags and redirects were written in the batch's transaction.
+    # Two posts with one id: the second fails on its import record, which the batch
+    # inserts with the others' after every post's story, redirects and notes are written:
+    # the batch is undone and written again a post a transaction, and only it fails.
     twice = tmp_path / "twice.xml"
     twice.write_text(
         SITE.read_text().replace("<wp:post_id>13</wp:post_id>", "<wp:post_id>12</wp:post_id>")
