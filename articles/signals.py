@@ -83,9 +83,9 @@ def stamping_held():
     touched are indexed in one go and one bump retires every reader page (the
     shared version), so every cached page that could show one of them is stale.
 
-    Working out the scopes a story change reaches costs several queries a save, and an
-    imported story is saved with its byline in two saves; for a thousand new stories
-    "every page" is the right answer anyway. Use it inside the transaction that writes,
+    Working out the scopes a story change reaches costs several queries a save, before
+    and after it; for a batch of a hundred new stories "every page" is the right answer
+    anyway. Use it inside the transaction that writes,
     so the bump and the index commit with the writes; a block left by an exception
     (the transaction is rolled back) does neither. Nested blocks leave it to the outer one.
     """
