@@ -448,6 +448,9 @@ SEARCH_CONFIG = os.environ.get("SEARCH_CONFIG", "english").strip() or "english"
 STORY_READING_TIME = env_bool("STORY_READING_TIME", False)
 
 PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 48)
+# What reaches someone's inbox on the desk (review, changes requested, mentions,
+# assignments) is also emailed to them, through the task queue (DESK_EMAIL=0: inbox only).
+DESK_EMAIL = env_bool("DESK_EMAIL", True)
 # Someone who opened a story this many minutes ago is shown as editing it.
 EDITING_PRESENCE_MINUTES = env_int("EDITING_PRESENCE_MINUTES", 10)
 
