@@ -6,9 +6,11 @@ readers could see commits, ``articles.signals`` hands the keys it retired to
 :func:`schedule`; they are gathered for the whole transaction and, once it has
 committed (never for one rolled back: the edge must not drop pages for nothing,
 nor before the new content can be read), sent as one ``purge_keys`` task on the
-"purge" queue. The task tries the edge a few times, then logs the failure and
-fails (the worker records it): the pages then go stale only for their edge
-lifetime, as they would without purging.
+"purge" queue, and once more ``EDGE_PURGE_REPEAT_SECONDS`` later where the queue can
+wait (a page rendered from the old content just before the commit could otherwise
+reach the edge after the first purge and stay there for its whole lifetime). The
+task tries the edge a few times, then logs the failure and fails (the worker records
+it): the pages then go stale only for their edge lifetime, as without purging.
 
 Backends, chosen by ``EDGE_PURGE_BACKEND`` (see settings, "Edge cache"):
 
@@ -23,9 +25,11 @@ import json
 import logging
 import time
 import urllib.request
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
@@ -136,8 +140,17 @@ class Pending:
         connection = connections[self.using]
         if getattr(connection, "edge_purge", None) is self:
             connection.edge_purge = None
-        if self.keys:
-            purge_keys.enqueue(sorted(self.keys))
+        if not self.keys:
+            return
+        keys = sorted(self.keys)
+        purge_keys.enqueue(keys)
+        # A page rendered from the old content just before the commit may reach the edge
+        # after the first purge, to be kept for hours: purge again a little later where
+        # the queue can wait (the database and RQ backends).
+        repeat = settings.EDGE_PURGE_REPEAT_SECONDS
+        if repeat and purge_keys.get_backend().supports_defer:
+            later = timezone.now() + timedelta(seconds=repeat)
+            purge_keys.using(run_after=later).enqueue(keys)
 
 
 def schedule(keys, using=DEFAULT_DB_ALIAS):

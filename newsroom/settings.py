@@ -380,6 +380,8 @@ CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
 CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
 EDGE_PURGE_ATTEMPTS = env_int("EDGE_PURGE_ATTEMPTS", 3)
 EDGE_PURGE_RETRY_SECONDS = float(os.environ.get("EDGE_PURGE_RETRY_SECONDS", "") or 1)
+# Purge again this long after the first (a render from before the commit may land after it).
+EDGE_PURGE_REPEAT_SECONDS = env_int("EDGE_PURGE_REPEAT_SECONDS", 5)
 _EDGE_NEEDS = {
     "none": [],
     "varnish": ["EDGE_PURGE_URLS"],

@@ -7,10 +7,12 @@ that records each call, as Varnish, Fastly's and Cloudflare's APIs would receive
 import json
 import logging
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from articles.editorial.workflow import transition
 from articles.models import Article, Correction
@@ -295,3 +297,27 @@ def test_with_no_backend_nothing_is_sent(
     with django_capture_on_commit_callbacks(execute=True):
         Correction.objects.create(article=newsroom["story"], text="Fixed.")
     assert edge.calls == []
+
+
+def test_a_queue_that_can_wait_purges_again_a_little_later(
+    settings, newsroom, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "mail", "purge"],
+        }
+    }
+    settings.EDGE_PURGE_BACKEND = "varnish"
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9"]
+    settings.EDGE_PURGE_REPEAT_SECONDS = 5
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=newsroom["story"], text="Fixed.")
+    first, second = default_task_backend.results
+    assert first.task.queue_name == second.task.queue_name == "purge"
+    assert first.args == second.args and "section:harbour" in first.args[0]
+    assert first.task.run_after is None
+    assert second.task.run_after >= before + timedelta(seconds=5)
