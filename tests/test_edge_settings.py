@@ -8,6 +8,9 @@ import pytest
 
 from .servers import ROOT
 
+# manage.py in a subprocess, never the test database.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
+
 
 @pytest.mark.parametrize(
     "environment, refusal",

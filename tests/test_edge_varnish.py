@@ -19,7 +19,8 @@ import pytest
 from .conftest import service_missing
 from .servers import BIN, ROOT, free_port, manage, served_site
 
-pytestmark = pytest.mark.slow
+# One served site and Varnish for the module (one xdist worker); it serves its own database.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database, pytest.mark.xdist_group("edge-varnish")]
 
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
 
