@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 
@@ -39,6 +40,10 @@ TIMEOUT = 5  # seconds for one call to the edge
 
 class PurgeFailed(Exception):
     pass
+
+
+# Sent (keys=, error=) when a purge has failed its last attempt: for metrics and alerts.
+purge_failed = Signal()
 
 
 def _call(method, url, headers=None, body=None):
@@ -122,6 +127,7 @@ def purge_keys(keys):
                     error,
                     " ".join(keys),
                 )
+                purge_failed.send(sender=purge_keys, keys=keys, error=error)
                 raise
             logger.warning("edge purge attempt %d failed, retrying: %s", attempt, error)
             time.sleep(settings.EDGE_PURGE_RETRY_SECONDS * 2 ** (attempt - 1))

@@ -113,6 +113,8 @@ def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(clien
         "/sitemap.xml": ["all", "site", "sitemaps"],
         "/corrections/": ["all", "site", "corrections"],
         "/api/articles/": ["all", "site", "api"],
+        "/search/?q=ferry": ["all", "site", "search"],
+        f"/{story.published_at.year}/": ["all", "site", "archive"],
     }
     for address, keys in expected.items():
         for attempt in ("rendered", "stored"):
@@ -234,16 +236,22 @@ def test_a_failed_purge_is_retried(edge, newsroom, django_capture_on_commit_call
 
 
 def test_a_purge_that_keeps_failing_is_logged_and_the_save_stands(
-    edge, newsroom, caplog, django_capture_on_commit_callbacks
+    edge, newsroom, caplog, django_capture_on_commit_callbacks, request
 ):
     edge.failures = [500] * 5
     edge.calls.clear()
+    failed = []
+    purge.purge_failed.connect(
+        lambda sender, keys, error, **kwargs: failed.append(keys), weak=False, dispatch_uid="t"
+    )
+    request.addfinalizer(lambda: purge.purge_failed.disconnect(dispatch_uid="t"))
     with (
         caplog.at_level(logging.WARNING, logger="newsroom.purge"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         Correction.objects.create(article=newsroom["story"], text="Fixed.")
     assert len(edge.calls) == 3  # EDGE_PURGE_ATTEMPTS
+    assert [sorted(keys) for keys in failed] == [sorted(edge.xkeys()[0])]  # told once
     failures = [
         r for r in caplog.records if r.levelno == logging.ERROR and r.name == "newsroom.purge"
     ]

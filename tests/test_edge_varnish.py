@@ -231,6 +231,10 @@ def test_editors_sessions_posts_and_the_admin_pass_through(edge):
     assert (headers["X-Cache"], status) == ("PASS", 200)
     assert "private" in headers["Cache-Control"]
     assert varnish.cache("/admin/login/") == ("PASS", 200)
+    # What the origin does not say may be kept is not kept (an address nothing answers).
+    status, headers, _ = varnish.get("/no/such/address/")
+    assert status == 404 and "Cache-Control" not in headers
+    assert varnish.cache("/no/such/address/") == ("PASS", 404)
     # A reader's other cookies change nothing: the shared copy.
     assert varnish.cache(edge["b"], Cookie="_ga=GA1.1.42; csrftoken=x") == ("HIT", 200)
     request = urllib.request.Request(varnish.base + "/search/", data=b"q=ferry", method="POST")

@@ -70,6 +70,13 @@ sub vcl_recv {
 }
 
 sub vcl_backend_response {
+    # Only what the origin says may be kept is kept: an answer without Cache-Control
+    # is not given Varnish's default lifetime (two minutes).
+    if (!beresp.http.Cache-Control && !beresp.http.Expires) {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 120s;
+        return (deliver);
+    }
     # Cache-Control s-maxage (then max-age) sets beresp.ttl, as Varnish does by default;
     # private, no-cache, no-store and Set-Cookie make the answer uncacheable (builtin).
     set beresp.grace = 6h;
