@@ -141,6 +141,7 @@ class Pending:
     def __init__(self, using):
         self.using = using
         self.keys = set()
+        self.__qualname__ = "edge purge"  # how Django's log names a failed on-commit call
 
     def __call__(self):
         connection = connections[self.using]
@@ -172,6 +173,8 @@ def schedule(keys, using=DEFAULT_DB_ALIAS):
     ):
         pending = connection.edge_purge = Pending(using)
         pending.keys.update(keys)
-        transaction.on_commit(pending, using=using)
+        # robust: the change is committed whatever happens here (a queue that fails is
+        # logged by Django, never turned into an error page after the save).
+        transaction.on_commit(pending, using=using, robust=True)
         return
     pending.keys.update(keys)

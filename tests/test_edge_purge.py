@@ -329,3 +329,20 @@ def test_a_queue_that_can_wait_purges_again_a_little_later(
     assert first.args == second.args and "section:harbour" in first.args[0]
     assert first.task.run_after is None
     assert second.task.run_after >= before + timedelta(seconds=5)
+
+
+def test_a_queue_that_refuses_the_purge_never_undoes_or_fails_the_save(
+    edge, settings, newsroom, caplog, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default"],  # no "purge" queue: enqueueing fails
+        }
+    }
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=newsroom["story"], text="Still saved.")
+    assert Correction.objects.filter(text="Still saved.").exists()
+    assert edge.calls == []
+    assert any("purge" in record.getMessage().lower() for record in caplog.records)
