@@ -9,6 +9,7 @@ import logging
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
 
 import pytest
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from articles.editorial.workflow import transition
 from articles.models import Article, Correction
+from articles.reader import addresses
 from newsroom import purge
 
 from .factories import make_author, make_draft, make_section, make_staff, make_story
@@ -125,12 +127,24 @@ def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(clien
             assert response["Cache-Tag"] == ",".join(keys)
 
 
-def test_a_slug_in_another_script_is_a_key_without_spaces_or_commas(client):
-    story = make_story("Ferry", tags=["ferry boats"], section=make_section("Ports", slug="ports"))
-    response = client.get(story.path)
-    assert response.status_code == 200
-    for key in keys_of(response):
-        assert key.isascii() and "," not in key
+def test_a_tag_in_another_script_has_the_same_ascii_key_on_its_pages_and_in_purges(
+    client, edge, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        story = make_story("Polls close", tags=["東京", "Élection présidentielle"])
+    slugs = [tag.slug for tag in story.tags.all()]
+    keys = [f"tag:{quote(slug)}" for slug in slugs]
+    for slug, key in zip(slugs, keys, strict=True):
+        response = client.get(addresses.tag(slug))
+        assert response.status_code == 200
+        assert key in keys_of(response)
+        assert all(part.isascii() and "," not in part for part in keys_of(response))
+        assert key in keys_of(client.get(story.path))
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=story, text="The polls closed at eight.")
+    (purged,) = edge.xkeys()
+    assert set(keys) <= purged
 
 
 def test_editors_pages_carry_no_keys(client, newsroom):
