@@ -360,3 +360,25 @@ def test_a_queue_that_refuses_the_purge_never_undoes_or_fails_the_save(
     assert Correction.objects.filter(text="Still saved.").exists()
     assert edge.calls == []
     assert any("purge" in record.getMessage().lower() for record in caplog.records)
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections
+def test_the_database_queue_carries_the_purge_to_its_worker(edge, settings):
+    """The default deployment: the purge waits in the database until db_worker runs it
+    (and its repeat waits EDGE_PURGE_REPEAT_SECONDS more)."""
+    from django.core.management import call_command
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "mail", "purge"],
+        }
+    }
+    story = make_story("Queued", section=make_section("Harbour", slug="harbour"))
+    call_command("db_worker", "--batch", "--queue-name", "purge", "--no-startup-delay")
+    edge.calls.clear()
+    Correction.objects.create(article=story, text="Queued.")  # committed: autocommit
+    assert edge.calls == []  # nothing sent from the saving process itself
+    call_command("db_worker", "--batch", "--queue-name", "purge", "--no-startup-delay")
+    (keys,) = edge.xkeys()  # the first purge; the repeat is not due yet
+    assert {"site", "section:harbour", f"story:{story.path}"} <= keys
