@@ -103,7 +103,7 @@ def stamping_held():
     if held.story_ids:
         search.reindex_many(held.story_ids)
     if held.changed or held.story_ids:
-        ContentVersion.bump(everywhere=True)
+        bump(everywhere=True)
 
 
 def _hold(story_ids=()):

@@ -382,3 +382,30 @@ def test_the_database_queue_carries_the_purge_to_its_worker(edge, settings):
     call_command("db_worker", "--batch", "--queue-name", "purge", "--no-startup-delay")
     (keys,) = edge.xkeys()  # the first purge; the repeat is not due yet
     assert {"site", "section:harbour", f"story:{story.path}"} <= keys
+
+
+def test_an_import_batch_purges_every_page_once(edge, django_capture_on_commit_callbacks):
+    from articles.signals import stamping_held
+
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic(), stamping_held():
+        make_story("Imported one", tags=["wire"])
+        make_story("Imported two", section=make_section("Wire", slug="wire"))
+    assert edge.xkeys() == [{"all"}]
+
+
+def test_a_restored_revision_purges_every_page(edge, newsroom, django_capture_on_commit_callbacks):
+    from reversion.models import Version
+
+    from articles.editorial import revisions
+
+    with django_capture_on_commit_callbacks(execute=True):
+        story = make_story("Bare story", section=newsroom["section"])  # no byline, no tag
+        revisions.record_revision(story, "First")
+        story.headline = "Bare story, edited"
+        story.save()
+    (first,) = Version.objects.get_for_object(story)
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        revisions.revert_story(first)
+    assert set.union(*edge.xkeys()) >= {"all"}
