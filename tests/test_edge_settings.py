@@ -45,3 +45,18 @@ def test_the_edge_is_configured_from_the_environment(tmp_path, environment, refu
     else:
         assert result.returncode == 0, result.stderr
         assert result.stdout.split()[-1] == str(6 * 3600)  # purged: pages kept for hours
+
+
+def test_every_version_bump_also_tells_the_edge():
+    """A change that bumps the content version retires pages at the edge too: a new
+    direct ``ContentVersion.bump`` call must go through ``articles.signals.bump`` (or
+    schedule its purge beside it, as a restored revision does)."""
+    told = {"articles/signals.py", "articles/editorial/revisions.py"}
+    found = set()
+    for path in [*(ROOT / "articles").rglob("*.py"), *(ROOT / "newsroom").rglob("*.py")]:
+        text = path.read_text()
+        if "ContentVersion.bump(" in text:
+            found.add(str(path.relative_to(ROOT)))
+            if path.name == "revisions.py":
+                assert "purge.schedule(" in text
+    assert found <= told, f"bumps that purge nothing at the edge: {sorted(found - told)}"

@@ -14,7 +14,7 @@ edge forgets a page exactly when the page cache would render it afresh:
   retires; each also names its kind (``front``, ``feeds``, ``sitemaps``, ...) for
   an operator's manual purge;
 - ``all``: every page (navigation, bylines' names, photos): a change that reaches
-  every page (``ContentVersion.bump(everywhere=True)``) purges it.
+  every page (a content version bump ``everywhere``) purges it.
 
 A change to one story purges its scopes before and after the change (the same set
 ``articles.signals`` stamps), plus ``site``; a withdrawal also purges ``latest``,
