@@ -28,6 +28,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from taggit.models import Tag
 
+from newsroom import purge
+
 from .models import (
     ArchiveRedirect,
     Article,
@@ -44,7 +46,7 @@ from .models import (
     TagRedirect,
 )
 from .models.version import scope
-from .reader import search
+from .reader import edgekeys, search
 
 # A story's own parts, and the field naming their story.
 STORY_PARTS = {
@@ -101,7 +103,7 @@ def stamping_held():
     if held.story_ids:
         search.reindex_many(held.story_ids)
     if held.changed or held.story_ids:
-        ContentVersion.bump(everywhere=True)
+        bump(everywhere=True)
 
 
 def _hold(story_ids=()):
@@ -130,12 +132,21 @@ def story_scopes(story_id):
     return scopes
 
 
+def bump(scopes=(), everywhere=False, withdrawn=False):
+    """A new content version, and the edge told which pages it retired (on commit)."""
+    ContentVersion.bump(scopes=scopes, everywhere=everywhere)
+    purge.schedule(edgekeys.change_keys(scopes, everywhere, withdrawn))
+
+
 @receiver(pre_save)
 @receiver(pre_delete)
 def note_scopes_before(sender, instance, raw=False, **kwargs):
     if sender in STORY_PARTS and not raw and _held.get() is None:
         story_id = getattr(instance, STORY_PARTS[sender])
         instance._scopes_before = story_scopes(story_id) if story_id else set()
+        if sender is Article and story_id and purge.enabled():
+            # A withdrawal must leave every Latest block at the edge too (edgekeys).
+            instance._was_live = Article.objects.filter(Article.live_q(), pk=story_id).exists()
 
 
 @receiver(post_save)
@@ -148,9 +159,11 @@ def bump_content_version(sender, instance, raw=False, **kwargs):
     if sender in STORY_PARTS and not raw:
         story_id = getattr(instance, STORY_PARTS[sender])
         after = story_scopes(story_id) if story_id else set()
-        ContentVersion.bump(scopes=instance.__dict__.pop("_scopes_before", set()) | after)
+        was_live = instance.__dict__.pop("_was_live", False)
+        withdrawn = was_live and (kwargs.get("signal") is post_delete or not instance.is_live)
+        bump(scopes=instance.__dict__.pop("_scopes_before", set()) | after, withdrawn=withdrawn)
     elif sender in STORY_PARTS or sender in EVERYWHERE:
-        ContentVersion.bump(everywhere=True)
+        bump(everywhere=True)
 
 
 @receiver(m2m_changed, sender=TaggedArticle)
@@ -159,12 +172,12 @@ def bump_on_tag_change(sender, instance, action, reverse, **kwargs):
         return
     if reverse:  # stories added to a tag: whichever they were, every page may show it
         if action in {"post_add", "post_remove", "post_clear"}:
-            ContentVersion.bump(everywhere=True)
+            bump(everywhere=True)
     elif action in {"pre_add", "pre_remove", "pre_clear"}:
         instance._scopes_before = story_scopes(instance.pk)
     elif action in {"post_add", "post_remove", "post_clear"}:
         before = instance.__dict__.pop("_scopes_before", set())
-        ContentVersion.bump(scopes=before | story_scopes(instance.pk))
+        bump(scopes=before | story_scopes(instance.pk))
 
 
 @receiver(pre_save, sender=Article)

@@ -35,6 +35,8 @@ from reversion.errors import RevertError
 from reversion.signals import post_revision_commit
 from taggit.models import Tag
 
+from newsroom import purge
+
 from ..models import (
     Article,
     Author,
@@ -45,6 +47,7 @@ from ..models import (
     Section,
     TaggedArticle,
 )
+from ..reader import edgekeys
 
 # The story's own fields that a revert restores.
 CONTENT_FIELDS = ("headline", "dek", "body", "dateline", "section_id", "lead_image_id")
@@ -337,8 +340,9 @@ def revert_story(version):
     if not Article.objects.filter(pk=story_id).exists():
         raise RevertError("The story could not be restored.")
     # The story's row came back with an update (no signal): its old section, tags and
-    # authors are not known here, so every reader page is retired.
+    # authors are not known here, so every reader page is retired (at the edge too).
     ContentVersion.bump(everywhere=True)
+    purge.schedule(edgekeys.change_keys(everywhere=True))
     return story
 
 

@@ -71,7 +71,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 
-from . import encoding, fragments
+from . import edgekeys, encoding, fragments
 
 logger = logging.getLogger(__name__)
 
@@ -325,9 +325,10 @@ def page_key(request, version):
     return f"page{KEY_FORMAT}:{release()}:{version}:{digest}"
 
 
-def lifetime(now, valid_until):
-    """Seconds a page may still be kept: the configured maximum, cut at ``valid_until``."""
-    seconds = settings.PAGE_CACHE_SECONDS
+def lifetime(now, valid_until, most=None):
+    """Seconds a page may still be kept: ``most`` (the page cache's maximum unless
+    said), cut at ``valid_until``."""
+    seconds = settings.PAGE_CACHE_SECONDS if most is None else most
     if valid_until is not None:
         seconds = min(seconds, int((valid_until - now).total_seconds()))
     return max(seconds, 0)
@@ -335,7 +336,9 @@ def lifetime(now, valid_until):
 
 def public_headers(response, now, valid_until):
     """Cache-Control for browsers (always revalidate, cheap with the ETag) and a CDN."""
-    shared = min(settings.CDN_MAX_AGE, lifetime(now, valid_until))
+    # Not cut at the page cache's own lifetime: an edge told of changes (EDGE_PURGE_BACKEND)
+    # may keep a page for hours.
+    shared = lifetime(now, valid_until, settings.CDN_MAX_AGE)
     stale = min(settings.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
     control = f"public, max-age=0, s-maxage={shared}"
     if stale:
@@ -421,6 +424,7 @@ class PageCacheMiddleware:
                 # A 404 or redirect may change with the next publication: revalidate.
                 patch_cache_control(response, no_cache=True)
             return self.uncached(response)
+        edgekeys.label(request, response)  # stored with the page: hits carry them too
         until = (
             fragments.next_publication(request.content_stamp, now),
             getattr(response, "valid_until", None),
