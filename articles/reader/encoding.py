@@ -28,7 +28,7 @@ _ATOM_RSS = ("application/atom+xml", "application/rss+xml")
 
 def accepts_gzip(request):
     """The client said it takes gzip (and did not refuse it with q=0)."""
-    return bool(_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+    return bool(_GZIP.search(request.headers.get("accept-encoding", "")))
 
 
 def compressible(content_type, content):
