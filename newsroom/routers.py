@@ -102,7 +102,9 @@ class ReplicaMiddleware:
         self.configured = replica_configured()
 
     def __call__(self, request):
-        if not self.configured or not may_use_replica(request):
+        if not self.configured:
+            return self.get_response(request)
+        if not may_use_replica(request):
             return self.marked(request, self.get_response(request))
         if not replica.state.usable():
             replica.fallback(replica.state.status)
