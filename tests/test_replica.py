@@ -333,3 +333,39 @@ def test_a_lagging_replica_sends_readers_to_the_primary(postgres_pair, replicate
             assert '"replica": "lagging"' in body and '"status": "degraded"' in body
             metrics = get(base + "/metrics")[2]
             assert re.search(r'newsroom_replica_fallbacks_total\{reason="lagging"\} [1-9]', metrics)
+
+
+@pytest.mark.slow
+def test_the_ci_replica_streams_the_test_database():
+    """.ci/run starts a streaming replica of the test PostgreSQL (TEST_POSTGRES_REPLICA_URL):
+    what is written on the primary reaches it, and it refuses writes of its own."""
+    primary = os.environ.get("TEST_POSTGRES_URL")
+    replica = os.environ.get("TEST_POSTGRES_REPLICA_URL")
+    if not (primary and replica):
+        service_missing(
+            "TEST_POSTGRES_URL and TEST_POSTGRES_REPLICA_URL are unset (.ci/run sets them)"
+        )
+    import psycopg
+    from psycopg.sql import SQL, Identifier
+
+    table = Identifier(f"replica_probe_{os.getpid()}_{free_port()}")
+    with psycopg.connect(primary, autocommit=True) as writer:
+        writer.execute(SQL("CREATE TABLE {} (note text)").format(table))
+        try:
+            writer.execute(SQL("INSERT INTO {} VALUES ('streamed')").format(table))
+            deadline = time.monotonic() + 30
+            with psycopg.connect(replica, autocommit=True) as reader:
+                while True:
+                    try:
+                        rows = reader.execute(SQL("SELECT note FROM {}").format(table)).fetchall()
+                    except psycopg.errors.UndefinedTable:
+                        rows = []
+                    if rows == [("streamed",)]:
+                        break
+                    assert time.monotonic() < deadline, "the replica did not receive the row"
+                    time.sleep(0.1)
+                assert reader.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+                with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                    reader.execute(SQL("INSERT INTO {} VALUES ('local')").format(table))
+        finally:
+            writer.execute(SQL("DROP TABLE {}").format(table))
