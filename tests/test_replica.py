@@ -25,7 +25,9 @@ from .conftest import service_missing
 from .servers import BIN, ROOT, free_port, manage, served_site
 from .test_reliability import Browser, NoRedirects
 
-pytestmark = pytest.mark.slow
+# One primary-and-replica pair and one demo site for the module: with pytest-xdist, keep
+# its tests on one worker (--dist loadgroup) rather than building them twice.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("replica")]
 
 
 def postgres_bin():
