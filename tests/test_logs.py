@@ -69,6 +69,7 @@ def test_a_json_line_holds_the_traceback_and_extra_fields_and_nothing_breaks_it(
 
 
 @pytest.mark.slow
+@pytest.mark.own_database
 def test_log_format_json_makes_the_site_log_json_lines(tmp_path):
     env = site_environment(tmp_path, 8000)
     env.update(LOG_FORMAT="json", SENTRY_DSN="https://key@sentry.invalid/1")

@@ -25,9 +25,9 @@ from .conftest import service_missing
 from .servers import BIN, ROOT, free_port, manage, served_site
 from .test_reliability import Browser, NoRedirects
 
-# One primary-and-replica pair and one demo site for the module: with pytest-xdist, keep
-# its tests on one worker (--dist loadgroup) rather than building them twice.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("replica")]
+# Servers and databases of their own (so the PostgreSQL pass leaves them out), and one
+# pair and one demo site for the module: under pytest-xdist its tests stay on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database, pytest.mark.xdist_group("replica")]
 
 
 def postgres_bin():
