@@ -135,13 +135,26 @@ class MetricsMiddleware:
         urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
         kind = view_kind(request.path_info, urlconf)
         method = request.method if request.method in _METHODS else "other"
-        REQUESTS.labels(kind, method, str(response.status_code)).inc()
-        LATENCY.labels(kind).observe(elapsed)
-        DB_QUERIES.labels(kind).observe(queries[0])
+        requests, latency, queried = series(kind, method, response.status_code)
+        requests.inc()
+        latency.observe(elapsed)
+        queried.observe(queries[0])
         result = cache_result(request, response)
         if result:
-            PAGE_CACHE.labels(result).inc()
+            cache_series(result).inc()
         return response
+
+
+@functools.lru_cache(maxsize=2048)
+def series(kind, method, status):
+    """The labelled series a request adds to (looked up once, not on every request: a
+    ``labels()`` call takes a lock and builds a key)."""
+    return REQUESTS.labels(kind, method, str(status)), LATENCY.labels(kind), DB_QUERIES.labels(kind)
+
+
+@functools.lru_cache(maxsize=8)
+def cache_series(result):
+    return PAGE_CACHE.labels(result)
 
 
 class TaskQueue:
