@@ -1,6 +1,8 @@
 """/metrics: what an operator's Prometheus scrapes, parsed by prometheus_client's own parser."""
 
 import ipaddress
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from newsroom import metrics
 
 from .factories import make_story
+from .servers import served_site
+
+FRONT = {"kind": "front", "method": "GET", "status": "200"}
 
 
 @task(queue_name="mail")
@@ -131,3 +136,33 @@ def test_metrics_answer_only_allowed_addresses_or_the_token(settings):
     settings.METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network("10.20.0.0/16")]
     scrape(Client(REMOTE_ADDR="10.20.3.4"))
     assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 404
+
+
+@pytest.mark.slow
+@pytest.mark.own_database
+def test_with_several_gunicorn_workers_every_scrape_counts_them_all(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR: whichever worker answers the scrape reports the requests
+    every worker served, not only its own."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    environment = {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    with served_site(tmp_path, ["--no-photos"], environment=environment, workers=2) as site:
+        base = site["base"]
+
+        def read_front(_):
+            for _ in range(15):
+                with urllib.request.urlopen(base + "/", timeout=30) as response:
+                    assert response.status == 200
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(read_front, range(6)))
+        assert len(list(folder.glob("counter_*.db"))) >= 2  # both workers served
+        for _ in range(6):
+            with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
+                found = {
+                    (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+                    for family in text_string_to_metric_families(response.read().decode())
+                    for sample in family.samples
+                }
+            # 90 by the readers, and the one served_site asked for to see the site was up.
+            assert value(found, "newsroom_requests_total", **FRONT) == 91
