@@ -150,23 +150,27 @@ class Entry:
     gzipped: bytes | None = None
 
     def compressed(self):
-        """The gzipped page, or None if it is not worth compressing."""
+        """The gzipped page, or None if it is not worth compressing (kept as b"")."""
         if self.gzipped is None and self.holes is None:
             content_type = dict((k.lower(), v) for k, v in self.headers).get("content-type")
-            if encoding.compressible(content_type, self.content):
-                self.gzipped = encoding.compress(self.content)
-        return self.gzipped
+            worth = encoding.compressible(content_type, self.content)
+            self.gzipped = encoding.compress(self.content) if worth else b""
+        return self.gzipped or None
 
     def response(self, request):
-        """The page as sent to ``request``'s client: gzipped if it takes gzip."""
-        response = HttpResponse(self.content, status=self.status)
+        """The page as sent to ``request``'s client: gzipped if it takes gzip. (The
+        stored headers already say Vary: Accept-Encoding.)"""
+        compressed = self.compressed() if encoding.accepts_gzip(request) else None
+        content = compressed or self.content
+        response = HttpResponse(content, status=self.status)
         for name, value in self.headers:
             response[name] = value
-        response["Content-Length"] = str(len(self.content))
-        response["ETag"] = self.etag
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(content))
+        response["ETag"] = encoding.gzip_etag(self.etag) if compressed else self.etag
         response["Last-Modified"] = http_date(self.last_modified)
-        compressed = self.compressed() if encoding.accepts_gzip(request) else None
-        return encoding.encode(request, response, compressed)
+        return response
 
     def filled(self, request, now, strict=True):
         """The page with its holes filled as of the request's stamps and ``now`` (an
@@ -441,7 +445,7 @@ class PageCacheMiddleware:
             if seconds > 0:
                 entry.compressed()  # once, stored with the page
                 self.store(key, entry, seconds)
-            response = encoding.encode(request, response, entry.gzipped)
+            response = encoding.encode(request, response, entry.gzipped or None)
             return conditional(request, response, response["ETag"], last_modified)
         pieces = re.split(fragments.hole_pattern(), response.content)
         entry = self.entry(response, last_modified, valid_until)
@@ -454,6 +458,7 @@ class PageCacheMiddleware:
 
     @staticmethod
     def entry(response, last_modified, valid_until):
+        encoding.vary_on_encoding(response)  # stored with the page's headers
         return Entry(
             status=response.status_code,
             headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSAFE_HEADERS],
