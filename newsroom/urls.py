@@ -12,6 +12,7 @@ from articles.reader import views as reader
 from articles.reader.pagecache import reader_page
 from articles.syndication import api, feeds, sitemaps
 from newsroom.health import healthz
+from newsroom.metrics import metrics_view
 
 
 class FourDigitYear:
@@ -105,6 +106,7 @@ urlpatterns = [
     path("<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/", reader.story, name="story"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))
