@@ -38,6 +38,7 @@ from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import connections
+from django.dispatch import receiver
 from django.http import Http404, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
@@ -53,6 +54,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from .logins import client_address
+from .purge import purge_failed
 
 REQUESTS = Counter(
     "newsroom_requests", "Requests answered, by view kind.", ["kind", "method", "status"]
@@ -73,13 +75,20 @@ DB_QUERIES = Histogram(
     buckets=(0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144),
 )
 PURGE_FAILURES = Counter(
-    "newsroom_purge_failures", "Edge-cache purges that failed (each try that failed)."
+    "newsroom_purge_failures", "Edge-cache purges that failed after all their tries."
 )
 REPLICA_FALLBACKS = Counter(
     "newsroom_replica_fallbacks",
     "Reader requests the primary answered because the read replica could not.",
     ["reason"],
 )
+
+
+@receiver(purge_failed)
+def count_purge_failure(**kwargs):
+    """newsroom/purge.py gave up on a purge: its pages stay at the edge until they expire."""
+    PURGE_FAILURES.inc()
+
 
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks import task
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsroom import metrics
+from newsroom import purge
 
 from .factories import make_story
-from .servers import served_site
+from .servers import free_port, served_site
 
 FRONT = {"kind": "front", "method": "GET", "status": "200"}
 
@@ -111,7 +111,12 @@ def test_task_queue_depth_task_failures_and_purge_failures(settings):
     # What the edge-cache purge backends count when a purge fails is there from the
     # start (as 0), and counts up.
     purges = value(found, "newsroom_purge_failures_total")
-    metrics.PURGE_FAILURES.inc()
+    # A purge that fails all its tries (Varnish not answering) is counted once.
+    settings.EDGE_PURGE_BACKEND = "varnish"
+    settings.EDGE_PURGE_URLS = [f"http://127.0.0.1:{free_port()}/"]
+    settings.EDGE_PURGE_ATTEMPTS, settings.EDGE_PURGE_RETRY_SECONDS = 2, 0
+    with pytest.raises(purge.PurgeFailed):
+        purge.purge_keys.call(["story:/2026/01/01/gone/"])
     assert value(samples(scrape()), "newsroom_purge_failures_total") == purges + 1
 
 
