@@ -3,10 +3,9 @@ The signed links a reader gets by email: confirm a sign-up, open their preferenc
 unsubscribe in one click. No account and no password: the link is the key, so each
 one says exactly what it may do and for how long.
 
-* **confirm** carries the address and the topics the form asked for, and the
-  subscriber's ``link_version`` at the time (0 for a new address): nothing is stored
-  before the owner clicks, and a used link stops working because the click bumps
-  the version. Expires after ``NEWSLETTER_CONFIRM_HOURS``.
+* **confirm** carries the id of the waiting ``Signup`` (never the address: links end
+  up in server and proxy logs), which the click deletes, so it works once. Expires
+  after ``NEWSLETTER_CONFIRM_HOURS``.
 * **preferences** carries the subscriber's id; it is in every email, so it works
   more than once, for ``NEWSLETTER_PREFERENCES_DAYS``.
 * **unsubscribe** (RFC 8058 one-click) carries the id only and never expires: an old
@@ -59,21 +58,20 @@ def absolute(path):
 # --- Confirmation -------------------------------------------------------------
 
 
-def confirm_token(email, topics, version):
-    return _dumps("confirm", {"e": email, "t": topics, "v": version})
+def confirm_token(signup_id):
+    return _dumps("confirm", signup_id)
 
 
 def read_confirm(token):
-    """(email, topics, version) from a confirmation link, or LinkError."""
+    """The sign-up id a confirmation link names, or LinkError."""
     data = _loads("confirm", token, max_age=settings.NEWSLETTER_CONFIRM_HOURS * 3600)
-    try:
-        return str(data["e"]), dict(data["t"]), int(data["v"])
-    except (KeyError, TypeError, ValueError):
-        raise LinkError(BROKEN) from None
+    if not isinstance(data, int):
+        raise LinkError(BROKEN)
+    return data
 
 
-def confirm_url(email, topics, version):
-    return absolute(reverse("newsletters:confirm", args=[confirm_token(email, topics, version)]))
+def confirm_url(signup_id):
+    return absolute(reverse("newsletters:confirm", args=[confirm_token(signup_id)]))
 
 
 # --- Preferences and unsubscribe -----------------------------------------------

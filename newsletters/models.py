@@ -2,11 +2,12 @@
 Newsletters and alerts: who gets what by email, and every copy sent.
 
 A ``Subscriber`` exists only once its owner clicked the confirmation link (double
-opt-in: what the sign-up form asked for travels in the signed link, nothing is
-stored before the click). A ``Send`` is one mailing (a daily briefing, a topic
-digest or a breaking-news alert); each of its recipients has one ``Delivery`` row,
-unique per (send, subscriber), whose state is claimed before the mail server is
-spoken to, so a worker that dies mid-send never sends anyone a second copy.
+opt-in). Until then the sign-up is a ``Signup``: the address and what the form asked
+for, deleted by the click or after ``NEWSLETTER_CONFIRM_HOURS``. A ``Send`` is one
+mailing (a daily briefing, a topic digest or a breaking-news alert); each of its
+recipients has one ``Delivery`` row, unique per (send, subscriber), whose state is
+claimed before the mail server is spoken to, so a worker that dies mid-send never
+sends anyone a second copy.
 """
 
 from django.conf import settings
@@ -39,8 +40,6 @@ class Subscriber(models.Model):
     sections = models.ManyToManyField(Section, blank=True, related_name="+")
     tags = models.ManyToManyField(Tag, blank=True, related_name="+")
     authors = models.ManyToManyField(Author, blank=True, related_name="+")
-    # Bumped when a confirmation link is used, so each such link works once.
-    link_version = models.PositiveIntegerField(default=1)
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
     objects = SubscriberQuerySet.as_manager()
@@ -52,6 +51,19 @@ class Subscriber(models.Model):
     def pause(self, reason):
         Subscriber.objects.filter(pk=self.pk).update(paused=True, paused_reason=reason[:200])
         self.paused, self.paused_reason = True, reason[:200]
+
+
+class Signup(models.Model):
+    """A sign-up waiting for its owner's click. The confirmation link names this row (by
+    a signed id: the address itself is never in a link, so never in a server log); the
+    click deletes it, so a link works once; unclicked ones are deleted once expired."""
+
+    email = models.EmailField()
+    topics = models.JSONField(help_text="What the sign-up form asked for.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"Sign-up #{self.pk}"
 
 
 class Briefing(models.Model):

@@ -5,13 +5,15 @@ The sign-up form sits on cached reader pages, so it cannot carry a CSRF token; w
 protects it instead is that a sign-up changes nothing: it only mails a confirmation
 link to the address (double opt-in), and that mail is limited per address and per
 client address, with a honeypot field that people leave empty and bots fill in.
-Whoever owns the mailbox decides by clicking; nothing is stored before.
+Whoever owns the mailbox decides by clicking; until then the sign-up waits as a
+``Signup`` row, deleted by the click or once its link has expired.
 
 Addresses are never logged: rate-limit keys hold a hash of the address, and errors
 name the subscriber by number (``Subscriber.__str__``).
 """
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,7 +27,7 @@ from articles.access import public_authors, public_tags
 from articles.models import Author, Section
 
 from .links import USED, LinkError, read_confirm
-from .models import Subscriber
+from .models import Signup, Subscriber
 
 HOUR = 3600
 TOPIC_KINDS = ("section", "tag", "author")
@@ -113,34 +115,37 @@ def check_rate(email, client):
         )
 
 
-def current_version(email):
-    """The link version a new confirmation link for this address is signed with."""
-    found = Subscriber.objects.filter(email=email).values_list("link_version", flat=True)
-    return next(iter(found), 0)
+def expired_before():
+    return timezone.now() - timedelta(hours=settings.NEWSLETTER_CONFIRM_HOURS)
+
+
+def request_signup(email, topics):
+    """Keep the sign-up until its owner clicks (or its link expires), deleting those
+    whose links have expired; returns the new ``Signup``."""
+    Signup.objects.filter(created_at__lt=expired_before()).delete()
+    return Signup.objects.create(email=email, topics=topics)
 
 
 def check_confirm(token):
     """Raise LinkError if a confirmation link could not be used (before showing its
     button)."""
-    email, _, version = read_confirm(token)
-    if current_version(email) != version:
+    if not Signup.objects.filter(pk=read_confirm(token)).exists():
         raise LinkError(USED)
 
 
 def confirm(token):
     """Apply a confirmation link: create the subscriber or add the topics to theirs.
     Returns the subscriber; LinkError for a tampered, expired or used link."""
-    email, topics, version = read_confirm(token)
+    signup_id = read_confirm(token)
     with transaction.atomic():
-        subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
-        if (subscriber.link_version if subscriber else 0) != version:
+        signup = Signup.objects.select_for_update().filter(pk=signup_id).first()
+        if signup is None:
             raise LinkError(USED)
+        email, topics = signup.email, signup.topics
+        signup.delete()
+        subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
         if subscriber is None:
-            subscriber = Subscriber.objects.create(
-                email=email, confirmed_at=timezone.now(), link_version=1
-            )
-        else:
-            subscriber.link_version += 1
+            subscriber = Subscriber(email=email, confirmed_at=timezone.now())
         subscriber.paused, subscriber.paused_reason = False, ""
         subscriber.daily_briefing |= bool(topics.get("briefing"))
         subscriber.breaking_alerts |= bool(topics.get("alerts"))

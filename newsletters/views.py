@@ -79,8 +79,8 @@ def subscribe(request):
         response = page(request, "refused", {"message": str(refused)}, status=429)
         response["Retry-After"] = "3600"
         return response
-    version = subscribing.current_version(email)
-    tasks.send_confirmation.enqueue(email, topics, topics_label(topics), version)
+    signup = subscribing.request_signup(email, topics)
+    tasks.send_confirmation.enqueue(signup.pk, topics_label(topics))
     return page(request, "check_inbox", {})
 
 
