@@ -341,7 +341,8 @@ CDN_STALE_SECONDS = env_int("CDN_STALE_SECONDS", 30)
 # moves to the built-in unchanged. TASKS_BACKEND chooses where the queue lives:
 # - "database" (the default): a table in the site's own database, run by
 #   `manage.py db_worker` (`make run` starts one); no other service needed;
-# - "rq": Redis lists run by `manage.py rqworker default mail purge`, at scale (REDIS_URL);
+# - "rq": Redis lists run by `manage.py rqworker default mail purge --job-class
+#   django_tasks_rq.Job` (without the job class RQ cannot run a task), at scale (REDIS_URL);
 # - "immediate": run inside the request that enqueued it (a tiny site without a worker).
 # Queues: "default", "mail" (newsletters and alerts), "purge" (edge-cache purges).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip() or "database"

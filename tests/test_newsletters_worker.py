@@ -1,5 +1,6 @@
-"""A real ``db_worker`` process, killed with SIGKILL in the middle of a send, then a
-new one: nobody gets a second copy, and everyone else gets theirs."""
+"""A real worker process, killed with SIGKILL in the middle of a send, then a new one:
+nobody gets a second copy, and everyone else gets theirs. Both task backends: the
+database's ``db_worker`` and RQ's ``rqworker`` on a real Redis (django-tasks-rq)."""
 
 import collections
 import os
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -32,7 +34,6 @@ def worker_environment(tmp_path, smtp_port, **extra):
         "NEWSROOM_VAR_DIR": str(tmp_path / "var"),
         "SECRET_KEY": "a-test-secret-key-that-is-long-enough-to-pass-checks-0123456789",
         "DEBUG": "0",
-        "TASKS_BACKEND": "database",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
         "NEWSLETTER_RATE_PER_SECOND": "0",
@@ -40,41 +41,62 @@ def worker_environment(tmp_path, smtp_port, **extra):
     }
 
 
-def start_worker(env, log):
+WORKERS = {
+    "database": ["db_worker", "--queue-name", "mail", "--interval", "0.1", "--no-startup-delay"],
+    # django-tasks-rq runs jobs through its own job class.
+    "rq": ["rqworker", "mail", "--job-class", "django_tasks_rq.Job"],
+}
+
+
+def start_worker(backend, env, log):
+    # Its own process group: RQ runs each job in a forked child, which dies with it.
     return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--queue-name",
-            "mail",
-            "--interval",
-            "0.1",
-            "--no-startup-delay",
-            "--no-reload",
-        ],
+        [sys.executable, "manage.py", *WORKERS[backend]],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
-def wait_for(condition, timeout=120):
+def kill(worker, how=signal.SIGKILL):
+    if worker.poll() is None:
+        os.killpg(worker.pid, how)
+    worker.wait(timeout=30)
+
+
+@pytest.fixture(params=["database", "rq"])
+def backend(request, settings):
+    """This process's task settings and the workers' environment, for each backend."""
+    queues = ["default", "mail", "purge"]
+    if request.param == "database":
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": queues}
+        }
+        return request.param, {"TASKS_BACKEND": "database"}
+    redis_url = request.getfixturevalue("redis_url")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": queues}}
+    settings.RQ_QUEUES = {name: {"URL": redis_url} for name in queues}
+    import django_rq
+
+    django_rq.get_queue("mail").empty()
+    return request.param, {"TASKS_BACKEND": "rq", "REDIS_URL": redis_url}
+
+
+def wait_for(condition, log, timeout=120):
     deadline = time.monotonic() + timeout  # a bound on waiting, not a speed limit
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("gave up waiting")
+            log.flush()
+            raise AssertionError(
+                "gave up waiting; the workers said:\n" + Path(log.name).read_text()
+            )
         time.sleep(0.1)
 
 
-def test_a_worker_killed_mid_send_is_resumed_without_a_second_copy(tmp_path, settings):
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django_tasks_db.DatabaseBackend",
-            "QUEUES": ["default", "mail", "purge"],
-        }
-    }
+def test_a_worker_killed_mid_send_is_resumed_without_a_second_copy(tmp_path, backend):
+    backend, backend_env = backend
     box = Mailbox()
     box.delay = 0.3  # each email takes a while, so the kill lands mid-conversation
     port = free_port()
@@ -85,13 +107,12 @@ def test_a_worker_killed_mid_send_is_resumed_without_a_second_copy(tmp_path, set
         kind=Send.Kind.BRIEFING, subject="x", briefing=briefing_of(make_story("Budget"))
     )
     tasks.start(send)
-    env = worker_environment(tmp_path, port)
+    env = worker_environment(tmp_path, port, **backend_env)
     log = (tmp_path / "worker.log").open("w")
-    first = start_worker(env, log)
+    first = start_worker(backend, env, log)
     try:
-        wait_for(lambda: len(box.messages) >= 5)
-        first.send_signal(signal.SIGKILL)
-        first.wait()
+        wait_for(lambda: len(box.messages) >= 5, log)
+        kill(first)
         time.sleep(box.delay + 0.2)  # the email in flight arrives at the server
         assert Send.objects.get().state == Send.State.SENDING
         left = Delivery.objects.exclude(state="sent").count()
@@ -109,15 +130,13 @@ def test_a_worker_killed_mid_send_is_resumed_without_a_second_copy(tmp_path, set
             capture_output=True,
             timeout=120,
         )
-        second = start_worker(resumed_env, log)
+        second = start_worker(backend, resumed_env, log)
         try:
-            wait_for(lambda: Send.objects.get().state == Send.State.DONE)
+            wait_for(lambda: Send.objects.get().state == Send.State.DONE, log)
         finally:
-            second.terminate()
-            second.wait(timeout=30)
+            kill(second, signal.SIGTERM)
     finally:
-        if first.poll() is None:
-            first.kill()
+        kill(first)
         controller.stop()
         log.close()
 
