@@ -330,6 +330,8 @@ def test_the_briefing_keeps_the_editors_order_and_only_live_stories(mailbox):
     subscriber("paused@example.com", paused=True)
     subscriber("alerts-only@example.com", daily_briefing=False, breaking_alerts=True)
     send = send_now(subject="Your briefing", briefing=briefing)
+    sent = Delivery.objects.get()
+    assert sent.claimed_at <= sent.sent_at <= timezone.now()  # times stored as the ORM's
 
     assert [rcpts for rcpts, _ in mailbox.messages] == [["reader@example.com"]]
     (message,) = mailbox.messages[0][1:]
