@@ -390,7 +390,10 @@ def send_one(letters, connection, delivery_id, subscriber_id, email, attempts):
         log.warning("Newsletter delivery %s failed: %s", delivery_id, reason)
         return
     status = getattr(message, "anymail_status", None)
-    message_id = (status and status.message_id) or message.extra_headers["Message-ID"]
+    # The provider's id (anymail), which its bounce reports name; else our Message-ID.
+    message_id = message.extra_headers["Message-ID"]
+    if status is not None and status.message_id is not None:
+        message_id = status.message_id
     with db.cursor() as cursor:
         cursor.execute(MARK_SENT, [State.SENT, timezone.now(), str(message_id)[:300], delivery_id])
 

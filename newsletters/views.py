@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.reader.views import render
@@ -60,6 +61,7 @@ def topics_label(topics):
 @csrf_exempt
 @never_cache
 @require_POST
+@sensitive_post_parameters("email")  # never in an error report
 def subscribe(request):
     if not same_origin(request):
         return HttpResponse("Sign up from our own pages.", status=403, content_type="text/plain")

@@ -93,6 +93,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+if "anymail" in settings.INSTALLED_APPS:
+    # The mail provider's webhooks: bounces and complaints pause the address
+    # (newsletters/signals.py). Protected by ANYMAIL_WEBHOOK_SECRET (docs/deploy.md).
+    urlpatterns.append(path("anymail/", include("anymail.urls")))
 if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))
 

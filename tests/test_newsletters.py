@@ -447,6 +447,25 @@ def test_a_bounce_reported_by_the_provider_pauses_the_address(mailbox):
     assert reader.paused and "bounced" in reader.paused_reason
 
 
+def test_an_api_provider_chosen_by_settings_gets_the_same_copies(mailbox, settings):
+    """django-anymail's backends read the message's parts, not its bytes: its test
+    backend stands in for Amazon SES, Postmark and the rest."""
+    from django.core import mail as django_mail
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.ANYMAIL = {}
+    django_mail.outbox = []
+    subscriber("reader@example.com")
+    send_now(subject="Morning", briefing=briefing_of(make_story("Budget passes")))
+    (message,) = django_mail.outbox
+    assert message.to == ["reader@example.com"]
+    assert "Budget passes" in message.body and "Budget passes" in message.alternatives[0][0]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    copy = Delivery.objects.get()
+    assert copy.state == "sent" and copy.message_id == str(message.anymail_status.message_id)
+    assert mailbox.messages == []
+
+
 def test_a_send_run_twice_sends_each_copy_once(mailbox):
     for n in range(5):
         subscriber(f"r{n}@example.com")
