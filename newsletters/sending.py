@@ -304,16 +304,21 @@ def ready_rows(send, now):
     )
 
 
-def deliver(send_id, *, wait_inline=None, stop=None):
-    """Mail every queued copy of a send; returns the seconds until the next retry is
-    due if it stopped early for one (the task then runs again later), else None."""
+def deliver(send_id, *, wait_inline=None, keep_schedule=True):
+    """Mail every queued copy of a send; returns the seconds until it is due (a send
+    scheduled for later) or until the next retry is (after a refusal), when the task
+    should run again then; else None.
+
+    ``keep_schedule=False`` (a backend that cannot run a task later: "immediate")
+    sends a scheduled send at once rather than holding the request that queued it."""
     send = Send.objects.select_related("briefing").get(pk=send_id)
+    if keep_schedule and send.state == Send.State.SCHEDULED and send.send_at > timezone.now():
+        # An editor's send waits for its time; its recipients are found then.
+        return (send.send_at - timezone.now()).total_seconds()
     if send.state in (Send.State.SCHEDULED, Send.State.QUEUING):
         send = queue_recipients(send)
     if send.state != Send.State.SENDING:
         return None
-    if send.send_at > timezone.now():  # an editor's send waits for its time
-        return (send.send_at - timezone.now()).total_seconds()
     recover(send)
     letters = Letters(send)
     pace = Pace(settings.NEWSLETTER_RATE_PER_SECOND)
@@ -355,8 +360,6 @@ def deliver(send_id, *, wait_inline=None, stop=None):
                         retry_later(delivery_id, attempts + 1, reason)
                 continue
             for delivery_id, subscriber_id, email, attempts in rows:
-                if stop and stop():
-                    return None
                 pace.wait()
                 send_one(letters, connection, delivery_id, subscriber_id, email, attempts)
     finally:

@@ -42,8 +42,9 @@ def deliver_send(send_id):
     """Queue the send's recipients if not done yet, then mail them. When the mail server
     keeps refusing, the task puts itself back on the queue for when the next retry is
     due instead of holding a worker."""
+    later = default_task_backend.supports_defer
     wait = sending.deliver(
-        send_id, wait_inline=None if default_task_backend.supports_defer else float("inf")
+        send_id, wait_inline=None if later else float("inf"), keep_schedule=later
     )
     if wait is not None:
         deliver_send.using(run_after=timezone.now() + timedelta(seconds=wait)).enqueue(send_id)

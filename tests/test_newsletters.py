@@ -511,6 +511,29 @@ def test_sending_keeps_to_the_rate_per_second(mailbox, settings):
 # --- Editors and writers --------------------------------------------------------------
 
 
+def test_a_briefing_goes_out_at_its_scheduled_time(
+    client, mailbox, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["mail"]}}
+    at = timezone.now() + timedelta(hours=2)
+    briefing = briefing_of(make_story("Budget passes"))
+    Briefing.objects.filter(pk=briefing.pk).update(send_at=at)
+    client.force_login(make_staff("ed", "Editor"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/newsletters/briefing/{briefing.pk}/send/")
+    send = Send.objects.get()
+    task = DBTaskResult.objects.get()  # a worker takes it at its time
+    assert task.run_after == at == send.send_at and task.queue_name == "mail"
+    subscriber("reader@example.com")  # signed up meanwhile: recipients are found at send
+    assert sending.deliver(send.pk) == pytest.approx(7200, abs=60)
+    assert mailbox.messages == [] and not Delivery.objects.exists()
+    with time_machine.travel(at + timedelta(seconds=1)):
+        assert sending.deliver(send.pk) is None
+    assert len(mailbox.to("reader@example.com")) == 1
+
+
 def test_only_editors_send_an_alert_after_confirming(
     client, mailbox, django_capture_on_commit_callbacks
 ):
