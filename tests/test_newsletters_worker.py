@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -23,14 +24,22 @@ from .test_newsletters import Mailbox, briefing_of, make_story, subscriber
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def worker_environment(tmp_path, smtp_port, **extra):
+def database_url():
+    """The test database, as the worker processes reach it."""
     database = django_settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.skip("the worker test shares the test database file (SQLite)")
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    user = quote(database["USER"]) + (
+        ":" + quote(database["PASSWORD"]) if database["PASSWORD"] else ""
+    )
+    return f"postgres://{user}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+def worker_environment(tmp_path, smtp_port, **extra):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     return {
         **env,
-        "DATABASE_URL": f"sqlite:///{database['NAME']}",
+        "DATABASE_URL": database_url(),
         "NEWSROOM_VAR_DIR": str(tmp_path / "var"),
         "SECRET_KEY": "a-test-secret-key-that-is-long-enough-to-pass-checks-0123456789",
         "DEBUG": "0",
