@@ -13,8 +13,6 @@ Who may do what is asked of ``newsletters.access``; what a send does, of
 ``newsletters.sending`` and ``tasks``.
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -373,19 +371,7 @@ class SendAdmin(RuleAdmin):
         stories since the last digest gets one email listing them."""
         if not access.may_send(request.user) or request.method != "POST":
             raise PermissionDenied
-        last = Send.objects.filter(kind=Send.Kind.DIGEST).order_by("-send_at").first()
-        now = timezone.now()
-        since = last.send_at if last else now - timedelta(days=1)
-        send = start_send(
-            request,
-            self,
-            Send(
-                kind=Send.Kind.DIGEST,
-                subject=f"New in what you follow: {mail.date_label(now)}",
-                since=since,
-                send_at=now,
-            ),
-        )
+        send = start_send(request, self, sending.next_digest(timezone.now()))
         return redirect(reverse("admin:newsletters_send_change", args=[send.pk]))
 
 

@@ -121,6 +121,17 @@ def queue_recipients(send):
     return send
 
 
+def next_digest(now):
+    """The next topic digest (unsaved): the stories since the last one (or a day)."""
+    last = Send.objects.filter(kind=Send.Kind.DIGEST).order_by("-send_at").first()
+    return Send(
+        kind=Send.Kind.DIGEST,
+        subject=f"New in what you follow: {mail.date_label(now)}",
+        since=last.send_at if last else now - timedelta(days=1),
+        send_at=now,
+    )
+
+
 # --- The email of a send -----------------------------------------------------------
 
 
