@@ -138,7 +138,8 @@ class Send(models.Model):
         Article,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # The send's record stays (subject, who, when) if the desk deletes the story.
+        on_delete=models.SET_NULL,
         related_name="+",
         help_text="The story a breaking-news alert is about.",
     )
