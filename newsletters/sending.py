@@ -43,8 +43,9 @@ from django.db import connection as db
 from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from taggit.models import Tag
 
-from articles.models import Article, Byline, TaggedArticle
+from articles.models import Article, Author, Byline, Section, TaggedArticle
 
 from . import content, mail
 from .mail import NewsletterMessage
@@ -135,19 +136,31 @@ def next_digest(now):
 # --- The email of a send -----------------------------------------------------------
 
 
+FOLLOW_TABLES = (
+    ("section", Subscriber.sections.through, "section_id", Section),
+    ("tag", Subscriber.tags.through, "tag_id", Tag),
+    ("author", Subscriber.authors.through, "author_id", Author),
+)
+
+
 class Letters:
-    """The email each recipient of a send gets: one ``Letter`` for briefings and alerts,
-    one per subscriber for digests (each has their own topics)."""
+    """The email each recipient of a send gets: one ``Letter`` for briefings and alerts;
+    for digests one per set of followed topics with new stories (readers who follow the
+    same get the same letter), their follows read a batch at a time (``prepare``)."""
 
     def __init__(self, send):
         self.send = send
         now = timezone.now()
         if send.kind == Send.Kind.DIGEST:
             self.common = None
-            self.stories = {
-                kind: {i: content.topic_items(kind, i, send.since, now) for i in ids}
-                for kind, ids in digest_topics(send).items()
-            }
+            self.stories, self.names, self.letters, self.follows = {}, {}, {}, {}
+            for kind, _, _, model in FOLLOW_TABLES:
+                ids = digest_topics(send)[kind]
+                for topic_id, name in model.objects.filter(pk__in=ids).values_list("id", "name"):
+                    stories = content.topic_items(kind, topic_id, send.since, now)
+                    if stories:
+                        self.stories[kind, topic_id] = stories
+                        self.names[kind, topic_id] = name
             return
         if send.kind == Send.Kind.BRIEFING:
             stories = content.briefing_items(send.briefing, now)
@@ -155,31 +168,45 @@ class Letters:
         else:
             stories = content.live_items([send.story_id], now)
             context = {}
-        self.empty = not stories
         self.common = mail.Letter(
             send.subject,
             send.kind,
             {"stories": stories, "subject": send.subject, **context},
         )
 
+    def prepare(self, subscriber_ids):
+        """Read what a batch of digest readers follow: a query per kind of topic."""
+        if self.common is not None:
+            return
+        self.follows = {}
+        for kind, through, column, _ in FOLLOW_TABLES:
+            rows = through.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+                "subscriber_id", column
+            )
+            for subscriber_id, topic_id in rows:
+                if (kind, topic_id) in self.stories:
+                    self.follows.setdefault(subscriber_id, []).append((kind, topic_id))
+
     def copy_for(self, subscriber_id, email, connection):
         if self.common is not None:
             return self.common.copy_for(subscriber_id, email, connection)
-        subscriber = Subscriber.objects.get(pk=subscriber_id)
-        topics = []
-        for kind, field in (("section", "sections"), ("tag", "tags"), ("author", "authors")):
-            for followed in getattr(subscriber, field).order_by("name"):
-                stories = self.stories[kind].get(followed.pk)
-                if stories:
-                    topics.append({"name": followed.name, "stories": stories})
-        if not topics:
-            return None
-        letter = mail.Letter(
-            self.send.subject,
-            "digest",
-            {"topics": topics, "subject": self.send.subject, "date": mail.date_label()},
+        order = {"section": 0, "tag": 1, "author": 2}
+        follows = tuple(
+            sorted(
+                self.follows.get(subscriber_id, []),
+                key=lambda key: (order[key[0]], self.names[key].lower()),
+            )
         )
-        return letter.copy_for(subscriber_id, email, connection)
+        if not follows:
+            return None
+        if follows not in self.letters:
+            topics = [{"name": self.names[key], "stories": self.stories[key]} for key in follows]
+            self.letters[follows] = mail.Letter(
+                self.send.subject,
+                "digest",
+                {"topics": topics, "subject": self.send.subject, "date": mail.date_label()},
+            )
+        return self.letters[follows].copy_for(subscriber_id, email, connection)
 
 
 # --- Delivering ------------------------------------------------------------------
@@ -370,6 +397,7 @@ def deliver(send_id, *, wait_inline=None, keep_schedule=True):
                     if claim(delivery_id, now):
                         retry_later(delivery_id, attempts + 1, reason)
                 continue
+            letters.prepare([row[1] for row in rows])
             for delivery_id, subscriber_id, email, attempts in rows:
                 pace.wait()
                 send_one(letters, connection, delivery_id, subscriber_id, email, attempts)
