@@ -607,8 +607,10 @@ def test_writers_prepare_and_preview_a_briefing_but_only_editors_send_it(
     assert response.status_code == 302
     briefing = Briefing.objects.get()
     assert [i.article_id for i in briefing.items.all()] == [lead.pk]  # the day's top stories
-    html = client.get(f"/admin/newsletters/briefing/{briefing.pk}/preview/html/").content
-    assert b"Lead story" in html and b"Good morning." in html
+    preview = client.get(f"/admin/newsletters/briefing/{briefing.pk}/preview/html/")
+    assert b"Lead story" in preview.content and b"Good morning." in preview.content
+    # The email as it will look, and nothing in it may run or load from elsewhere.
+    assert preview["Content-Security-Policy"].startswith("default-src 'none'")
     text = client.get(f"/admin/newsletters/briefing/{briefing.pk}/preview/text/").content
     assert b"Lead story" in text
     assert client.post(f"/admin/newsletters/briefing/{briefing.pk}/send/").status_code == 403
