@@ -72,15 +72,15 @@ def subscribe(request):
         # A bot: it is told what a person is told, and nothing is sent.
         return page(request, "check_inbox", {})
     email = form.cleaned_data["email"]
-    topics = subscribing.parse_topics(form.cleaned_data["topic"])
-    if not subscribing.asks_for_something(topics):
-        return page(request, "signup", {"form": form, "error": True}, status=400)
-    try:
+    try:  # before any database work
         subscribing.check_rate(email, client_address(request))
     except subscribing.SignupRefused as refused:
         response = page(request, "refused", {"message": str(refused)}, status=429)
         response["Retry-After"] = "3600"
         return response
+    topics = subscribing.parse_topics(form.cleaned_data["topic"])
+    if not subscribing.asks_for_something(topics):
+        return page(request, "signup", {"form": form, "error": True}, status=400)
     signup = subscribing.request_signup(email, topics)
     tasks.send_confirmation.enqueue(signup.pk, topics_label(topics))
     return page(request, "check_inbox", {})
