@@ -348,6 +348,17 @@ def test_the_briefing_keeps_the_editors_order_and_only_live_stories(mailbox):
     assert send.state == Send.State.DONE and send.recipients == 1
 
 
+def test_links_carry_tracking_only_when_the_publication_turns_it_on(mailbox, settings):
+    story = make_story("Budget passes")
+    subscriber("reader@example.com")
+    send_now(briefing=briefing_of(story))
+    settings.NEWSLETTER_LINK_TRACKING = "utm_source=newsletter"
+    send_now(briefing=briefing_of(story, days_ago=1))
+    plain, tracked = (mailbox.html(message) for _, message in mailbox.messages)
+    assert f'href="http://testserver{story.path}"' in plain and "utm_" not in plain
+    assert f'href="http://testserver{story.path}?utm_source=newsletter"' in tracked
+
+
 def test_a_new_briefing_starts_from_the_front_then_each_sections_newest():
     news, sport = make_section("News", slug="news"), make_section("Sport", slug="sport")
     pinned = make_story("Pinned story", section=news, age=timedelta(hours=5))
