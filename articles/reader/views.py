@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ..models.version import scope
-from . import addresses, fragments, metadata, queries, search
+from . import addresses, edgekeys, fragments, metadata, queries, search
 from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
 from .paging import Page, page_number
@@ -148,6 +148,7 @@ def story(request, year, month, day, slug):
     stamp = fragments.stamp(request)
     story = present_story(row, now)
     tag_ids = [tag["id"] for tag in story["tags"]]
+    edgekeys.shows(request, *(scope("tag", tag["slug"]) for tag in story["tags"]))  # Related
     return render(
         request,
         "story.html",
