@@ -191,6 +191,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "articles",
+    "newsletters",
 ]
 
 MIDDLEWARE = [
@@ -368,7 +369,8 @@ CDN_STALE_SECONDS = env_int("CDN_STALE_SECONDS", 30)
 # moves to the built-in unchanged. TASKS_BACKEND chooses where the queue lives:
 # - "database" (the default): a table in the site's own database, run by
 #   `manage.py db_worker` (`make run` starts one); no other service needed;
-# - "rq": Redis lists run by `manage.py rqworker default mail purge`, at scale (REDIS_URL);
+# - "rq": Redis lists run by `manage.py rqworker default mail purge --job-class
+#   django_tasks_rq.Job` (without the job class RQ cannot run a task), at scale (REDIS_URL);
 # - "immediate": run inside the request that enqueued it (a tiny site without a worker).
 # Queues: "default", "mail" (newsletters and alerts), "purge" (edge-cache purges).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip() or "database"
@@ -427,6 +429,49 @@ if _edge_missing:
     )
 if EDGE_PURGE_BACKEND != "none" and not os.environ.get("CDN_MAX_AGE", "").strip():
     CDN_MAX_AGE = 6 * 3600
+
+# --- Email and newsletters ----------------------------------------------------
+
+# Mail goes out through Django's email backends: SMTP by default (EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS); EMAIL_BACKEND may name another,
+# e.g. "anymail.backends.amazon_ses.EmailBackend" or "anymail.backends.postmark.EmailBackend"
+# (pip install '.[anymail]'; its settings in ANYMAIL_* variables, see docs/deploy.md).
+EMAIL_BACKEND = (
+    os.environ.get("EMAIL_BACKEND", "").strip() or "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost").strip() or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or (
+    f"{SITE_NAME} <newsletters@localhost>"
+)
+if EMAIL_BACKEND.startswith("anymail."):
+    INSTALLED_APPS.append("anymail")
+    ANYMAIL = {
+        key.removeprefix("ANYMAIL_"): value
+        for key, value in os.environ.items()
+        if key.startswith("ANYMAIL_") and value
+    }
+# Sign-up links expire after this many hours; the preferences link in every email
+# after this many days (the one-click unsubscribe link never does).
+NEWSLETTER_CONFIRM_HOURS = env_int("NEWSLETTER_CONFIRM_HOURS", 48)
+NEWSLETTER_PREFERENCES_DAYS = env_int("NEWSLETTER_PREFERENCES_DAYS", 90)
+# Sign-ups allowed per address and per client address in an hour.
+NEWSLETTER_SIGNUPS_PER_ADDRESS = env_int("NEWSLETTER_SIGNUPS_PER_ADDRESS", 3)
+NEWSLETTER_SIGNUPS_PER_IP = env_int("NEWSLETTER_SIGNUPS_PER_IP", 20)
+# At most this many emails a second from each worker (0: as fast as the server takes them).
+NEWSLETTER_RATE_PER_SECOND = env_int("NEWSLETTER_RATE_PER_SECOND", 50)
+# A refusing mail server is tried again after 30 s, 1, 2, 4... minutes, this many times.
+NEWSLETTER_RETRY_SECONDS = env_int("NEWSLETTER_RETRY_SECONDS", 30)
+NEWSLETTER_ATTEMPTS = env_int("NEWSLETTER_ATTEMPTS", 6)
+# A copy a worker was handing to the mail server when it died is given up (never sent
+# twice) after this long: more than the longest SMTP conversation (EMAIL_TIMEOUT).
+NEWSLETTER_SENDING_LEASE_SECONDS = env_int("NEWSLETTER_SENDING_LEASE_SECONDS", 120)
+# Added to every link in an email (e.g. "utm_source=newsletter"); empty: no tracking.
+NEWSLETTER_LINK_TRACKING = os.environ.get("NEWSLETTER_LINK_TRACKING", "").strip()
 
 # --- Security --------------------------------------------------------------
 
