@@ -45,10 +45,12 @@ def test_settings():
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(tmp_path_factory):
+def django_db_modify_db_settings(tmp_path_factory, django_db_modify_db_settings_parallel_suffix):
     """On SQLite, test in a database file as production runs (WAL, one writer at a
     time, waiting on a busy database) rather than Django's shared in-memory one,
-    whose table locks fail at once when two threads write."""
+    whose table locks fail at once when two threads write. (Under pytest-xdist each
+    worker has a folder of its own; on PostgreSQL pytest-django's parallel suffix
+    names each worker's test database, test_newsroom_gw0...)"""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
