@@ -30,12 +30,14 @@ from .models import (
     Correction,
     Front,
     Image,
+    LiveUpdate,
     Pin,
     Section,
     StoryRedirect,
     TaggedArticle,
     TagRedirect,
 )
+from .models.live import live_scopes, stamp_live
 from .models.version import scope
 from .reader import search
 
@@ -118,6 +120,49 @@ def keep_edit_version_rising(sender, instance, raw=False, **kwargs):
             Article.objects.filter(pk=instance.pk).values_list("edit_version", flat=True).first()
         )
         instance.edit_version = (current or 0) + 1
+
+
+# --- Live coverage (issue 17) ------------------------------------------------
+# An update stamps only the pages that show it, never the site-wide version
+# (``articles.models.live``). The breaking-news banner is on every page: a change to
+# it, or to the story it links to while it lasts, reaches every page.
+
+BANNER_FIELDS = ("breaking_until", "status", "published_at", "headline", "path")
+
+
+@receiver(post_save, sender=LiveUpdate)
+@receiver(post_delete, sender=LiveUpdate)
+def stamp_live_update(sender, instance, **kwargs):
+    stamp_live(live_scopes(instance.story_id))
+
+
+@receiver(m2m_changed, sender=LiveUpdate.authors.through)
+def stamp_live_update_authors(sender, instance, action, reverse, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"} and not reverse:
+        stamp_live(live_scopes(instance.story_id))
+
+
+@receiver(pre_save, sender=Article)
+@receiver(pre_delete, sender=Article)
+def note_banner_before(sender, instance, **kwargs):
+    instance._banner_before = (
+        Article.objects.filter(pk=instance.pk).values_list(*BANNER_FIELDS).first()
+        if instance.pk
+        else None
+    )
+
+
+@receiver(post_save, sender=Article)
+@receiver(post_delete, sender=Article)
+def bump_for_banner(sender, instance, **kwargs):
+    from django.utils import timezone
+
+    before = instance.__dict__.pop("_banner_before", None)
+    after = None if "created" not in kwargs else tuple(getattr(instance, f) for f in BANNER_FIELDS)
+    now = timezone.now()
+    shown = [row[0] for row in (before, after) if row and row[0] and row[0] > now]
+    if shown and before != after:
+        ContentVersion.bump(everywhere=True)
 
 
 # --- The search index ---------------------------------------------------------

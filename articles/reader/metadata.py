@@ -12,11 +12,13 @@ shows the site card (``SITE_CARD_IMAGE``): nothing here reads the database.
 
 import json
 import mimetypes
+from html import unescape
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from markupsafe import Markup
 
@@ -250,3 +252,39 @@ def story(row, data, preview=False):
         json_ld=data,
         robots="noindex, nofollow" if preview else "",
     )
+
+
+def live_blog(data, row, coverage, updates):
+    """A live story's NewsArticle as a LiveBlogPosting (issue 17): when coverage started
+    and ended, and its latest updates (``updates``, newest first, visible ones only) as
+    BlogPostings, each addressed by its permalink on the page."""
+    data = {**data, "@type": "LiveBlogPosting", "coverageStartTime": coverage["started_iso"]}
+    if "closed_iso" in coverage:
+        data["coverageEndTime"] = coverage["closed_iso"]
+    if updates and updates[0]["iso_date"] > data["dateModified"]:
+        data["dateModified"] = updates[0]["iso_date"]
+    data["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": _words(update["body"], 110),
+            "articleBody": _words(update["body"], 5000),
+            "datePublished": update["iso_date"],
+            "url": f"{row['url']}#{update['anchor']}",
+            **(
+                {"author": [{"@type": "Person", "name": a["name"]} for a in update["authors"]]}
+                if update["authors"]
+                else {}
+            ),
+        }
+        for update in updates
+    ]
+    return data
+
+
+def _words(html, length):
+    """An update's text without its markup, cut at a word within ``length``."""
+    text = " ".join(strip_tags(html or "").split())
+    text = unescape(text)
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
