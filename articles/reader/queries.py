@@ -629,8 +629,9 @@ def content_stamp(scope=None, story_path=None):
             )
             row = cursor.fetchone()
             if not row:
-                return (0, None), (0, None, None)
-            return _stamp(row[0], row[1]), (row[0], row[2], None)
+                return (0, None), None
+            # Before any live update, such a page is kept as any site-wide page is.
+            return _stamp(row[0], row[1]), (row[0], row[2], None) if row[2] else None
         cursor.execute(
             "SELECT version, changed_at, shared_version, "
             "(SELECT version FROM articles_pagestamp WHERE scope = %s), "
