@@ -107,8 +107,5 @@
       stop();
     }
   });
-  // A test (or an impatient reader's browser) may ask for a faster first look.
-  var first = parseInt(box.getAttribute("data-live-first") || "", 10);
-  if (first > 0) window.setTimeout(poll, first * 1000);
   start();
 })();
