@@ -27,10 +27,27 @@ print(json.dumps({"id": story.pk, "path": story.path}))
 """
 
 
+# The served site is shared with the other browser tests: put the story back as it was.
+PUT_BACK = """
+from articles.editorial import live
+from articles.models import Article, LiveUpdate
+from django.contrib.auth import get_user_model
+editor = get_user_model().objects.get(username="desk")
+story = Article.objects.get(pk=%d)
+for update in LiveUpdate.objects.filter(story=story):
+    live.delete_update(update, editor)
+live.clear_breaking(story, editor)
+Article.objects.filter(pk=story.pk).update(live_started_at=None, live_ended_at=None)
+Article.objects.get(pk=story.pk).save()  # a save stamps the pages that show it
+"""
+
+
 @pytest.fixture(scope="module")
 def storm(site):
     out = manage(site["env"], "shell", "-c", "import json\n" + OPEN_COVERAGE)
-    return json.loads(out.strip().splitlines()[-1])
+    story = json.loads(out.strip().splitlines()[-1])
+    yield story
+    manage(site["env"], "shell", "-c", PUT_BACK % story["id"])
 
 
 def post_update(browser, site, storm, text):
