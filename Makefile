@@ -92,15 +92,20 @@ $(LIGHTHOUSE):
 	else echo "npm not found: the Lighthouse checks will be skipped"; fi
 
 # The suite runs on SQLite; with TEST_POSTGRES_URL set (.ci/run sets it) it runs
-# again on PostgreSQL, but for the browser tests: they drive a site served on a SQLite
-# database of its own in either pass, so a second run would repeat the first exactly.
+# again on PostgreSQL, but for the tests that never touch the test database: the
+# browser tests and those marked own_database serve or migrate a database of their own
+# in either pass, so a second run would repeat the first exactly.
+# TEST_WORKERS: pytest-xdist workers (auto: one per core; 0 runs in this process).
+# Tests sharing a served site stay on one worker (tests/conftest.py, xdist_group).
+TEST_WORKERS ?= auto
+XDIST = -n $(TEST_WORKERS) --dist loadgroup
 test: $(STAMP) $(AXE) $(VNU) $(LIGHTHOUSE)
 	@echo "== Test suite on SQLite =="
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-	  echo "== Test suite on PostgreSQL (tests/browser ran above: they serve a SQLite site of their own) =="; \
+	  echo "== Test suite on PostgreSQL (tests/browser and own_database ran above, on databases of their own) =="; \
 	  DATABASE_URL="$$TEST_POSTGRES_URL" SECRET_KEY=test-only-not-secret-$$$$-0123456789abcdefghijklmnopqrstuvwxyz \
-	    $(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/browser; \
+	    $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) --ignore=tests/browser -m "not own_database"; \
 	else \
 	  echo "SKIPPED: the PostgreSQL pass (set TEST_POSTGRES_URL=postgres://user:pass@host/db to run it; .ci/run does)"; \
 	fi

@@ -59,6 +59,11 @@ def parse_args(argv=None):
         help="count bench/ceiling/'s fixed page instead (no database needed, URLs ignored)",
     )
     parser.add_argument(
+        "--gzip",
+        action="store_true",
+        help="ask as a browser does, Accept-Encoding: gzip (articles/reader/encoding.py)",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         metavar="DIR",
@@ -126,6 +131,8 @@ def main(argv=None):
         env["SECRET_KEY"] = "instructions-" + "abcdefghij" * 5
         out = Path(var_dir) / "callgrind.out.%p"
         inner = ["--ceiling"] if args.ceiling else ["--database", str(args.database)]
+        if args.gzip:
+            env["BENCH_ACCEPT_ENCODING"] = "gzip, deflate, br"
         subprocess.run(
             [
                 "valgrind",

@@ -46,6 +46,8 @@ def serve(application, url):
     path, _, query = url.partition("?")
     environ = RequestFactory().get(path).environ
     environ.update(QUERY_STRING=query, SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1")
+    if os.environ.get("BENCH_ACCEPT_ENCODING"):  # bench/instructions.py --gzip
+        environ["HTTP_ACCEPT_ENCODING"] = os.environ["BENCH_ACCEPT_ENCODING"]
     status = []
     response = application(environ, lambda code, headers, exc_info=None: status.append(code))
     try:

@@ -40,7 +40,21 @@ class StoryId:
         return str(value)
 
 
+class TagSlug:
+    """A tag's slug: django-taggit keeps the letters of any script ("élection",
+    "東京"), which Django's ``slug`` converter (ASCII only) would answer with a 404."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
 register_converter(FourDigitYear, "yyyy")
+register_converter(TagSlug, "tagslug")
 register_converter(StoryId, "id")
 register_converter(TwoDigits, "mm")
 register_converter(TwoDigits, "dd")
@@ -52,7 +66,7 @@ urlpatterns = [
     path("feed/json/", feeds.serve, {"fmt": "json"}, name="feed-json"),
     *[
         path(
-            f"{kind}/<slug:slug>/{suffix}",
+            f"{kind}/<{'tagslug' if kind == 'tag' else 'slug'}:slug>/{suffix}",
             feeds.serve,
             {"kind": kind, "fmt": fmt},
             name=f"{kind}-feed-{fmt}",
@@ -83,7 +97,7 @@ urlpatterns = [
     path("api/articles/<id:pk>/", api.article_detail, name="api-article"),
     path("preview/<str:token>/", previews.shared_preview, name="preview"),
     path("section/<slug:slug>/", reader.section, name="section"),
-    path("tag/<slug:slug>/", reader.tag, name="tag"),
+    path("tag/<tagslug:slug>/", reader.tag, name="tag"),
     path("author/<slug:slug>/", reader.author, name="author"),
     path("<yyyy:year>/", reader.archive, name="archive-year"),
     path("<yyyy:year>/<mm:month>/", reader.archive, name="archive-month"),

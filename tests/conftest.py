@@ -14,6 +14,23 @@ from .servers import RedisServer
 SEEDS_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
+# Under pytest-xdist (make test runs two workers), tests that share an expensive
+# served site (module or session fixtures: gunicorn, Chromium) run on one worker, so
+# the site starts once, not once per worker.
+SHARED_SITES = {"tests/browser/": "browser", "tests/test_server.py": "served-site"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for prefix, group in SHARED_SITES.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+        if item.nodeid.startswith("tests/test_reliability.py") and "sqlite_site" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.xdist_group("reliability-site"))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def test_settings():
     """Tests render pages without running collectstatic first (gunicorn tests do run it)."""
@@ -87,10 +104,22 @@ def redis_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def redis_url(request):
-    """The Redis the cache tests use: the one CI starts (TEST_REDIS_URL), else a private one."""
+def redis_url(request, worker_id):
+    """The Redis the cache tests use: the one CI starts (TEST_REDIS_URL), else a private one.
+
+    The tests empty their database, so each pytest-xdist worker gets one of its own:
+    TEST_REDIS_URL's database for the first (gw0), the one below it for the next."""
     if os.environ.get("TEST_REDIS_URL"):
-        return os.environ["TEST_REDIS_URL"]
+        url = os.environ["TEST_REDIS_URL"]
+        if worker_id.startswith("gw"):
+            base, _, number = url.rstrip("/").rpartition("/")
+            if not number.isdigit():
+                base, number = url.rstrip("/"), "15"
+            database = int(number) - int(worker_id.removeprefix("gw"))
+            if database < 0:
+                pytest.fail(f"TEST_REDIS_URL's database {number} leaves none for {worker_id}")
+            url = f"{base}/{database}"
+        return url
     return request.getfixturevalue("redis_server").url
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow
+# Each runs on a database of its own (or none), whatever the test database.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 
 def clean_env(**extra):

@@ -123,6 +123,7 @@ def private_postgres(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.own_database
 def test_a_postgresql_restart_gives_503s_then_recovers_without_restarting_gunicorn(
     private_postgres, tmp_path
 ):
@@ -261,6 +262,7 @@ def sqlite_site(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.own_database
 def test_ten_editors_saving_at_once_on_sqlite_lose_nothing_while_readers_browse(sqlite_site):
     site = sqlite_site
     with sqlite3.connect(site["database"]) as db:
@@ -374,6 +376,7 @@ def test_two_stories_with_the_same_headline_and_day_saved_at_once_both_get_an_ad
 
 
 @pytest.mark.slow
+@pytest.mark.own_database
 def test_editors_adding_the_same_headline_at_once_never_see_an_error(sqlite_site):
     browsers = [Browser(sqlite_site["base"]) for _ in range(4)]
     forms = []

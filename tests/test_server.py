@@ -10,7 +10,8 @@ import pytest
 
 from .servers import ROOT, served_site
 
-pytestmark = pytest.mark.slow
+# Each test reads a site served from a SQLite file of its own, whatever the test database.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 
 @pytest.fixture(scope="module")

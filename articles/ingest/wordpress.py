@@ -637,12 +637,6 @@ class WordPressImport:
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
             return None
-        if not re.fullmatch(r"[-a-zA-Z0-9_]+", tag.slug):
-            self.report.notes.append(
-                f"The tag {tag.name!r} has no address readers can reach (its slug is not ASCII); "
-                "its old archive page was not redirected."
-            )
-            return None
         return {"tag": tag}
 
 

@@ -9,6 +9,7 @@ in place of the slug, and an address is then that shape with the slug put in.
 """
 
 import functools
+from urllib.parse import quote
 
 from django.conf import settings
 from django.urls import reverse
@@ -36,10 +37,15 @@ def _fixed(name):
     return reverse(name)
 
 
+def _in_address(slug):
+    """A tag's slug may hold letters of any script: percent-encoded, as reverse() would."""
+    return slug if slug.isascii() else quote(slug, safe="-_")
+
+
 def of(name, slug):
     """The address of the page named ``name`` ("section", "tag", "author") for ``slug``."""
     before, after = _shape(name)
-    return f"{before}{slug}{after}"
+    return f"{before}{_in_address(slug)}{after}"
 
 
 def section(slug):
@@ -59,7 +65,7 @@ def feed(kind="latest", slug="", fmt="rss"):
     if kind == "latest":
         return _fixed("feed" if fmt == "rss" else f"feed-{fmt}")
     before, after = _shape(kind, f"-feed-{fmt}")
-    return f"{before}{slug}{after}"
+    return f"{before}{_in_address(slug)}{after}"
 
 
 def absolute(path):

@@ -72,14 +72,14 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 
 from ..models.live import LIVE_SCOPE
-from . import fragments
+from . import encoding, fragments
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
 # Not stored with a page: set again on each serve (or never sent from the cache).
 _UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length", "etag", "last-modified"}
-KEY_FORMAT = 2  # bumped when Entry changes: another format's entries are never read
+KEY_FORMAT = 3  # bumped when Entry changes: another format's entries are never read
 
 
 def reader_page(view=None, *, query=None, scope=None):
@@ -147,15 +147,27 @@ class Entry:
     parts: list | None = None
     order: list | None = None
     holes: list | None = None
+    # ``content`` gzipped (articles.reader.encoding), made once per entry.
+    gzipped: bytes | None = None
 
-    def response(self):
+    def compressed(self):
+        """The gzipped page, or None if it is not worth compressing."""
+        if self.gzipped is None and self.holes is None:
+            content_type = dict((k.lower(), v) for k, v in self.headers).get("content-type")
+            if encoding.compressible(content_type, self.content):
+                self.gzipped = encoding.compress(self.content)
+        return self.gzipped
+
+    def response(self, request):
+        """The page as sent to ``request``'s client: gzipped if it takes gzip."""
         response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response[name] = value
         response["Content-Length"] = str(len(self.content))
         response["ETag"] = self.etag
         response["Last-Modified"] = http_date(self.last_modified)
-        return response
+        compressed = self.compressed() if encoding.accepts_gzip(request) else None
+        return encoding.encode(request, response, compressed)
 
     def filled(self, request, now, strict=True):
         """The page with its holes filled as of the request's stamps and ``now`` (an
@@ -377,7 +389,7 @@ class PageCacheMiddleware:
             before = previous[0] if page_stamp is None else (previous[0], page_stamp[1])
             stale = self.fetch(page_key(request, before))
             if stale is not None and (stale.valid_until is None or now < stale.valid_until):
-                response = stale.response()
+                response = stale.response(request)
                 patch_cache_control(response, no_cache=True, max_age=0, s_maxage=0)
                 return response
         try:
@@ -396,9 +408,9 @@ class PageCacheMiddleware:
                 return None
         if settings.PAGE_CACHE:
             recent.put(key, entry, request)
-        response = entry.response()
+        response = entry.response(request)
         public_headers(response, now, entry.valid_until)
-        return conditional(request, response, entry.etag, entry.last_modified)
+        return conditional(request, response, response["ETag"], entry.last_modified)
 
     def render_and_store(self, request, key, now):
         if settings.PAGE_CACHE and health.usable():
@@ -428,9 +440,12 @@ class PageCacheMiddleware:
         public_headers(response, now, valid_until)
         holes = getattr(request, "page_holes", None)
         if not holes:
+            entry = self.entry(response, last_modified, valid_until)
             seconds = lifetime(now, valid_until)
             if seconds > 0:
-                self.store(key, self.entry(response, last_modified, valid_until), seconds)
+                entry.compressed()  # once, stored with the page
+                self.store(key, entry, seconds)
+            response = encoding.encode(request, response, entry.gzipped)
             return conditional(request, response, response["ETag"], last_modified)
         pieces = re.split(fragments.hole_pattern(), response.content)
         entry = self.entry(response, last_modified, valid_until)
