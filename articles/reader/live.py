@@ -137,9 +137,9 @@ def present(rows):
         row["anchor"] = f"update-{row['id']}"
         row["iso_date"] = machine_time(row["published_at"])
         row["time_label"] = time_of_day(row["published_at"])
-        row["date_label"] = short_date(row["published_at"])
         row["authors"] = addresses.linked(authors[row["id"]], "author")
         row["html"] = Markup(row["body"] or "")  # noqa: S704  (sanitised on every save)
+        row["text"] = row["html"].striptags()  # for the JSON-LD and the key events
         row["photo"] = picture(
             row["image_renditions"],
             row["image_alt"],

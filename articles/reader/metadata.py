@@ -12,13 +12,11 @@ shows the site card (``SITE_CARD_IMAGE``): nothing here reads the database.
 
 import json
 import mimetypes
-from html import unescape
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from markupsafe import Markup
 
@@ -266,8 +264,8 @@ def live_blog(data, row, coverage, updates):
     data["liveBlogUpdate"] = [
         {
             "@type": "BlogPosting",
-            "headline": _words(update["body"], 110),
-            "articleBody": _words(update["body"], 5000),
+            "headline": _words(update["text"], 110),
+            "articleBody": _words(update["text"], 5000),
             "datePublished": update["iso_date"],
             "url": f"{row['url']}#{update['anchor']}",
             **(
@@ -281,10 +279,8 @@ def live_blog(data, row, coverage, updates):
     return data
 
 
-def _words(html, length):
-    """An update's text without its markup, cut at a word within ``length``."""
-    text = " ".join(strip_tags(html or "").split())
-    text = unescape(text)
+def _words(text, length):
+    """An update's plain text, cut at a word within ``length``."""
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + "…"
