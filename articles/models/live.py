@@ -113,6 +113,14 @@ class LiveUpdate(models.Model):
             models.Index(
                 fields=["story", "status", "published_at", "id"], name="liveupdate_story_idx"
             ),
+            # The key events and pinned updates at the top: a handful, found without
+            # reading a long story's thousands of updates.
+            models.Index(
+                fields=["story", "key_event", "status", "published_at"], name="liveupdate_key_idx"
+            ),
+            models.Index(
+                fields=["story", "pinned", "status", "published_at"], name="liveupdate_pinned_idx"
+            ),
         ]
 
     def __str__(self):

@@ -77,13 +77,19 @@ def updates(story_id, now, limit, *, before=None, after=None, at=None, oldest_fi
 
 
 def highlights(story_id, now):
-    """The story's key events and pinned updates, newest first (a handful)."""
-    return _rows(
-        f"SELECT {COLUMNS} {FROM_UPDATES} WHERE u.story_id = %s AND {VISIBLE} "
-        "AND (u.key_event = %s OR u.pinned = %s) "
-        "ORDER BY u.published_at DESC, u.id DESC LIMIT %s",
-        [story_id, db_time(now), True, True, KEY_EVENTS * 2],
+    """The story's key events and pinned updates, newest first (a handful each), each
+    through its own index: never a walk through a long story's updates."""
+    part = (
+        f"SELECT * FROM (SELECT {COLUMNS} {FROM_UPDATES} WHERE u.story_id = %s "  # noqa: S608
+        "AND u.{flag} = %s AND " + VISIBLE + " ORDER BY u.published_at DESC, u.id DESC "
+        "LIMIT %s) AS {flag}"
     )
+    rows = _rows(
+        part.format(flag="key_event") + " UNION " + part.format(flag="pinned"),
+        [story_id, True, db_time(now), KEY_EVENTS] * 2,
+    )
+    rows.sort(key=lambda row: (row["published_at"], row["id"]), reverse=True)
+    return rows
 
 
 def update_authors(update_ids):
