@@ -162,16 +162,21 @@ def test_drafts_scheduled_and_deleted_updates_reach_no_surface(client, storm, pe
 
 
 def test_a_scheduled_update_appears_at_its_time_on_the_stored_page(client, storm, people):
-    post(
+    later = post(
         storm,
         people["editor"],
         "Held for later.",
-        published_at=timezone.now() + timedelta(minutes=30),
+        published_at=timezone.now() + timedelta(minutes=3),  # well within a page's life
     )
+    shown_at = f'datetime="{later.published_at.isoformat(timespec="seconds")}"'
     assert "Held for later." not in page(client, storm)
-    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+    for address in ("/", "/section/weather/"):
+        assert shown_at not in client.get(address).content.decode()  # stored
+    with time_machine.travel(timezone.now() + timedelta(minutes=4)):
         for surface, text in surfaces(client, storm).items():
             assert "Held for later." in text, surface
+        for address in ("/", "/section/weather/"):  # the listings' last-update time
+            assert shown_at in client.get(address).content.decode(), address
 
 
 def test_updates_of_a_story_readers_cannot_see_stay_hidden(client, people):

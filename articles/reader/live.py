@@ -121,16 +121,19 @@ def moments(story_id, now):
 
 
 def last_updates(story_ids, now):
-    """{story id: its newest visible update's time} for the live stories of a listing."""
+    """{story id: (its newest visible update's time, its next scheduled update's time)}
+    for the live stories of a listing, in one query."""
     if not story_ids:
         return {}
     rows = read(
-        "SELECT u.story_id AS id, MAX(u.published_at) AS last_at "  # noqa: S608
+        "SELECT u.story_id AS id, "  # noqa: S608
+        "MAX(CASE WHEN u.published_at <= %s THEN u.published_at END) AS last_at, "
+        "MIN(CASE WHEN u.published_at > %s THEN u.published_at END) AS next_at "
         f"FROM articles_liveupdate u WHERE u.story_id IN ({_placeholders(story_ids)}) "
-        f"AND {VISIBLE} GROUP BY u.story_id",
-        [*story_ids, db_time(now)],
+        "AND u.status = %s GROUP BY u.story_id",
+        [db_time(now), db_time(now), *story_ids, PUBLISHED],
     )
-    return {row["id"]: _aware(row["last_at"]) for row in rows}
+    return {row["id"]: (_aware(row["last_at"]), _aware(row["next_at"])) for row in rows}
 
 
 # --- Presenting ----------------------------------------------------------------
@@ -155,7 +158,7 @@ def present(rows):
     return rows
 
 
-def coverage(row, last_at=None):
+def coverage(row, last_at=None, next_at=None):
     """A story row's live state for templates: "live", "closed" or None, and times."""
     started, ended = row.get("live_started_at"), row.get("live_ended_at")
     if started is None:
@@ -167,6 +170,8 @@ def coverage(row, last_at=None):
     if last_at is not None:
         state["last_label"] = time_of_day(last_at)
         state["last_iso"] = machine_time(last_at)
+    if next_at is not None:
+        state["next_at"] = next_at  # not shown: when the page showing it goes stale
     return state
 
 
@@ -176,8 +181,15 @@ def mark_listing(rows, now, with_times=True):
     live = [row for row in rows if row.get("live_started_at")]
     found = last_updates([row["id"] for row in live], now) if with_times and live else {}
     for row in rows:
-        row["coverage"] = coverage(row, found.get(row["id"])) if row in live else None
+        row["coverage"] = coverage(row, *found.get(row["id"], ())) if row in live else None
     return rows
+
+
+def listing_valid_until(rows):
+    """When a listing showing ``rows`` goes stale by itself: the first of its live
+    stories' scheduled updates comes out and moves its last-update time (or None)."""
+    moments = [row["coverage"].get("next_at") for row in rows if row and row.get("coverage")]
+    return min((moment for moment in moments if moment), default=None)
 
 
 @functools.cache

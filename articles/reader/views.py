@@ -42,7 +42,11 @@ def render(request, template, context, status=200):
     if "meta" not in context:
         context["meta"] = metadata.page(request, status)
     html = engines["reader"].get_template(template).render(context, request)
-    return HttpResponse(html, status=status)
+    response = HttpResponse(html, status=status)
+    page = context.get("page")
+    shown = [*(page.stories if page else []), context.get("lead"), *context.get("secondary", [])]
+    response.valid_until = live.listing_valid_until(shown)  # a scheduled live update
+    return response
 
 
 def story_page(request, fetch, now, also=(), live_times=False):
