@@ -15,11 +15,20 @@ slug changed leaves the old page as stale as the new one. Everything else (a
 section, author, tag, photo, pin, front layout or redirect; a raw save from a
 revert) reaches
 every page, and bumps the shared version that all scoped pages are kept under.
+
+An import writes thousands of stories: inside ``stamping_held()`` nothing is stamped
+or indexed per save; the block ends with the touched stories indexed together and one
+bump that reaches every page.
 """
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
+
+from newsroom import purge
 
 from .models import (
     ArchiveRedirect,
@@ -37,9 +46,9 @@ from .models import (
     TaggedArticle,
     TagRedirect,
 )
-from .models.live import live_scopes, stamp_live
+from .models.live import LIVE_SCOPE, live_scopes, stamp_live
 from .models.version import scope
-from .reader import search
+from .reader import edgekeys, search
 
 # A story's own parts, and the field naming their story.
 STORY_PARTS = {
@@ -62,6 +71,53 @@ EVERYWHERE = (
 )
 
 
+class _Held:
+    def __init__(self):
+        self.changed = False
+        self.story_ids = set()
+
+
+_held = ContextVar("newsroom_held_stamping", default=None)
+
+
+@contextmanager
+def stamping_held():
+    """Hold page stamping and search indexing for a batch of writes (an import's batch):
+    the writes inside are noted instead, and on leaving the block the stories they
+    touched are indexed in one go and one bump retires every reader page (the
+    shared version), so every cached page that could show one of them is stale.
+
+    Working out the scopes a story change reaches costs several queries a save, before
+    and after it; for a batch of a hundred new stories "every page" is the right answer
+    anyway. Use it inside the transaction that writes,
+    so the bump and the index commit with the writes; a block left by an exception
+    (the transaction is rolled back) does neither. Nested blocks leave it to the outer one.
+    """
+    if _held.get() is not None:
+        yield
+        return
+    held = _Held()
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if held.story_ids:
+        search.reindex_many(held.story_ids)
+    if held.changed or held.story_ids:
+        bump(everywhere=True)
+
+
+def _hold(story_ids=()):
+    """True (noting what changed) while stamping is held; False to stamp now."""
+    held = _held.get()
+    if held is None:
+        return False
+    held.changed = True
+    held.story_ids.update(story_ids)
+    return True
+
+
 def story_scopes(story_id):
     """The scoped pages that show the story now: its page, its section, tags and authors."""
     row = Article.objects.filter(pk=story_id).values_list("path", "section__slug").first()
@@ -78,12 +134,21 @@ def story_scopes(story_id):
     return scopes
 
 
+def bump(scopes=(), everywhere=False, withdrawn=False):
+    """A new content version, and the edge told which pages it retired (on commit)."""
+    ContentVersion.bump(scopes=scopes, everywhere=everywhere)
+    purge.schedule(edgekeys.change_keys(scopes, everywhere, withdrawn))
+
+
 @receiver(pre_save)
 @receiver(pre_delete)
 def note_scopes_before(sender, instance, raw=False, **kwargs):
-    if sender in STORY_PARTS and not raw:
+    if sender in STORY_PARTS and not raw and _held.get() is None:
         story_id = getattr(instance, STORY_PARTS[sender])
         instance._scopes_before = story_scopes(story_id) if story_id else set()
+        if sender is Article and story_id and purge.enabled():
+            # A withdrawal must leave every Latest block at the edge too (edgekeys).
+            instance._was_live = Article.objects.filter(Article.live_q(), pk=story_id).exists()
 
 
 @receiver(post_save)
@@ -91,24 +156,30 @@ def note_scopes_before(sender, instance, raw=False, **kwargs):
 def bump_content_version(sender, instance, raw=False, **kwargs):
     # Raw saves too: reverting a revision restores rows with raw saves, and may move
     # the story between sections with no signal at all; it reaches every page.
+    if (sender in STORY_PARTS or sender in EVERYWHERE) and _hold():
+        return
     if sender in STORY_PARTS and not raw:
         story_id = getattr(instance, STORY_PARTS[sender])
         after = story_scopes(story_id) if story_id else set()
-        ContentVersion.bump(scopes=instance.__dict__.pop("_scopes_before", set()) | after)
+        was_live = instance.__dict__.pop("_was_live", False)
+        withdrawn = was_live and (kwargs.get("signal") is post_delete or not instance.is_live)
+        bump(scopes=instance.__dict__.pop("_scopes_before", set()) | after, withdrawn=withdrawn)
     elif sender in STORY_PARTS or sender in EVERYWHERE:
-        ContentVersion.bump(everywhere=True)
+        bump(everywhere=True)
 
 
 @receiver(m2m_changed, sender=TaggedArticle)
 def bump_on_tag_change(sender, instance, action, reverse, **kwargs):
+    if _hold():
+        return
     if reverse:  # stories added to a tag: whichever they were, every page may show it
         if action in {"post_add", "post_remove", "post_clear"}:
-            ContentVersion.bump(everywhere=True)
+            bump(everywhere=True)
     elif action in {"pre_add", "pre_remove", "pre_clear"}:
         instance._scopes_before = story_scopes(instance.pk)
     elif action in {"post_add", "post_remove", "post_clear"}:
         before = instance.__dict__.pop("_scopes_before", set())
-        ContentVersion.bump(scopes=before | story_scopes(instance.pk))
+        bump(scopes=before | story_scopes(instance.pk))
 
 
 @receiver(pre_save, sender=Article)
@@ -130,16 +201,23 @@ def keep_edit_version_rising(sender, instance, raw=False, **kwargs):
 BANNER_FIELDS = ("breaking_until", "status", "published_at", "headline", "path")
 
 
+def _stamp_live(story_id):
+    """Stamp what an update to the story reaches, and tell the edge (on commit)."""
+    scopes = live_scopes(story_id)
+    stamp_live(scopes)
+    purge.schedule([edgekeys.key(name) for name in sorted(scopes | {LIVE_SCOPE})])
+
+
 @receiver(post_save, sender=LiveUpdate)
 @receiver(post_delete, sender=LiveUpdate)
 def stamp_live_update(sender, instance, **kwargs):
-    stamp_live(live_scopes(instance.story_id))
+    _stamp_live(instance.story_id)
 
 
 @receiver(m2m_changed, sender=LiveUpdate.authors.through)
 def stamp_live_update_authors(sender, instance, action, reverse, **kwargs):
     if action in {"post_add", "post_remove", "post_clear"} and not reverse:
-        stamp_live(live_scopes(instance.story_id))
+        _stamp_live(instance.story_id)
 
 
 @receiver(pre_save, sender=Article)
@@ -161,8 +239,8 @@ def bump_for_banner(sender, instance, **kwargs):
     after = None if "created" not in kwargs else tuple(getattr(instance, f) for f in BANNER_FIELDS)
     now = timezone.now()
     shown = [row[0] for row in (before, after) if row and row[0] and row[0] > now]
-    if shown and before != after:
-        ContentVersion.bump(everywhere=True)
+    if shown and before != after and _held.get() is None:
+        bump(everywhere=True)
 
 
 # --- The search index ---------------------------------------------------------
@@ -170,30 +248,37 @@ def bump_for_banner(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Article)
 def index_story(sender, instance, **kwargs):
-    search.reindex([instance.pk])
+    if not _hold([instance.pk]):
+        search.reindex([instance.pk])
 
 
 @receiver(post_delete, sender=Article)
 def unindex_story(sender, instance, **kwargs):
-    search.remove([instance.pk])
+    if not _hold([instance.pk]):  # reindexing a deleted story takes it out
+        search.remove([instance.pk])
 
 
 @receiver(post_save, sender=TaggedArticle)
 @receiver(post_delete, sender=TaggedArticle)
 def index_story_tags(sender, instance, **kwargs):
+    if _hold([instance.content_object_id]):
+        return
     if Article.objects.filter(pk=instance.content_object_id).exists():
         search.reindex([instance.content_object_id])
 
 
 @receiver(m2m_changed, sender=TaggedArticle)
 def index_story_tag_set(sender, instance, action, **kwargs):
-    if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, Article):
+    changed = action in {"post_add", "post_remove", "post_clear"}
+    if changed and isinstance(instance, Article) and not _hold([instance.pk]):
         search.reindex([instance.pk])
 
 
 @receiver(post_save, sender=Tag)
 def index_renamed_tag(sender, instance, created=False, **kwargs):
     if not created:
-        search.reindex(
-            TaggedArticle.objects.filter(tag=instance).values_list("content_object_id", flat=True)
+        stories = TaggedArticle.objects.filter(tag=instance).values_list(
+            "content_object_id", flat=True
         )
+        if not _hold(stories):
+            search.reindex(stories)

@@ -185,7 +185,8 @@ def bench_import(args):
     command = [sys.executable, "manage.py", "import_wordpress", str(export)]
     first, first_cpu, first_peak = child_run(command, env)
     print(
-        f"first run: {first:.1f} s wall, {first_cpu:.1f} s CPU, peak RSS {first_peak:.0f} MB "
+        f"first run: {first:.1f} s wall, {first_cpu:.1f} s CPU "
+        f"({1000 * first_cpu / args.posts:.1f} ms a post), peak RSS {first_peak:.0f} MB "
         f"({load()})"
     )
     second, second_cpu, _ = child_run(command, env)

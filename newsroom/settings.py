@@ -361,6 +361,45 @@ if TASKS_BACKEND == "rq":
     INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
     RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
 
+# --- Edge cache --------------------------------------------------------------
+
+# Reader pages carry surrogate keys (xkey, Surrogate-Key, Cache-Tag headers); after a
+# change commits, a task on the "purge" queue tells the edge to drop exactly the pages
+# it retired (newsroom/purge.py). EDGE_PURGE_BACKEND: "none" (the default), "varnish"
+# (PURGE with xkey to each of EDGE_PURGE_URLS, deploy/varnish/default.vcl), "fastly"
+# (FASTLY_SERVICE_ID, FASTLY_API_TOKEN) or "cloudflare" (CLOUDFLARE_ZONE_ID,
+# CLOUDFLARE_API_TOKEN). With purging on, the edge may keep pages for hours:
+# CDN_MAX_AGE then defaults to six hours.
+EDGE_PURGE_BACKEND = os.environ.get("EDGE_PURGE_BACKEND", "none").strip().lower() or "none"
+EDGE_PURGE_URLS = env_list("EDGE_PURGE_URLS", [])
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+EDGE_PURGE_ATTEMPTS = env_int("EDGE_PURGE_ATTEMPTS", 3)
+EDGE_PURGE_RETRY_SECONDS = float(os.environ.get("EDGE_PURGE_RETRY_SECONDS", "") or 1)
+# Purge again this long after the first (a render from before the commit may land after it).
+EDGE_PURGE_REPEAT_SECONDS = env_int("EDGE_PURGE_REPEAT_SECONDS", 5)
+_EDGE_NEEDS = {
+    "none": [],
+    "varnish": ["EDGE_PURGE_URLS"],
+    "fastly": ["FASTLY_SERVICE_ID", "FASTLY_API_TOKEN"],
+    "cloudflare": ["CLOUDFLARE_ZONE_ID", "CLOUDFLARE_API_TOKEN"],
+}
+if EDGE_PURGE_BACKEND not in _EDGE_NEEDS:
+    raise ImproperlyConfigured(
+        f"EDGE_PURGE_BACKEND is {EDGE_PURGE_BACKEND!r}; it must be one of {', '.join(_EDGE_NEEDS)}."
+    )
+_edge_missing = [name for name in _EDGE_NEEDS[EDGE_PURGE_BACKEND] if not globals()[name]]
+if _edge_missing:
+    raise ImproperlyConfigured(
+        f"EDGE_PURGE_BACKEND={EDGE_PURGE_BACKEND} needs {' and '.join(_edge_missing)}."
+    )
+if EDGE_PURGE_BACKEND != "none" and not os.environ.get("CDN_MAX_AGE", "").strip():
+    CDN_MAX_AGE = 6 * 3600
+
 # --- Security --------------------------------------------------------------
 
 # Behind TLS (every served deployment), set HTTPS=1: cookies become
@@ -448,6 +487,9 @@ SEARCH_CONFIG = os.environ.get("SEARCH_CONFIG", "english").strip() or "english"
 STORY_READING_TIME = env_bool("STORY_READING_TIME", False)
 
 PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 48)
+# What reaches someone's inbox on the desk (review, changes requested, mentions,
+# assignments) is also emailed to them, through the task queue (DESK_EMAIL=0: inbox only).
+DESK_EMAIL = env_bool("DESK_EMAIL", True)
 # Someone who opened a story this many minutes ago is shown as editing it.
 EDITING_PRESENCE_MINUTES = env_int("EDITING_PRESENCE_MINUTES", 10)
 

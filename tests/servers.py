@@ -47,12 +47,13 @@ def manage(env, *args):
 
 
 @contextmanager
-def served_site(folder, demo_options=(), database_url=None, workers=2):
+def served_site(folder, demo_options=(), database_url=None, workers=2, port=None, settings=None):
     """Migrate, collect static files, load the demo, create an editor; then serve.
 
+    ``port``: where to serve (a free one unless said); ``settings``: more environment.
     The server's log (errors, warnings) goes to ``folder / "server.log"``."""
-    port = free_port()
-    env = site_environment(folder, port, database_url)
+    port = port or free_port()
+    env = {**site_environment(folder, port, database_url), **(settings or {})}
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     manage(env, "load_demo", *demo_options)

@@ -404,3 +404,27 @@ def test_the_live_feeds_list_updates_newest_first(client, storm, people):
     feed = json.loads(client.get(storm.path + "updates/feed.json").content)
     assert [item["content_html"] for item in feed["items"]] == ["<p>Newer.</p>", "<p>Older.</p>"]
     assert feed["items"][0]["url"].startswith("http") and "#update-" in feed["items"][0]["url"]
+
+
+# --- The edge cache ------------------------------------------------------------------
+
+
+def test_an_update_purges_only_the_pages_that_show_it_at_the_edge(
+    client, storm, people, settings, django_capture_on_commit_callbacks
+):
+    from .test_edge_purge import EdgeStub
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "mail", "purge"],
+        }
+    }
+    with EdgeStub() as stub:
+        settings.EDGE_PURGE_BACKEND = "varnish"
+        settings.EDGE_PURGE_URLS = [stub.url]
+        settings.EDGE_PURGE_RETRY_SECONDS = 0
+        assert client.get("/")["xkey"].split() == ["all", "site", "live", "front"]
+        with django_capture_on_commit_callbacks(execute=True):
+            post(storm, people["editor"], "Ferries cancelled.")
+        assert stub.xkeys() == [{f"story:{storm.path}", "section:weather", "author:ana", "live"}]

@@ -10,7 +10,8 @@ feeds, the API or the previews reads them.
 The inbox tells one person what concerns them: a story submitted for review (the
 editors), changes requested (the story's writer and byline), a mention, an
 assignment. It is written here and nowhere else, so every way a story moves (the
-admin's form and actions, an importer, a job) tells the same people.
+admin's form and actions, an importer, a job) tells the same people, in the admin
+and by email (``deskmail``).
 
 The dashboard's blocks (``desk_for``) are bounded queries, one each, whatever the
 size of the archive: the admin's home page costs the same on the first day and
@@ -30,6 +31,7 @@ from django.utils import timezone
 from .. import access
 from ..models import Article, EditorialNote, InboxItem
 from ..text import strip_control_characters
+from . import deskmail
 
 Status = Article.Status
 Kind = InboxItem.Kind
@@ -59,6 +61,7 @@ def _notify(recipients, story, kind, text, sent_by):
         if sent_by is None or user.pk != sent_by.pk
     ]
     InboxItem.objects.bulk_create(items)
+    deskmail.queue(items)
     return items
 
 

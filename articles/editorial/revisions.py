@@ -24,12 +24,18 @@ status and publication time too, after being told what that does to readers
 (:func:`publication_consequence`); corrections are never taken back.
 """
 
+import json
+
 import reversion
-from django.db import transaction
+from django.core import serializers
+from django.core.serializers.json import Serializer as JSONSerializer
+from django.db import router, transaction
 from django.utils import timezone
 from reversion.errors import RevertError
 from reversion.signals import post_revision_commit
 from taggit.models import Tag
+
+from newsroom import purge
 
 from ..models import (
     Article,
@@ -42,6 +48,7 @@ from ..models import (
     Section,
     TaggedArticle,
 )
+from ..reader import edgekeys
 
 # The story's own fields that a revert restores.
 CONTENT_FIELDS = ("headline", "dek", "body", "dateline", "section_id", "lead_image_id")
@@ -111,14 +118,21 @@ def _drop_unchanged_revision(sender, revision, versions, **kwargs):
     """A save that changed nothing leaves no revision: the history would otherwise fill with
     "No fields changed." entries that cannot be told apart. Every save path (the admin's
     form, its actions, ``record_revision``) goes through reversion, so this is checked here,
-    once: the revision goes if each story in it reads as its previous revision does."""
+    once (``record_revisions``, which writes without reversion, asks the same question):
+    the revision goes if each story in it reads as its previous revision does."""
+    if _changes_nothing(revision, versions):
+        revision.delete()
+
+
+def _changes_nothing(revision, versions):
+    """Whether each story in ``revision`` reads as its previous revision does."""
     from reversion.models import Version
 
     stories = [version for version in versions if version._model is Article]
     if not stories or any(version._model is LiveUpdate for version in versions):
-        return  # a live update's revision is about the update, not the story's words
+        return False  # a live update's revision is about the update, not the story's words
     if revision.comment.startswith("Live update"):
-        return  # an update deleted: the story's record of it (``editorial.live``)
+        return False  # an update deleted: the story's record of it (``editorial.live``)
     for version in stories:
         previous = (
             Version.objects.get_for_object_reference(Article, version.object_id)
@@ -127,8 +141,8 @@ def _drop_unchanged_revision(sender, revision, versions, **kwargs):
             .first()
         )
         if previous is None or story_state(previous) != story_state(version):
-            return
-    revision.delete()
+            return False
+    return True
 
 
 post_revision_commit.connect(_drop_unchanged_revision, dispatch_uid="newsroom-unchanged-revision")
@@ -143,6 +157,129 @@ def record_revision(story, comment, user=None):
         reversion.set_comment(comment)
         if user is not None:
             reversion.set_user(user)
+
+
+def record_revisions(stories_and_comments, user=None):
+    """``record_revision`` for many ``(story, comment)`` pairs at once (an import's batch):
+    each story its own revision holding exactly what ``record_revision`` stores (the
+    story, its bylines, tag links with their tags, and corrections, serialised as
+    reversion does), so the first edit of an imported story is compared with and undone
+    like any other.
+
+    reversion reads each story's related rows, and each tag and author of them, one query
+    at a time, and checks each row exists and each story's previous revision: about twenty
+    queries a story, most of an import's time. Here the related rows of the whole batch are
+    read in a few queries, each row serialised once, and the revisions and their versions
+    written in a few multi-row inserts.
+    reversion's commit signals are not sent; the one rule hung on them (a save that changes
+    nothing leaves no revision) is applied here, to the stories that had a revision before.
+    Call it inside the transaction that saved the stories."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils.encoding import force_str
+    from reversion.models import Revision, Version
+    from reversion.revisions import _get_options
+
+    pairs = [(story, comment) for story, comment in stories_and_comments if story.pk is not None]
+    if not pairs:
+        return []
+    stories = [story for story, _comment in pairs]
+    ids = [story.pk for story in stories]
+    related = {follow: {pk: [] for pk in ids} for follow in STORY_FOLLOWS}
+    for follow, (model, story_key) in STORY_FOLLOWS.items():
+        # The model's own ordering: the order reversion's ``story.<follow>.all()`` reads them.
+        for row in model.objects.filter(**{f"{story_key}__in": ids}):
+            related[follow][getattr(row, story_key)].append(row)
+    # What the rows' names (a version's ``object_repr``) and tag links' follow read.
+    authors = Author.objects.in_bulk(
+        {byline.author_id for rows in related["bylines"].values() for byline in rows}
+    )
+    tags = Tag.objects.in_bulk(
+        {link.tag_id for rows in related["tagged_items"].values() for link in rows}
+    )
+    had_revision = set(
+        Version.objects.get_for_model(Article)
+        .filter(object_id__in=[str(pk) for pk in ids])
+        .values_list("object_id", flat=True)
+    )
+
+    now = timezone.now()
+    revisions = Revision.objects.bulk_create(
+        [Revision(date_created=now, user=user, comment=comment) for _story, comment in pairs]
+    )
+    held, each = [], {}  # each: (model, pk) → the row, once however many revisions hold it
+    for revision, story in zip(revisions, stories, strict=True):
+        # In reversion's order: the story, then each followed row (a tag link's tag after it).
+        rows = [story]
+        for byline in related["bylines"][story.pk]:
+            byline.article, byline.author = story, authors[byline.author_id]
+            rows.append(byline)
+        for link in related["tagged_items"][story.pk]:
+            link.content_object, link.tag = story, tags[link.tag_id]
+            rows.extend([link, link.tag])
+        for correction in related["corrections"][story.pk]:
+            correction.article = story
+            rows.append(correction)
+        keys = list(dict.fromkeys((type(obj), obj.pk) for obj in rows))
+        each.update(((type(obj), obj.pk), obj) for obj in rows)
+        held.append((revision, keys))
+    copies = {}
+    for model in dict.fromkeys(model for model, _pk in each):
+        options = _get_options(model)
+        objs = [obj for (kind, _pk), obj in each.items() if kind is model]
+        content_type = ContentType.objects.get_for_model(
+            model, for_concrete_model=options.for_concrete_model
+        )
+        db = router.db_for_write(model)
+        serialized = _serialise_each(options, objs)
+        for obj, data in zip(objs, serialized, strict=True):
+            copies[model, obj.pk] = {
+                "content_type": content_type,
+                "object_id": force_str(getattr(obj, options.object_id_field)),
+                "db": db,
+                "format": options.format,
+                "serialized_data": data,
+                "object_repr": force_str(obj),
+            }
+    held = [
+        (revision, [Version(revision=revision, **copies[key]) for key in keys])
+        for revision, keys in held
+    ]
+    Version.objects.bulk_create([v for _revision, versions in held for v in versions])
+    kept = []
+    for revision, versions in held:
+        if versions[0].object_id in had_revision and _changes_nothing(revision, versions):
+            revision.delete()
+        else:
+            kept.append(revision)
+    return kept
+
+
+class _EachJSON(JSONSerializer):
+    """Django's JSON serializer, giving each object's text as reversion stores it (a list of
+    that one object), from one run over many objects."""
+
+    def start_serialization(self):
+        self._init_options()
+        self.each = []
+
+    def end_object(self, obj):
+        self.each.append("[" + json.dumps(self.get_dump_object(obj), **self.json_kwargs) + "]")
+        self._current = None
+
+    def end_serialization(self):
+        pass
+
+    def getvalue(self):
+        return self.each
+
+
+def _serialise_each(options, objs):
+    """``serializers.serialize(format, (obj,), ...)`` for each of ``objs`` (one model's)."""
+    natural = options.use_natural_foreign_keys
+    kwargs = {"fields": options.fields, "use_natural_foreign_keys": natural}
+    if options.format == "json":
+        return _EachJSON().serialize(objs, **kwargs)
+    return [serializers.serialize(options.format, (obj,), **kwargs) for obj in objs]
 
 
 def story_version(version_id, story_id=None):
@@ -209,8 +346,9 @@ def revert_story(version):
     if not Article.objects.filter(pk=story_id).exists():
         raise RevertError("The story could not be restored.")
     # The story's row came back with an update (no signal): its old section, tags and
-    # authors are not known here, so every reader page is retired.
+    # authors are not known here, so every reader page is retired (at the edge too).
     ContentVersion.bump(everywhere=True)
+    purge.schedule(edgekeys.change_keys(everywhere=True))
     return story
 
 

@@ -4,7 +4,9 @@ Importing a WordPress export (``manage.py import_wordpress``, the admin's import
 Two passes over the file, each a stream (``wxr.Export``): the first checks the whole
 file and gathers the site, its people, categories and attachments, so a truncated,
 hostile or foreign file is refused before anything is written; the second imports
-the posts one at a time, each in its own transaction, so a bad post fails alone.
+the posts in batches, a transaction a batch and a savepoint a post, so a bad post
+fails alone and leaves nothing behind; each batch's revisions, search index and page
+stamps are written in bulk before it commits.
 
 What is public stays exactly as public: only a published WordPress post can become a
 published story, a scheduled one stays scheduled (or becomes a draft if its time has
@@ -49,7 +51,7 @@ from ..models import (
     StoryRedirect,
     TaggedArticle,
 )
-from ..reader import search
+from ..signals import stamping_held
 from ..text import short_slug, with_suffix
 from .shortcodes import convert_body
 from .wxr import Export, WXRError, parse_wp_date
@@ -189,6 +191,24 @@ class _DryRun(Exception):
 
 class PostFailed(Exception):
     pass
+
+
+# Posts written in one transaction (each in its own savepoint): enough that the
+# batch's revisions, index and page-stamp bump cost a few statements per hundred
+# posts, few enough that the desk waits well under a second for the write lock.
+BATCH = 100
+POST_ERRORS = (PostFailed, ValidationError, DatabaseError, ValueError)
+
+
+@dataclass
+class _Plan:
+    item: object
+    fingerprint: str
+    record: tuple | None
+    body: str
+    shortcodes: Counter
+    missing: list
+    lead: object
 
 
 def fingerprint(item, options):
@@ -340,8 +360,9 @@ class WordPressImport:
             except _DryRun:
                 pass
         else:
-            # Each post commits on its own: a run stopped half-way keeps what it did
-            # (the next run goes on from there), and the desk is never locked out.
+            # Each batch commits on its own: a run stopped half-way keeps what it did
+            # (the next run goes on from there), and the desk waits at most for one
+            # batch's write.
             self._posts()
             with transaction.atomic():
                 self._archive_redirects()
@@ -352,7 +373,7 @@ class WordPressImport:
     # --- the posts -------------------------------------------------------------------
 
     def _posts(self):
-        done = 0
+        done, batch = 0, []
         for number, item in self.export.items():
             self.progress(number, self.total)
             if isinstance(item, Exception):
@@ -373,12 +394,75 @@ class WordPressImport:
                 continue
             done += 1
             try:
-                self._post(item)
-            except (PostFailed, ValidationError, DatabaseError, ValueError) as error:
-                reason = " ".join(error.messages) if isinstance(error, ValidationError) else error
-                self.report.failed.append(
-                    {"post_id": item.post_id, "title": item.title, "reason": str(reason)}
+                plan = self._plan(item)
+            except POST_ERRORS as error:
+                self._failed(item, error)
+                continue
+            if plan is not None:
+                batch.append(plan)
+            if len(batch) >= BATCH:
+                self._batch(batch)
+                batch = []
+        if batch:
+            self._batch(batch)
+
+    def _failed(self, item, error, failures=None):
+        reason = " ".join(error.messages) if isinstance(error, ValidationError) else error
+        (self.report.failed if failures is None else failures).append(
+            {"post_id": item.post_id, "title": item.title, "reason": str(reason)}
+        )
+
+    def _batch(self, plans):
+        """Write a batch of posts in one transaction, each post in its own savepoint: a
+        post that fails is rolled back whole (no story, link, redirect or record of it
+        is left) and named in the report, and the others go on. The batch then gets its
+        first revisions, its search index and one page-stamp bump in bulk, before
+        it commits. Should that fail, the batch is undone and written again one post a
+        transaction, so the post at fault is named and the rest still come in."""
+        sections, tags, authors = dict(self.sections), dict(self.tags), dict(self.authors)
+        outcomes, failures, stories = Counter(), [], []
+        rows = {Byline: [], TaggedArticle: [], ImportedPost: []}
+        try:
+            with transaction.atomic(), stamping_held():
+                for plan in plans:
+                    mine = {model: [] for model in rows}
+                    try:
+                        with transaction.atomic():
+                            outcome, article = self._post(plan, mine)
+                    except POST_ERRORS as error:
+                        self._failed(plan.item, error, failures)
+                        continue
+                    outcomes[outcome] += 1
+                    if article is not None:
+                        stories.append((plan, article))
+                    for model, made in mine.items():
+                        rows[model].extend(made)
+                # The batch's bylines, tag links and import records, one insert each:
+                # an insert costs about as much for one row as for a hundred.
+                for model, made in rows.items():
+                    model.objects.bulk_create(made)
+                revisions.record_revisions(
+                    (article, f"Imported from WordPress post {plan.item.post_id}")
+                    for plan, article in stories
                 )
+        except POST_ERRORS as error:
+            # Sections, tags and people made in the undone transaction are gone again.
+            self.sections, self.tags, self.authors = sections, tags, authors
+            if len(plans) == 1:
+                self._failed(plans[0].item, error)
+                return
+            for plan in plans:
+                self._batch([plan])
+            return
+        self.report.imported += outcomes["imported"]
+        self.report.updated += outcomes["updated"]
+        self.report.kept_edited += outcomes["kept"]
+        self.report.failed.extend(failures)
+        for plan, _article in stories:
+            self.report.shortcodes.update(plan.shortcodes)
+            self.report.media_missing.extend(
+                {"post_id": plan.item.post_id, "file": file} for file in plan.missing
+            )
 
     def _skip_kind(self, item):
         if item.post_type != "post":
@@ -393,51 +477,53 @@ class WordPressImport:
             return f"status {item.status or '(none)'}"
         return None
 
-    def _post(self, item):
+    def _plan(self, item):
+        """What a post needs before its transaction (None when there is nothing to write):
+        its body converted and its photos brought in, each photo committed on its own,
+        so a post that then fails leaves no story behind."""
         print_ = fingerprint(item, self.options)
         record = self.records.get(item.post_id)
         if record and record[2] == print_ and not self.options.overwrite:
             self.report.unchanged += 1
-            return
+            return None
         if record and record[1] is None and not self.options.overwrite:
             self.report.skipped["deleted by the desk since"] += 1
-            return
-        # Photos first, each on its own: a post that then fails leaves no story behind.
+            return None
         self.photos.post_id = item.post_id
         body, shortcodes, missing = convert_body(item.content, self.photos)
         lead = self.photos.by_id(_int(item.meta.get("_thumbnail_id")))
-        with transaction.atomic():
-            article = None
-            if record and record[1]:
-                article = Article.objects.select_for_update().filter(pk=record[1]).first()
-                if article and article.edit_version != record[3] and not self.options.overwrite:
-                    self.report.kept_edited += 1
-                    return
-            created = article is None
-            article = self._write(item, article or Article(), body, lead)
-            self._redirects(item, article)
-            if record:
-                ImportedPost.objects.filter(pk=record[0]).update(
-                    article=article, fingerprint=print_, story_version=article.edit_version
-                )
-            else:
-                ImportedPost.objects.create(
+        return _Plan(item, print_, record, body, shortcodes, missing, lead)
+
+    def _post(self, plan, rows):
+        """Write one post (inside its savepoint): ("imported"|"updated"|"kept", story).
+        Its new bylines, tag links and import record are added to ``rows`` for the batch
+        to insert."""
+        item, record = plan.item, plan.record
+        article = None
+        if record and record[1]:
+            article = Article.objects.select_for_update().filter(pk=record[1]).first()
+            if article and article.edit_version != record[3] and not self.options.overwrite:
+                return "kept", None
+        created = article is None
+        article = self._write(item, article or Article(), plan.body, plan.lead, rows)
+        self._redirects(item, article)
+        if record:
+            ImportedPost.objects.filter(pk=record[0]).update(
+                article=article, fingerprint=plan.fingerprint, story_version=article.edit_version
+            )
+        else:
+            rows[ImportedPost].append(
+                ImportedPost(
                     site=self.channel.site,
                     post_id=item.post_id,
                     article=article,
-                    fingerprint=print_,
+                    fingerprint=plan.fingerprint,
                     story_version=article.edit_version,
                 )
-        self.report.shortcodes.update(shortcodes)
-        self.report.media_missing.extend(
-            {"post_id": item.post_id, "file": file} for file in missing
-        )
-        if created:
-            self.report.imported += 1
-        else:
-            self.report.updated += 1
+            )
+        return ("imported" if created else "updated"), article
 
-    def _write(self, item, article, body, lead):
+    def _write(self, item, article, body, lead, rows):
         status, published_at, notes = self._status(item, body)
         text = strip_tags(body).split()
         headline = item.title or Truncator(" ".join(text)).words(12) or "Untitled"
@@ -463,20 +549,22 @@ class WordPressImport:
             Byline.objects.filter(article=article).delete()
             TaggedArticle.objects.filter(content_object=article).delete()
         author = self._author(item.creator)
+        # The byline and tag links as Byline.save() and taggit's add() would write them,
+        # with the copy of the publication time Article.save keeps on them, inserted with
+        # the batch's (``_batch``): per post, taggit's add() alone costs a lookup, an
+        # insert and a search reindex per tag.
         if author:
-            Byline.objects.create(article=article, author=author)
-        # Tag links in one insert, with the copy of the publication time Article.save
-        # keeps on them, and the story indexed once: taggit's add() costs a lookup, an
-        # insert and a search reindex per tag, which for an archive is most of the time.
-        TaggedArticle.objects.bulk_create(
+            rows[Byline].append(
+                Byline(article=article, author=author, published_at=article.listed_at)
+            )
+        rows[TaggedArticle].extend(
             TaggedArticle(content_object=article, tag=tag, published_at=article.listed_at)
             for tag in self._tag_objects(self._tags(item, article.section))
         )
-        search.reindex([article.pk])
         for note in notes:
             EditorialNote.objects.create(article=article, body=note)
-        # The imported story is its first revision: the first edit can be compared and undone.
-        revisions.record_revision(article, f"Imported from WordPress post {item.post_id}")
+        # The search index and the story's first revision (so its first edit can be
+        # compared and undone) are written for the whole batch at once (``_batch``).
         return article
 
     def _status(self, item, body):

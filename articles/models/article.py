@@ -315,13 +315,17 @@ class Article(models.Model):
         # Two saves can race for the same path; the unique constraint decides
         # and the loser takes the next free number instead of failing.
         requested_slug = self.slug
+        # A story being added has no tag links or bylines yet to copy its time onto
+        # (two statements a story an import of thousands need not pay).
+        adding = self._state.adding
         for attempt in range(5):
             try:
                 with transaction.atomic():
                     old_path = self._stored_path()
                     self._assign_path()
                     super().save(*args, **kwargs)
-                    self._copy_publication_time()
+                    if not adding:
+                        self._copy_publication_time()
                     PhotoPlacement.keep_in_step(self, self._body_photo_ids)
                     self._keep_old_address(old_path)
                 return

@@ -77,6 +77,9 @@ class InboxItem(models.Model):
     sent_by = recorded_by()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the item was handed to the mail server (articles/editorial/deskmail.py):
+    # claimed before sending, so a repeated task never mails it twice.
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -72,7 +72,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 
 from ..models.live import LIVE_SCOPE
-from . import encoding, fragments
+from . import edgekeys, encoding, fragments
 
 logger = logging.getLogger(__name__)
 
@@ -151,23 +151,27 @@ class Entry:
     gzipped: bytes | None = None
 
     def compressed(self):
-        """The gzipped page, or None if it is not worth compressing."""
+        """The gzipped page, or None if it is not worth compressing (kept as b"")."""
         if self.gzipped is None and self.holes is None:
             content_type = dict((k.lower(), v) for k, v in self.headers).get("content-type")
-            if encoding.compressible(content_type, self.content):
-                self.gzipped = encoding.compress(self.content)
-        return self.gzipped
+            worth = encoding.compressible(content_type, self.content)
+            self.gzipped = encoding.compress(self.content) if worth else b""
+        return self.gzipped or None
 
     def response(self, request):
-        """The page as sent to ``request``'s client: gzipped if it takes gzip."""
-        response = HttpResponse(self.content, status=self.status)
+        """The page as sent to ``request``'s client: gzipped if it takes gzip. (The
+        stored headers already say Vary: Accept-Encoding.)"""
+        compressed = self.compressed() if encoding.accepts_gzip(request) else None
+        content = compressed or self.content
+        response = HttpResponse(content, status=self.status)
         for name, value in self.headers:
             response[name] = value
-        response["Content-Length"] = str(len(self.content))
-        response["ETag"] = self.etag
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(content))
+        response["ETag"] = encoding.gzip_etag(self.etag) if compressed else self.etag
         response["Last-Modified"] = http_date(self.last_modified)
-        compressed = self.compressed() if encoding.accepts_gzip(request) else None
-        return encoding.encode(request, response, compressed)
+        return response
 
     def filled(self, request, now, strict=True):
         """The page with its holes filled as of the request's stamps and ``now`` (an
@@ -322,9 +326,10 @@ def page_key(request, version):
     return f"page{KEY_FORMAT}:{release()}:{version}:{digest}"
 
 
-def lifetime(now, valid_until):
-    """Seconds a page may still be kept: the configured maximum, cut at ``valid_until``."""
-    seconds = settings.PAGE_CACHE_SECONDS
+def lifetime(now, valid_until, most=None):
+    """Seconds a page may still be kept: ``most`` (the page cache's maximum unless
+    said), cut at ``valid_until``."""
+    seconds = settings.PAGE_CACHE_SECONDS if most is None else most
     if valid_until is not None:
         seconds = min(seconds, int((valid_until - now).total_seconds()))
     return max(seconds, 0)
@@ -332,7 +337,9 @@ def lifetime(now, valid_until):
 
 def public_headers(response, now, valid_until):
     """Cache-Control for browsers (always revalidate, cheap with the ETag) and a CDN."""
-    shared = min(settings.CDN_MAX_AGE, lifetime(now, valid_until))
+    # Not cut at the page cache's own lifetime: an edge told of changes (EDGE_PURGE_BACKEND)
+    # may keep a page for hours.
+    shared = lifetime(now, valid_until, settings.CDN_MAX_AGE)
     stale = min(settings.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
     control = f"public, max-age=0, s-maxage={shared}"
     if stale:
@@ -421,6 +428,7 @@ class PageCacheMiddleware:
                 # A 404 or redirect may change with the next publication: revalidate.
                 patch_cache_control(response, no_cache=True)
             return self.uncached(response)
+        edgekeys.label(request, response)  # stored with the page: hits carry them too
         until = (
             fragments.next_publication(request.content_stamp, now),
             getattr(response, "valid_until", None),
@@ -445,7 +453,7 @@ class PageCacheMiddleware:
             if seconds > 0:
                 entry.compressed()  # once, stored with the page
                 self.store(key, entry, seconds)
-            response = encoding.encode(request, response, entry.gzipped)
+            response = encoding.encode(request, response, entry.gzipped or None)
             return conditional(request, response, response["ETag"], last_modified)
         pieces = re.split(fragments.hole_pattern(), response.content)
         entry = self.entry(response, last_modified, valid_until)
@@ -458,6 +466,7 @@ class PageCacheMiddleware:
 
     @staticmethod
     def entry(response, last_modified, valid_until):
+        encoding.vary_on_encoding(response)  # stored with the page's headers
         return Entry(
             status=response.status_code,
             headers=[(k, v) for k, v in response.items() if k.lower() not in _UNSAFE_HEADERS],

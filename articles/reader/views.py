@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from ..models.live import LIVE_SCOPE
 from ..models.version import scope
-from . import addresses, fragments, live, metadata, queries, search
+from . import addresses, edgekeys, fragments, live, metadata, queries, search
 from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
 from .paging import Page, page_number
@@ -161,6 +161,7 @@ def story(request, year, month, day, slug):
     live_part = live.for_request(request, row, now)  # None unless it is live coverage
     story = present_story(row, now, live_part)
     tag_ids = [tag["id"] for tag in story["tags"]]
+    edgekeys.shows(request, *(scope("tag", tag["slug"]) for tag in story["tags"]))  # Related
     response = render(
         request,
         "story.html",

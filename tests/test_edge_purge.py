@@ -1,0 +1,411 @@
+"""Surrogate keys on reader pages, and exact purges sent to the edge after a commit.
+
+The purge backends talk to a local HTTP stub (a tiny http.server on a free port)
+that records each call, as Varnish, Fastly's and Cloudflare's APIs would receive it.
+"""
+
+import json
+import logging
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from articles.editorial.workflow import transition
+from articles.models import Article, Correction
+from articles.reader import addresses
+from newsroom import purge
+
+from .factories import make_author, make_draft, make_section, make_staff, make_story
+from .servers import free_port
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_store")]
+
+
+class EdgeStub:
+    """Records every call; answers ``status`` (or the next of ``failures`` first)."""
+
+    def __init__(self):
+        self.calls = []
+        self.failures = []
+        self.body = b'{"success": true}'
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                stub.calls.append(
+                    (self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                status = stub.failures.pop(0) if stub.failures else 200
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(stub.body)))
+                self.end_headers()
+                self.wfile.write(stub.body)
+
+            do_PURGE = do_POST = do_GET = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def xkeys(self):
+        """The keys of every PURGE received, as one set per call."""
+        return [set(headers["xkey"].split()) for method, _, headers, _ in self.calls]
+
+
+@pytest.fixture
+def edge(settings):
+    """Varnish purges to a stub, tasks run inline once the transaction commits."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "mail", "purge"],
+        }
+    }
+    with EdgeStub() as stub:
+        settings.EDGE_PURGE_BACKEND = "varnish"
+        settings.EDGE_PURGE_URLS = [stub.url]
+        settings.EDGE_PURGE_RETRY_SECONDS = 0
+        yield stub
+
+
+@pytest.fixture
+def newsroom(django_capture_on_commit_callbacks):
+    # Committed (as far as the test's transaction goes): a test's purges are its own.
+    with django_capture_on_commit_callbacks(execute=True):
+        section = make_section("Harbour", slug="harbour")
+        author = make_author("Ana Reyes", slug="ana")
+        story = make_story(
+            "Ferry timetable changes", section=section, authors=[author], tags=["ferries"]
+        )
+    return {"section": section, "author": author, "story": story}
+
+
+def keys_of(response):
+    return response["xkey"].split()
+
+
+def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(client, newsroom):
+    story = newsroom["story"]
+    expected = {
+        story.path: ["all", f"story:{story.path}", "latest", "tag:ferries"],
+        "/section/harbour/": ["all", "section:harbour"],
+        "/tag/ferries/": ["all", "tag:ferries"],
+        "/author/ana/": ["all", "author:ana"],
+        "/section/harbour/feed/": ["all", "section:harbour", "feeds"],
+        "/": ["all", "site", "live", "front"],  # the front shows live updates' times
+        "/feed/": ["all", "site", "feeds"],
+        "/sitemap.xml": ["all", "site", "sitemaps"],
+        "/corrections/": ["all", "site", "corrections"],
+        "/api/articles/": ["all", "site", "api"],
+        "/search/?q=ferry": ["all", "site", "search"],
+        f"/{story.published_at.year}/": ["all", "site", "archive"],
+    }
+    for address, keys in expected.items():
+        for attempt in ("rendered", "stored"):
+            response = client.get(address)
+            assert response.status_code == 200, address
+            assert keys_of(response) == keys, (address, attempt)
+            assert response["Surrogate-Key"] == " ".join(keys)
+            assert response["Cache-Tag"] == ",".join(keys)
+
+
+def test_a_tag_in_another_script_has_the_same_ascii_key_on_its_pages_and_in_purges(
+    client, edge, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        story = make_story("Polls close", tags=["東京", "Élection présidentielle"])
+    slugs = [tag.slug for tag in story.tags.all()]
+    keys = [f"tag:{quote(slug)}" for slug in slugs]
+    for slug, key in zip(slugs, keys, strict=True):
+        response = client.get(addresses.tag(slug))
+        assert response.status_code == 200
+        assert key in keys_of(response)
+        assert all(part.isascii() and "," not in part for part in keys_of(response))
+        assert key in keys_of(client.get(story.path))
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=story, text="The polls closed at eight.")
+    (purged,) = edge.xkeys()
+    assert set(keys) <= purged
+
+
+def test_editors_pages_carry_no_keys(client, newsroom):
+    client.force_login(make_staff("desk", role="Editor"))
+    response = client.get(newsroom["story"].path)
+    assert "private" in response["Cache-Control"]
+    assert "xkey" not in response
+
+
+def test_with_purging_on_the_edge_may_keep_pages_for_an_hour(client, settings, newsroom):
+    settings.CDN_MAX_AGE = 3600
+    for response in (client.get("/"), client.get(newsroom["story"].path)):
+        assert "s-maxage=3600" in response["Cache-Control"]
+
+
+def test_publishing_purges_the_story_its_lists_and_the_site_pages(
+    edge, newsroom, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = make_draft(
+            "Night ferry returns",
+            section=newsroom["section"],
+            authors=[newsroom["author"]],
+            tags=["ferries", "night"],
+        )
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(draft, Article.Status.PUBLISHED, make_staff("chief", role="Editor"))
+    draft.refresh_from_db()
+    # One purge for the whole transaction, with exactly the scopes the page cache stamps.
+    assert edge.xkeys() == [
+        {
+            "site",
+            f"story:{draft.path}",
+            "section:harbour",
+            "tag:ferries",
+            "tag:night",
+            "author:ana",
+        }
+    ]
+    method, path, _, _ = edge.calls[0]
+    assert (method, path) == ("PURGE", "/")
+
+
+def test_a_correction_purges_its_story_not_the_other_stories(
+    edge, newsroom, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        other = make_story("Tram works", section=make_section("City", slug="city"), tags=["trams"])
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(
+            article=newsroom["story"],
+            text="The crossing is at seven, not six.",
+        )
+    (keys,) = edge.xkeys()
+    assert f"story:{newsroom['story'].path}" in keys
+    assert {"site", "section:harbour", "tag:ferries", "author:ana"} <= keys
+    assert not {f"story:{other.path}", "section:city", "tag:trams", "latest", "all"} & keys
+
+
+def test_a_withdrawal_also_purges_every_latest_block(
+    edge, newsroom, django_capture_on_commit_callbacks
+):
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(newsroom["story"], Article.Status.WITHDRAWN, make_staff("chief", role="Editor"))
+    (keys,) = edge.xkeys()
+    assert {"latest", "site", f"story:{newsroom['story'].path}", "tag:ferries"} <= keys
+
+
+def test_a_change_every_page_shows_purges_all(edge, newsroom, django_capture_on_commit_callbacks):
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        newsroom["section"].name = "Harbour and shipping"
+        newsroom["section"].save()
+    assert edge.xkeys() == [{"all"}]
+
+
+def test_nothing_is_purged_for_a_change_rolled_back(
+    edge, newsroom, django_capture_on_commit_callbacks
+):
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                newsroom["section"].name = "Rolled back"
+                newsroom["section"].save()
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        Correction.objects.create(article=newsroom["story"], text="Kept.")
+    (keys,) = edge.xkeys()
+    assert "section:harbour" in keys and "all" not in keys
+
+
+def test_a_failed_purge_is_retried(edge, newsroom, django_capture_on_commit_callbacks):
+    edge.failures = [503, 502]
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=newsroom["story"], text="Fixed.")
+    assert len(edge.calls) == 3 and edge.xkeys()[0] == edge.xkeys()[2]
+
+
+def test_a_purge_that_keeps_failing_is_logged_and_the_save_stands(
+    edge, newsroom, caplog, django_capture_on_commit_callbacks, request
+):
+    edge.failures = [500] * 5
+    edge.calls.clear()
+    failed = []
+    purge.purge_failed.connect(
+        lambda sender, keys, error, **kwargs: failed.append(keys), weak=False, dispatch_uid="t"
+    )
+    request.addfinalizer(lambda: purge.purge_failed.disconnect(dispatch_uid="t"))
+    with (
+        caplog.at_level(logging.WARNING, logger="newsroom.purge"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        Correction.objects.create(article=newsroom["story"], text="Fixed.")
+    assert len(edge.calls) == 3  # EDGE_PURGE_ATTEMPTS
+    assert [sorted(keys) for keys in failed] == [sorted(edge.xkeys()[0])]  # told once
+    failures = [
+        r for r in caplog.records if r.levelno == logging.ERROR and r.name == "newsroom.purge"
+    ]
+    assert len(failures) == 1 and "section:harbour" in failures[0].getMessage()
+    assert Correction.objects.filter(text="Fixed.").exists()
+
+
+def test_fastly_is_told_the_surrogate_keys(edge, settings):
+    settings.EDGE_PURGE_BACKEND = "fastly"
+    settings.FASTLY_API_URL = edge.url
+    settings.FASTLY_SERVICE_ID = "svc123"
+    settings.FASTLY_API_TOKEN = "fastly-token"
+    purge.purge_keys.call(["site", "tag:ferries"])
+    ((method, path, headers, body),) = edge.calls
+    assert (method, path) == ("POST", "/service/svc123/purge")
+    assert headers["fastly-key"] == "fastly-token"
+    assert json.loads(body) == {"surrogate_keys": ["site", "tag:ferries"]}
+
+
+def test_cloudflare_is_told_the_cache_tags_thirty_at_a_time(edge, settings):
+    settings.EDGE_PURGE_BACKEND = "cloudflare"
+    settings.CLOUDFLARE_API_URL = edge.url + "/client/v4"
+    settings.CLOUDFLARE_ZONE_ID = "zone9"
+    settings.CLOUDFLARE_API_TOKEN = "cf-token"
+    keys = [f"tag:t{number}" for number in range(31)]
+    purge.purge_keys.call(keys)
+    assert [(method, path) for method, path, _, _ in edge.calls] == [
+        ("POST", "/client/v4/zones/zone9/purge_cache")
+    ] * 2
+    assert all(headers["authorization"] == "Bearer cf-token" for _, _, headers, _ in edge.calls)
+    sent = [json.loads(body)["tags"] for _, _, _, body in edge.calls]
+    assert sent == [keys[:30], keys[30:]]
+
+
+def test_cloudflare_refusing_is_a_failure(edge, settings, caplog):
+    settings.EDGE_PURGE_BACKEND = "cloudflare"
+    settings.CLOUDFLARE_API_URL = edge.url
+    settings.CLOUDFLARE_ZONE_ID = "zone9"
+    settings.CLOUDFLARE_API_TOKEN = "wrong"
+    edge.body = b'{"success": false, "errors": [{"code": 10000}]}'
+    with pytest.raises(purge.PurgeFailed):
+        purge.purge_keys.call(["site"])
+    assert len(edge.calls) == 3
+
+
+def test_with_no_backend_nothing_is_sent(
+    edge, settings, newsroom, django_capture_on_commit_callbacks
+):
+    settings.EDGE_PURGE_BACKEND = "none"
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=newsroom["story"], text="Fixed.")
+    assert edge.calls == []
+
+
+def test_a_queue_that_can_wait_purges_again_a_little_later(
+    settings, newsroom, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "mail", "purge"],
+        }
+    }
+    settings.EDGE_PURGE_BACKEND = "varnish"
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9"]
+    settings.EDGE_PURGE_REPEAT_SECONDS = 5
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=newsroom["story"], text="Fixed.")
+    first, second = default_task_backend.results
+    assert first.task.queue_name == second.task.queue_name == "purge"
+    assert first.args == second.args and "section:harbour" in first.args[0]
+    assert first.task.run_after is None
+    assert second.task.run_after >= before + timedelta(seconds=5)
+
+
+def test_a_queue_that_refuses_the_purge_never_undoes_or_fails_the_save(
+    edge, settings, newsroom, caplog, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default"],  # no "purge" queue: enqueueing fails
+        }
+    }
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Correction.objects.create(article=newsroom["story"], text="Still saved.")
+    assert Correction.objects.filter(text="Still saved.").exists()
+    assert edge.calls == []
+    assert any("purge" in record.getMessage().lower() for record in caplog.records)
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections
+def test_the_database_queue_carries_the_purge_to_its_worker(edge, settings):
+    """The default deployment: the purge waits in the database until db_worker runs it
+    (and its repeat waits EDGE_PURGE_REPEAT_SECONDS more)."""
+    from django.core.management import call_command
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "mail", "purge"],
+        }
+    }
+    story = make_story("Queued", section=make_section("Harbour", slug="harbour"))
+    call_command("db_worker", "--batch", "--queue-name", "purge", "--no-startup-delay")
+    edge.calls.clear()
+    Correction.objects.create(article=story, text="Queued.")  # committed: autocommit
+    assert edge.calls == []  # nothing sent from the saving process itself
+    call_command("db_worker", "--batch", "--queue-name", "purge", "--no-startup-delay")
+    (keys,) = edge.xkeys()  # the first purge; the repeat is not due yet
+    assert {"site", "section:harbour", f"story:{story.path}"} <= keys
+
+
+def test_an_import_batch_purges_every_page_once(edge, django_capture_on_commit_callbacks):
+    from articles.signals import stamping_held
+
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic(), stamping_held():
+        make_story("Imported one", tags=["wire"])
+        make_story("Imported two", section=make_section("Wire", slug="wire"))
+    assert edge.xkeys() == [{"all"}]
+
+
+def test_a_restored_revision_purges_every_page(edge, newsroom, django_capture_on_commit_callbacks):
+    from reversion.models import Version
+
+    from articles.editorial import revisions
+
+    with django_capture_on_commit_callbacks(execute=True):
+        story = make_story("Bare story", section=newsroom["section"])  # no byline, no tag
+        revisions.record_revision(story, "First")
+        story.headline = "Bare story, edited"
+        story.save()
+    (first,) = Version.objects.get_for_object(story)
+    edge.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        revisions.revert_story(first)
+    assert set.union(*edge.xkeys()) >= {"all"}
