@@ -13,6 +13,8 @@ edge forgets a page exactly when the page cache would render it afresh:
   search, corrections, the site's feeds, sitemaps, the API), which every change
   retires; each also names its kind (``front``, ``feeds``, ``sitemaps``, ...) for
   an operator's manual purge;
+- ``live``: the front, which shows live stories' last-update times (issue 17): a
+  live update purges it with its story's, section's and authors' keys, never ``site``;
 - ``all``: every page (navigation, bylines' names, photos): a change that reaches
   every page (a content version bump ``everywhere``) purges it.
 
