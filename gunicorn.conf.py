@@ -64,3 +64,27 @@ def post_request(worker, req, environ, resp):
             "worker %s uses %.0f MB (> %s MB): replacing it", worker.pid, resident, max_worker_mb
         )
         worker.alive = False
+
+
+# /metrics with several workers (newsroom/metrics.py): with PROMETHEUS_MULTIPROC_DIR set,
+# each worker writes its counters to files there and a scrape adds them up. The master
+# empties the folder when it starts (counts from a previous run would be added in) and
+# tells prometheus-client when a worker exits (its gauges no longer count).
+# The folder must exist before the application is loaded (preload_app: before on_starting).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -6,4 +6,7 @@ class NewsroomAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
-        from . import checks  # noqa: F401  (registers the project's system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the project's system checks)
+            metrics,  # noqa: F401  (counts failed purges, in task workers too)
+        )

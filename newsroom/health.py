@@ -4,6 +4,8 @@ The database is required: without it the instance answers 503, so a load
 balancer sends readers elsewhere. The cache is not: pages are rendered from the
 database when it fails (articles.reader.pagecache), so a Redis outage is reported as
 "degraded" with a 200 rather than taking every web server out of rotation.
+Nor is the read replica, when there is one: readers fall back to the primary while
+it is down or lagging (newsroom/replica.py), and the check says "degraded".
 """
 
 import logging
@@ -12,6 +14,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+
+from . import replica
+from .routers import replica_configured
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +48,11 @@ def healthz(request):
         "database": "ok" if database_ok() else "failing",
         "cache": "ok" if cache_ok() else "failing",
     }
+    if replica_configured():
+        checks["replica"] = replica.state.check()  # measured now: "ok", "lagging", "failing"
     if checks["database"] != "ok":
         checks["status"] = "failing"
     else:
-        checks["status"] = "ok" if checks["cache"] == "ok" else "degraded"
+        others = [value for name, value in checks.items() if name != "database"]
+        checks["status"] = "ok" if all(value == "ok" for value in others) else "degraded"
     return JsonResponse(checks, status=503 if checks["status"] == "failing" else 200)

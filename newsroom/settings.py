@@ -12,6 +12,7 @@ production is the environment, not the code. Two modes follow from
   set or the process refuses to start. Nothing falls back to a known key.
 """
 
+import ipaddress
 import os
 import secrets
 import zoneinfo
@@ -93,6 +94,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# A PostgreSQL read replica (a streaming standby of DATABASE_URL): readers' pages read
+# from it, everything else from the primary (newsroom/routers.py, docs/deploy.md "Read
+# replica"). Readers fall back to the primary when it is down or more than
+# REPLICA_MAX_LAG seconds behind (checked at most every REPLICA_CHECK_SECONDS per
+# process); a client that wrote (any POST) reads the primary for REPLICA_STICKY_SECONDS.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+REPLICA_MAX_LAG = env_int("REPLICA_MAX_LAG", 5)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
+    )
+    # A replica that cannot be reached must not hold a reader for long: the primary answers.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Secrets and hosts -----------------------------------------------------
@@ -170,14 +191,22 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "articles",
+    "newsletters",
 ]
 
 MIDDLEWARE = [
+    # First: every answer and log line carries a request id, and every request is
+    # counted and timed, cached pages included (newsroom/logs.py, newsroom/metrics.py).
+    "newsroom.logs.RequestIdMiddleware",
+    "newsroom.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # An imported site's old addresses (/?p=123, permalinks, archives) → 301; before the
     # page cache, which would serve /?p=123 the front page (articles/reader/oldaddresses.py).
     "articles.reader.oldaddresses.OldAddressMiddleware",
+    # A reader's page reads from the replica when there is one; before the page cache,
+    # which reads the content version from the same database (newsroom/routers.py).
+    "newsroom.routers.ReplicaMiddleware",
     # Whole reader pages for anonymous readers, before the rest of the stack runs;
     # a stored page keeps the headers the middleware below gave it (CSP included).
     "articles.reader.pagecache.PageCacheMiddleware",
@@ -340,7 +369,8 @@ CDN_STALE_SECONDS = env_int("CDN_STALE_SECONDS", 30)
 # moves to the built-in unchanged. TASKS_BACKEND chooses where the queue lives:
 # - "database" (the default): a table in the site's own database, run by
 #   `manage.py db_worker` (`make run` starts one); no other service needed;
-# - "rq": Redis lists run by `manage.py rqworker default mail purge`, at scale (REDIS_URL);
+# - "rq": Redis lists run by `manage.py rqworker default mail purge --job-class
+#   django_tasks_rq.Job` (without the job class RQ cannot run a task), at scale (REDIS_URL);
 # - "immediate": run inside the request that enqueued it (a tiny site without a worker).
 # Queues: "default", "mail" (newsletters and alerts), "purge" (edge-cache purges).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip() or "database"
@@ -399,6 +429,49 @@ if _edge_missing:
     )
 if EDGE_PURGE_BACKEND != "none" and not os.environ.get("CDN_MAX_AGE", "").strip():
     CDN_MAX_AGE = 6 * 3600
+
+# --- Email and newsletters ----------------------------------------------------
+
+# Mail goes out through Django's email backends: SMTP by default (EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS); EMAIL_BACKEND may name another,
+# e.g. "anymail.backends.amazon_ses.EmailBackend" or "anymail.backends.postmark.EmailBackend"
+# (pip install '.[anymail]'; its settings in ANYMAIL_* variables, see docs/deploy.md).
+EMAIL_BACKEND = (
+    os.environ.get("EMAIL_BACKEND", "").strip() or "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost").strip() or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or (
+    f"{SITE_NAME} <newsletters@localhost>"
+)
+if EMAIL_BACKEND.startswith("anymail."):
+    INSTALLED_APPS.append("anymail")
+    ANYMAIL = {
+        key.removeprefix("ANYMAIL_"): value
+        for key, value in os.environ.items()
+        if key.startswith("ANYMAIL_") and value
+    }
+# Sign-up links expire after this many hours; the preferences link in every email
+# after this many days (the one-click unsubscribe link never does).
+NEWSLETTER_CONFIRM_HOURS = env_int("NEWSLETTER_CONFIRM_HOURS", 48)
+NEWSLETTER_PREFERENCES_DAYS = env_int("NEWSLETTER_PREFERENCES_DAYS", 90)
+# Sign-ups allowed per address and per client address in an hour.
+NEWSLETTER_SIGNUPS_PER_ADDRESS = env_int("NEWSLETTER_SIGNUPS_PER_ADDRESS", 3)
+NEWSLETTER_SIGNUPS_PER_IP = env_int("NEWSLETTER_SIGNUPS_PER_IP", 20)
+# At most this many emails a second from each worker (0: as fast as the server takes them).
+NEWSLETTER_RATE_PER_SECOND = env_int("NEWSLETTER_RATE_PER_SECOND", 50)
+# A refusing mail server is tried again after 30 s, 1, 2, 4... minutes, this many times.
+NEWSLETTER_RETRY_SECONDS = env_int("NEWSLETTER_RETRY_SECONDS", 30)
+NEWSLETTER_ATTEMPTS = env_int("NEWSLETTER_ATTEMPTS", 6)
+# A copy a worker was handing to the mail server when it died is given up (never sent
+# twice) after this long: more than the longest SMTP conversation (EMAIL_TIMEOUT).
+NEWSLETTER_SENDING_LEASE_SECONDS = env_int("NEWSLETTER_SENDING_LEASE_SECONDS", 120)
+# Added to every link in an email (e.g. "utm_source=newsletter"); empty: no tracking.
+NEWSLETTER_LINK_TRACKING = os.environ.get("NEWSLETTER_LINK_TRACKING", "").strip()
 
 # --- Security --------------------------------------------------------------
 
@@ -497,13 +570,49 @@ EDITING_PRESENCE_MINUTES = env_int("EDITING_PRESENCE_MINUTES", 10)
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# --- Metrics -----------------------------------------------------------------
+
+# /metrics in Prometheus's format (newsroom/metrics.py), for these client addresses or
+# networks (comma-separated), or any client sending "Authorization: Bearer METRICS_TOKEN".
+# With several gunicorn workers, set PROMETHEUS_MULTIPROC_DIR to an empty directory so
+# a scrape reports every worker's counts (gunicorn.conf.py empties it at start).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+
 # --- Logging ---------------------------------------------------------------
 
+# LOG_FORMAT=json: one JSON object a line, for a log collector; both formats carry the
+# request id (newsroom/logs.py), which also goes back in the X-Request-ID header.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "newsroom.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "newsroom.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Errors to Sentry too, if SENTRY_DSN is set and sentry-sdk is installed (optional).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    from newsroom.logs import setup_sentry
+
+    setup_sentry(SENTRY_DSN)

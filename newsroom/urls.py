@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path, re_path, register_converter
+from django.urls import include, path, re_path, register_converter
 
 from articles.editorial import previews
 from articles.images import media
@@ -12,6 +12,7 @@ from articles.reader import views as reader
 from articles.reader.pagecache import reader_page
 from articles.syndication import api, feeds, livefeeds, sitemaps
 from newsroom.health import healthz
+from newsroom.metrics import metrics_view
 
 
 class FourDigitYear:
@@ -96,6 +97,7 @@ urlpatterns = [
     path("api/articles/", api.article_list, name="api-articles"),
     path("api/articles/<id:pk>/", api.article_detail, name="api-article"),
     path("preview/<str:token>/", previews.shared_preview, name="preview"),
+    path("newsletters/", include("newsletters.urls")),
     path("section/<slug:slug>/", reader.section, name="section"),
     path("tag/<tagslug:slug>/", reader.tag, name="tag"),
     path("author/<slug:slug>/", reader.author, name="author"),
@@ -123,7 +125,12 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
+if "anymail" in settings.INSTALLED_APPS:
+    # The mail provider's webhooks: bounces and complaints pause the address
+    # (newsletters/signals.py). Protected by ANYMAIL_WEBHOOK_SECRET (docs/deploy.md).
+    urlpatterns.append(path("anymail/", include("anymail.urls")))
 if settings.SERVE_MEDIA:
     urlpatterns.append(re_path(r"^media/(?P<path>images/.+)$", media.media, name="media"))
 

@@ -50,7 +50,8 @@ def manage(env, *args):
 def served_site(folder, demo_options=(), database_url=None, workers=2, port=None, settings=None):
     """Migrate, collect static files, load the demo, create an editor; then serve.
 
-    ``port``: where to serve (a free one unless said); ``settings``: more environment.
+    ``port``: where to serve (a free one unless said); ``settings``: more environment
+    variables for the site (a purge backend, a replica's address...).
     The server's log (errors, warnings) goes to ``folder / "server.log"``."""
     port = port or free_port()
     env = {**site_environment(folder, port, database_url), **(settings or {})}

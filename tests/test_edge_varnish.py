@@ -216,7 +216,9 @@ def test_a_withdrawn_story_is_gone_from_the_edge_as_soon_as_the_task_ran(edge):
     assert status == 404 and cached != "HIT"  # a 404 is never kept (PASS: hit-for-miss)
     for path in [*A_PAGES, *SITE_PAGES]:
         status, headers, body = varnish.get(path)
-        assert headers["X-Cache"] == "MISS", path
+        # MISS, or PASS for a list that now answers 404 (a tag known only through the
+        # withdrawn story): never the copy from before.
+        assert headers["X-Cache"] in ("MISS", "PASS"), path
         assert b"Ferry timetable changes" not in body, path
     # Other story pages' Latest blocks named it: dropped too; the other desk's lists stay.
     assert varnish.cache(edge["b"]) == ("MISS", 200)

@@ -26,9 +26,14 @@ _TEXT_TYPES = ("text/", "application/xml", "application/json", "application/feed
 _ATOM_RSS = ("application/atom+xml", "application/rss+xml")
 
 
+# Read from META, not request.headers: this runs on every cached page served, and
+# request.headers builds a dictionary of every header the first time it is asked.
+_ACCEPT_ENCODING = "HTTP_ACCEPT_ENCODING"
+
+
 def accepts_gzip(request):
     """The client said it takes gzip (and did not refuse it with q=0)."""
-    return bool(_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+    return bool(_GZIP.search(request.META.get(_ACCEPT_ENCODING, "")))
 
 
 def compressible(content_type, content):

@@ -17,7 +17,7 @@ import functools
 import json
 from datetime import UTC
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -101,10 +101,17 @@ TIME_COLUMNS = (
 )
 
 
+def reading():
+    """The connection reader queries run on: the primary, or the read replica when the
+    database router sends this request's reads there (``newsroom/routers.py``; it never
+    does inside a transaction, for an editor, or just after this client wrote)."""
+    return connections[router.db_for_read(Article)]
+
+
 def read(sql, params):
     """Run fixed SQL and return plain rows (dicts) with aware times and JSON decoded:
     every reader query, and the search backends, read through here."""
-    with connection.cursor() as cursor:
+    with reading().cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
@@ -300,7 +307,7 @@ def related(article_id, tag_ids, now, limit, per_tag=20):
     for tag_id in tag_ids:
         params += [tag_id, db_time(now), per_tag]
     shared, newest = {}, {}
-    with connection.cursor() as cursor:
+    with reading().cursor() as cursor:
         cursor.execute(candidates, params)
         for story_id, published_at in cursor.fetchall():
             if story_id == article_id:
@@ -612,8 +619,12 @@ def content_stamp(scope=None, story_path=None):
     them alone), all in the same one-row read.
 
     Read on every request, cached pages included, so it skips ``read()``'s row
-    building: the time is parsed once per version, not once per request."""
-    with connection.cursor() as cursor:
+    building: the time is parsed once per version, not once per request.
+
+    Read from the same database as the page itself (the replica for a reader's page
+    when there is one): a replica only moves forward, so a page rendered after reading
+    version V there holds V's content or newer, never older (docs/deploy.md)."""
+    with reading().cursor() as cursor:
         if scope is None:
             cursor.execute("SELECT version, changed_at FROM articles_contentversion WHERE id = 1")
             row = cursor.fetchone()
