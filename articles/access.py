@@ -38,6 +38,7 @@ from .models import (
     Byline,
     EditorialNote,
     Image,
+    LiveUpdate,
     PhotoPlacement,
     TaggedArticle,
 )
@@ -271,3 +272,50 @@ def public_authors(queryset=None, now=None):
     queryset = Author.objects.all() if queryset is None else queryset
     links = Byline.objects.filter(author=OuterRef("pk"), published_at__lte=now or timezone.now())
     return _with_a_live_link(queryset, links)
+
+
+# --- Live coverage (issue 17) --------------------------------------------------
+#
+# Editors open and close live coverage and set the breaking-news banner. Anyone on the
+# desk who may see a story with live coverage open drafts updates to it; only those
+# who may publish publish, schedule, edit published updates or delete them. A writer
+# changes their own drafts only. Readers see published updates whose time has come
+# (``LiveUpdate.visible_q``), on live stories.
+
+
+def may_run_live_coverage(user):
+    """Who opens and closes live coverage, and sets or clears the breaking banner."""
+    return user.is_active and is_editor(user) and can_publish(user)
+
+
+def may_add_live_update(user, story):
+    if not (user.is_active and user.is_staff) or story.pk is None:
+        return False
+    if is_editor(user):
+        return True
+    return story.live_coverage and may_view_story(user, story)
+
+
+def may_publish_live_update(user):
+    return user.is_active and can_publish(user)
+
+
+def may_change_live_update(user, update):
+    """Editors change any update; a writer only their own, while it is a draft."""
+    if is_editor(user) and can_publish(user):
+        return True
+    return (
+        user.is_active
+        and update.created_by_id == user.pk
+        and update.status == LiveUpdate.Status.DRAFT
+        and may_add_live_update(user, update.story)
+    )
+
+
+def live_updates_visible_to(user, queryset=None):
+    """Updates ``user`` sees in the admin: editors all; a writer the published ones and
+    their own drafts, never another writer's draft."""
+    queryset = LiveUpdate.objects.all() if queryset is None else queryset
+    if is_editor(user):
+        return queryset
+    return queryset.filter(Q(status=LiveUpdate.Status.PUBLISHED) | Q(created_by=user))

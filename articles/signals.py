@@ -39,12 +39,14 @@ from .models import (
     Correction,
     Front,
     Image,
+    LiveUpdate,
     Pin,
     Section,
     StoryRedirect,
     TaggedArticle,
     TagRedirect,
 )
+from .models.live import LIVE_SCOPE, live_scopes, stamp_live
 from .models.version import scope
 from .reader import edgekeys, search
 
@@ -189,6 +191,56 @@ def keep_edit_version_rising(sender, instance, raw=False, **kwargs):
             Article.objects.filter(pk=instance.pk).values_list("edit_version", flat=True).first()
         )
         instance.edit_version = (current or 0) + 1
+
+
+# --- Live coverage (issue 17) ------------------------------------------------
+# An update stamps only the pages that show it, never the site-wide version
+# (``articles.models.live``). The breaking-news banner is on every page: a change to
+# it, or to the story it links to while it lasts, reaches every page.
+
+BANNER_FIELDS = ("breaking_until", "status", "published_at", "headline", "path")
+
+
+def _stamp_live(story_id):
+    """Stamp what an update to the story reaches, and tell the edge (on commit)."""
+    scopes = live_scopes(story_id)
+    stamp_live(scopes)
+    purge.schedule([edgekeys.key(name) for name in sorted(scopes | {LIVE_SCOPE})])
+
+
+@receiver(post_save, sender=LiveUpdate)
+@receiver(post_delete, sender=LiveUpdate)
+def stamp_live_update(sender, instance, **kwargs):
+    _stamp_live(instance.story_id)
+
+
+@receiver(m2m_changed, sender=LiveUpdate.authors.through)
+def stamp_live_update_authors(sender, instance, action, reverse, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"} and not reverse:
+        _stamp_live(instance.story_id)
+
+
+@receiver(pre_save, sender=Article)
+@receiver(pre_delete, sender=Article)
+def note_banner_before(sender, instance, **kwargs):
+    instance._banner_before = (
+        Article.objects.filter(pk=instance.pk).values_list(*BANNER_FIELDS).first()
+        if instance.pk
+        else None
+    )
+
+
+@receiver(post_save, sender=Article)
+@receiver(post_delete, sender=Article)
+def bump_for_banner(sender, instance, **kwargs):
+    from django.utils import timezone
+
+    before = instance.__dict__.pop("_banner_before", None)
+    after = None if "created" not in kwargs else tuple(getattr(instance, f) for f in BANNER_FIELDS)
+    now = timezone.now()
+    shown = [row[0] for row in (before, after) if row and row[0] and row[0] > now]
+    if shown and before != after and _held.get() is None:
+        bump(everywhere=True)
 
 
 # --- The search index ---------------------------------------------------------

@@ -7,10 +7,10 @@ from django.urls import include, path, re_path, register_converter
 
 from articles.editorial import previews
 from articles.images import media
-from articles.reader import addresses, archive
+from articles.reader import addresses, archive, updates
 from articles.reader import views as reader
 from articles.reader.pagecache import reader_page
-from articles.syndication import api, feeds, sitemaps
+from articles.syndication import api, feeds, livefeeds, sitemaps
 from newsroom.health import healthz
 from newsroom.metrics import metrics_view
 
@@ -105,6 +105,24 @@ urlpatterns = [
     path("<yyyy:year>/<mm:month>/", reader.archive, name="archive-month"),
     path("<yyyy:year>/<mm:month>/<dd:day>/", reader.archive, name="archive-day"),
     path("<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/", reader.story, name="story"),
+    # A live story's updates (issue 17): the endpoint its page polls, and its feeds.
+    path(
+        "<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/updates/",
+        updates.updates_endpoint,
+        name="story-updates",
+    ),
+    path(
+        "<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/updates/atom/",
+        livefeeds.serve,
+        {"fmt": "atom"},
+        name="story-updates-atom",
+    ),
+    path(
+        "<yyyy:year>/<mm:month>/<dd:day>/<slug:slug>/updates/feed.json",
+        livefeeds.serve,
+        {"fmt": "json"},
+        name="story-updates-json",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),

@@ -110,7 +110,7 @@ def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(clien
         "/tag/ferries/": ["all", "tag:ferries"],
         "/author/ana/": ["all", "author:ana"],
         "/section/harbour/feed/": ["all", "section:harbour", "feeds"],
-        "/": ["all", "site", "front"],
+        "/": ["all", "site", "live", "front"],  # the front shows live updates' times
         "/feed/": ["all", "site", "feeds"],
         "/sitemap.xml": ["all", "site", "sitemaps"],
         "/corrections/": ["all", "site", "corrections"],

@@ -66,6 +66,9 @@ STORED_FIELD_EDITS = {
     "assignee_id": (lambda ctx: ctx["writer"].pk, "Assignee", "wendy"),
     "planned_for": (lambda ctx: ctx["then"], "Planned slot", "2021"),
     "target_words": (lambda ctx: 650, "Target length", "650"),
+    "live_started_at": (lambda ctx: ctx["then"], "Live coverage since", "2021"),
+    "live_ended_at": (lambda ctx: ctx["then"], "Live coverage closed at", "2021"),
+    "breaking_until": (lambda ctx: ctx["then"], "Breaking news until", "2021"),
 }
 
 

@@ -62,6 +62,9 @@ def archive():
         Pin.objects.create(section=None, article=story, position=position)
         Pin.objects.create(section=section, article=story, position=position)
     StoryRedirect.objects.create(old_path="/old/withdrawn/", article=withdrawn)
+    # The breaking-news banner (issue 17): hidden stories hold the newest banners.
+    later = timezone.now() + timedelta(hours=5)
+    Article.objects.filter(pk__in=[s.pk for s in [*hidden, live[2]]]).update(breaking_until=later)
     StoryRedirect.objects.create(old_path="/old/live/", article=live[2])
     now = timezone.now()
     for story in (live[0], withdrawn):
@@ -120,6 +123,7 @@ def call_every_query(archive, now):
         ],
         "all_corrections": queries.all_corrections(now, 50),
         "search": search.search("ferry", now, 50),
+        "moments_and_banner": [b for b in [queries.moments_and_banner(now)[2]] if b],
     }
 
 

@@ -51,12 +51,23 @@ from ..editorial.revisions import (
     revert_story,
     story_version,
 )
-from ..models import Article, Byline, Correction, EditingPresence, Image, PreviewLink, seo
+from ..models import (
+    Article,
+    Byline,
+    Correction,
+    EditingPresence,
+    Image,
+    LiveUpdate,
+    PreviewLink,
+    seo,
+)
 from ..reader import search
 from .desk import budget_lines, notes_context, planning_urls
 from .filters import DeskFilter
 from .images import thumbnail, with_library_picker
 from .labels import NamedFormParts
+from .live import ACTIONS as LIVE_ACTIONS
+from .live import LIVE_FIELDS, LiveUpdateInline, quick_add_context, quick_add_view, save_inline
 
 Status = Article.Status
 PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
@@ -338,7 +349,7 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
     show_facets = admin.ShowFacets.NEVER
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image", "social_image"]
-    actions = ["submit_for_review", "publish", "withdraw"]
+    actions = ["submit_for_review", "publish", "withdraw", *LIVE_ACTIONS]
     history_latest_first = True
     revision_form_template = "admin/articles/article/revision_form.html"
     change_form_template = "admin/articles/article/change_form.html"
@@ -349,6 +360,15 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
         ("Filing", {"fields": ["lead_image", "section", "tags", "dateline", "featured"]}),
         ("Publication", {"fields": ["status", "published_at", "slug", "path"]}),
         ("Planning", {"fields": PLANNING_FIELDS}),
+        (
+            "Live coverage",
+            {
+                "fields": LIVE_FIELDS,
+                "classes": ["collapse"],
+                "description": "Open live coverage to post timestamped updates to this "
+                "story; the quick form at the top adds one without leaving the page.",
+            },
+        ),
         (
             "Search and social",
             {
@@ -401,6 +421,9 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
     def has_publish_permission(self, request):
         return can_publish(request.user)
 
+    def has_live_permission(self, request):
+        return access.may_run_live_coverage(request.user)
+
     def has_review_permission(self, request):
         return super().has_change_permission(request)
 
@@ -410,6 +433,8 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
             fields += ["published_at", "featured"]
         if not access.may_assign(request.user):
             fields += PLANNING_FIELDS
+        if not access.may_run_live_coverage(request.user):
+            fields += LIVE_FIELDS
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -436,9 +461,12 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
         return field
 
     def get_inlines(self, request, obj):
+        live = [LiveUpdateInline] if obj is not None and obj.live_started_at else []
+        if live:
+            request.live_story_id = obj.pk  # the inline shows this story's newest updates
         if obj is not None and obj.published_at and can_publish(request.user):
-            return [BylineInline, CorrectionInline]
-        return [BylineInline]
+            return [BylineInline, CorrectionInline, *live]
+        return [BylineInline, *live]
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -458,6 +486,8 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is LiveUpdate:
+            return save_inline(request, formset)
         instances = formset.save(commit=False)
         for instance in instances:
             if isinstance(instance, Correction) and instance.pk is None:
@@ -609,6 +639,11 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
                 "<path:object_id>/history/compare/",
                 view(self.compare_view),
                 name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/live-updates/add/",
+                view(lambda request, object_id: quick_add_view(self, request, object_id)),
+                name="articles_article_live_add",
             ),
             *self._desk_urls(view),
             *super().get_urls(),
@@ -832,6 +867,7 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
             ) and self.has_change_permission(request, story)
             context.update(self._desk_context(request, story))
             context.update(notes_context(request, story))
+            context["live_quick_add"] = quick_add_context(request, story)
         return super().change_view(request, object_id, form_url, context)
 
     def render_change_form(self, request, context, *args, **kwargs):

@@ -44,6 +44,7 @@ from ..models import (
     ContentVersion,
     Correction,
     Image,
+    LiveUpdate,
     Section,
     TaggedArticle,
 )
@@ -76,6 +77,9 @@ def register():
     reversion.register(TaggedArticle, follow=["tag"])
     reversion.register(Correction)
     reversion.register(Article, follow=list(STORY_FOLLOWS))
+    # A live update's revision holds the update and its story (issue 17): the story's
+    # history lists every update added, edited or deleted (``editorial.live``).
+    reversion.register(LiveUpdate, follow=["story"])
 
 
 register()
@@ -125,8 +129,10 @@ def _changes_nothing(revision, versions):
     from reversion.models import Version
 
     stories = [version for version in versions if version._model is Article]
-    if not stories:
-        return False
+    if not stories or any(version._model is LiveUpdate for version in versions):
+        return False  # a live update's revision is about the update, not the story's words
+    if revision.comment.startswith("Live update"):
+        return False  # an update deleted: the story's record of it (``editorial.live``)
     for version in stories:
         previous = (
             Version.objects.get_for_object_reference(Article, version.object_id)

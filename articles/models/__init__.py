@@ -7,6 +7,7 @@ from .editorial import Correction, EditingPresence, PreviewLink
 from .fronts import Front, Pin
 from .image import Image
 from .imports import ImportedPhoto, ImportedPost
+from .live import LiveUpdate
 from .placement import PhotoPlacement
 from .redirects import ArchiveRedirect, StoryRedirect, TagRedirect
 from .taxonomy import Author, Section
@@ -28,6 +29,7 @@ __all__ = [
     "ImportedPhoto",
     "ImportedPost",
     "InboxItem",
+    "LiveUpdate",
     "PageStamp",
     "PhotoPlacement",
     "Pin",

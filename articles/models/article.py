@@ -139,6 +139,29 @@ class Article(models.Model):
         default=False,
         help_text="Lead the home page with this story while it is the newest featured one.",
     )
+    # Live coverage (issue 17, ``articles.models.live``): editors open and close it.
+    live_started_at = models.DateTimeField(
+        "live coverage since",
+        null=True,
+        blank=True,
+        help_text="Set to run this story as live coverage with timestamped updates; readers "
+        "see a Live marker. Editors only.",
+    )
+    live_ended_at = models.DateTimeField(
+        "live coverage closed at",
+        null=True,
+        blank=True,
+        help_text="When live coverage ended; readers see the closing time instead of the "
+        "Live marker. Editors only.",
+    )
+    breaking_until = models.DateTimeField(
+        "breaking news until",
+        null=True,
+        blank=True,
+        help_text="While this time is ahead, every reader page shows a breaking-news banner "
+        "linking to this story. Ticking Breaking news sets it an hour ahead; clear it to "
+        "remove the banner at once. Editors only.",
+    )
     seo_title = models.CharField(
         "SEO title",
         max_length=120,
@@ -262,6 +285,8 @@ class Article(models.Model):
             models.Index(
                 fields=["featured", "status", "published_at", "id"], name="article_lead_idx"
             ),
+            # The breaking-news banner: the few stories with a time ahead (issue 17).
+            models.Index(fields=["breaking_until"], name="article_breaking_idx"),
             # The planning view reads a day or a week of planned slots.
             models.Index(fields=["planned_for"], name="article_planned_idx"),
             # The admin's story list (articles.editorial.queue): every sort key and the
@@ -352,6 +377,16 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def live_coverage(self):
+        """Running as live coverage now: opened and not yet closed."""
+        return self.live_started_at is not None and self.live_ended_at is None
+
+    def breaking_shown(self, now=None):
+        """Whether readers see this story's breaking-news banner at ``now``."""
+        now = now or timezone.now()
+        return bool(self.breaking_until and now < self.breaking_until and self.is_live)
 
     @property
     def search_and_social(self):

@@ -13,6 +13,8 @@ edge forgets a page exactly when the page cache would render it afresh:
   search, corrections, the site's feeds, sitemaps, the API), which every change
   retires; each also names its kind (``front``, ``feeds``, ``sitemaps``, ...) for
   an operator's manual purge;
+- ``live``: the front, which shows live stories' last-update times (issue 17): a
+  live update purges it with its story's, section's and authors' keys, never ``site``;
 - ``all``: every page (navigation, bylines' names, photos): a change that reaches
   every page (a content version bump ``everywhere``) purges it.
 
@@ -32,6 +34,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
+
+from ..models.live import LIVE_SCOPE
 
 ALL = "all"
 SITE = "site"
@@ -85,6 +89,8 @@ def page_keys(request):
     """The keys of the reader page answering ``request`` (after ``is_reader_page``)."""
     scope = getattr(request, "reader_scope", None)
     keys = [ALL, SITE if scope is None else key(scope)]
+    if scope == LIVE_SCOPE:  # the front: site-wide, and the live updates' times (issue 17)
+        keys.insert(1, SITE)
     if scope and scope.startswith("story:"):
         keys.append(LATEST)
     kind = _kind(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)

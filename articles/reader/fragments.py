@@ -77,19 +77,27 @@ def read_stamps(request, scope, story_path=None):
 
 
 def _moments(stamp, now):
-    """queries.publication_moments, asked once per content version and then again
+    """queries.moments_and_banner, asked once per content version and then again
     only once the next moment has passed."""
 
     def build():
-        upcoming, last = queries.publication_moments(now)
-        return (upcoming, last), upcoming
+        upcoming, last, banner = queries.moments_and_banner(now)
+        return (upcoming, last, banner), upcoming
 
     return cache.get("publication-moments", stamp, now, build)
 
 
 def next_publication(stamp, now):
-    """When the next scheduled story or dated note reaches readers (or None)."""
+    """When the next scheduled story or dated note reaches readers, or the breaking-news
+    banner ends (or None): no stored page or fragment is kept past it."""
     return _moments(stamp, now)[0]
+
+
+def breaking(stamp, now):
+    """The breaking-news banner's story ({"headline", "path"}), or None: read with the
+    publication moments, so it costs no query of its own. Setting or clearing it
+    bumps the shared version (``articles.signals``), and it ends at its time."""
+    return _moments(stamp, now)[2]
 
 
 def last_change(stamp, now):

@@ -250,3 +250,37 @@ def story(row, data, preview=False):
         json_ld=data,
         robots="noindex, nofollow" if preview else "",
     )
+
+
+def live_blog(data, row, coverage, updates):
+    """A live story's NewsArticle as a LiveBlogPosting (issue 17): when coverage started
+    and ended, and its latest updates (``updates``, newest first, visible ones only) as
+    BlogPostings, each addressed by its permalink on the page."""
+    data = {**data, "@type": "LiveBlogPosting", "coverageStartTime": coverage["started_iso"]}
+    if "closed_iso" in coverage:
+        data["coverageEndTime"] = coverage["closed_iso"]
+    if updates and updates[0]["iso_date"] > data["dateModified"]:
+        data["dateModified"] = updates[0]["iso_date"]
+    data["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": _words(update["text"], 110),
+            "articleBody": _words(update["text"], 5000),
+            "datePublished": update["iso_date"],
+            "url": f"{row['url']}#{update['anchor']}",
+            **(
+                {"author": [{"@type": "Person", "name": a["name"]} for a in update["authors"]]}
+                if update["authors"]
+                else {}
+            ),
+        }
+        for update in updates
+    ]
+    return data
+
+
+def _words(text, length):
+    """An update's plain text, cut at a word within ``length``."""
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"

@@ -71,6 +71,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 
+from ..models.live import LIVE_SCOPE
 from . import edgekeys, encoding, fragments
 
 logger = logging.getLogger(__name__)
@@ -387,10 +388,13 @@ class PageCacheMiddleware:
                 return response
 
         # The grace period is for pages under the site-wide version, which every change
-        # retires at once; a scoped page goes stale only with its own scope.
-        lock = self.refresh_lock(key, previous) if page_stamp is None else None
+        # retires at once (the front too, also kept under the live updates' stamp); a
+        # scoped page goes stale only with its own scope.
+        site_wide = page_stamp is None or request.reader_scope == LIVE_SCOPE
+        lock = self.refresh_lock(key, previous) if site_wide else None
         if lock is False:  # another request renders this page: serve the previous copy
-            stale = self.fetch(page_key(request, previous[0]))
+            before = previous[0] if page_stamp is None else (previous[0], page_stamp[1])
+            stale = self.fetch(page_key(request, before))
             if stale is not None and (stale.valid_until is None or now < stale.valid_until):
                 response = stale.response(request)
                 patch_cache_control(response, no_cache=True, max_age=0, s_maxage=0)

@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 
 from ..images.presentation import picture
 from ..models.seo import reading_minutes, search_and_social, word_count
-from . import addresses, metadata, queries
+from . import addresses, live, metadata, queries
 from .dates import long_date, machine_time, short_date, time_of_day
 
 
@@ -21,9 +21,11 @@ def moment(value):
     return f"{short_date(value)}, {time_of_day(value)}"
 
 
-def present_listing(rows, with_bylines=True):
-    """Listing rows with their dates formatted and, if asked, their bylines."""
+def present_listing(rows, with_bylines=True, now=None, live_times=True):
+    """Listing rows with their dates formatted and, if asked, their bylines; a live
+    story's with its Live marker (and, if ``live_times``, its last update's time)."""
     by_story = queries.bylines([row["id"] for row in rows]) if with_bylines else {}
+    live.mark_listing(rows, now or timezone.now(), with_times=with_bylines and live_times)
     for row in rows:
         _dates(row)
         row["authors"] = addresses.linked(by_story.get(row["id"], []), "author")
@@ -48,7 +50,7 @@ def present_notes(notes):
     return notes
 
 
-def _story_details(row, authors, tags, notes, preview=False):
+def _story_details(row, authors, tags, notes, preview=False, live=None):
     _dates(row)
     row["image"] = picture(
         row["image_renditions"],
@@ -83,7 +85,7 @@ def _story_details(row, authors, tags, notes, preview=False):
     row["word_count"] = word_count(row["body"] or "")
     row["reading_minutes"] = reading_minutes(row["word_count"])
     row["show_reading_time"] = settings.STORY_READING_TIME
-    row["sharing"] = sharing(row, preview)
+    row["sharing"] = sharing(row, preview, live)
     return row
 
 
@@ -104,12 +106,13 @@ def with_dateline(body, dateline):
     return Markup(f'<p class="dateline-alone">{label}</p>{body}')  # noqa: S704  (the same)
 
 
-def present_story(row, now):
-    """A live story's row, from ``queries.story``, ready for story.html."""
+def present_story(row, now, live=None):
+    """A live story's row, from ``queries.story``, ready for story.html; ``live``: its
+    live coverage part (``live.story_part``), if it has one."""
     authors, tags = queries.labels([row["id"]])
     # Most stories have no corrections; only those with an "Updated" time are asked.
     notes = queries.corrections(row["id"], now) if row["revised_at"] else []
-    return _story_details(row, authors[row["id"]], tags[row["id"]], notes)
+    return _story_details(row, authors[row["id"]], tags[row["id"]], notes, live=live)
 
 
 def present_instance(article, tags=None):
@@ -153,7 +156,7 @@ def present_instance(article, tags=None):
     return _story_details(row, authors, tags or [], notes, preview=True)
 
 
-def sharing(row, preview=False):
+def sharing(row, preview=False, live=None):
     """The story page's head (``metadata.story``): schema.org NewsArticle JSON-LD and the
     Open Graph / Twitter card values, with the SEO and social fields' fallbacks
     (``row["seo"]``) and the social image's fallback to the lead photo."""
@@ -180,4 +183,6 @@ def sharing(row, preview=False):
         data["alternativeHeadline"] = seo["title"]
     if row["section_name"]:
         data["articleSection"] = row["section_name"]
+    if live is not None:
+        data = metadata.live_blog(data, row, live["coverage"], live["latest"])
     return metadata.story(row, data, preview=preview)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ..models import Article, Front
+from ..models.live import LIVE_SCOPE
 
 PUBLISHED = Article.Status.PUBLISHED.value
 
@@ -38,6 +39,7 @@ LIVE = live_at()
 
 LISTING_COLUMNS = """
     a.id, a.headline, a.dek, a.path, a.published_at, a.dateline,
+    a.live_started_at, a.live_ended_at,
     s.name AS section_name, s.slug AS section_slug,
     i.renditions AS image_renditions, i.alt_text AS image_alt
 """
@@ -89,7 +91,14 @@ def _aware(value):
 
 # Columns holding a time. SQLite hands back an aggregate's time (MAX(...)) as text,
 # and every time without a zone: both are UTC, never the newsroom's zone.
-TIME_COLUMNS = ("published_at", "updated_at", "revised_at", "changed_at")
+TIME_COLUMNS = (
+    "published_at",
+    "updated_at",
+    "revised_at",
+    "changed_at",
+    "live_started_at",
+    "live_ended_at",
+)
 
 
 def reading():
@@ -449,11 +458,21 @@ def all_corrections(now, limit, offset=0):
 
 
 def publication_moments(now):
-    """(next, last): when the next scheduled story or dated note reaches readers (None
-    if none; fragments and cached pages expire then), and when the newest one did
-    (with the content version's time, the moment reader pages last changed: their
-    Last-Modified). Each of the four is one step down an index."""
+    """(next, last): when the next scheduled story or dated note reaches readers, or a
+    breaking-news banner ends (None if none; fragments and cached pages expire then),
+    and when the newest story or note did (with the content version's time, the moment
+    reader pages last changed: their Last-Modified)."""
+    return moments_and_banner(now)[:2]
+
+
+def moments_and_banner(now):
+    """``publication_moments`` and, in the same round trip, the breaking-news banner:
+    the newest live story whose ``breaking_until`` is ahead ({"headline", "path"}, or
+    None; issue 17). Each part is one step down an index, the banner's through
+    ``article_breaking_idx`` (the few stories whose banner time is ahead), so every
+    page learns of it with the query it already made, once per content version."""
     row = _one(
+        "SELECT m.*, b.headline AS banner_headline, b.path AS banner_path FROM ("  # noqa: S608
         "SELECT (SELECT MIN(a.published_at) FROM articles_article a "
         "        WHERE a.status = %s AND a.published_at > %s) AS next_story, "
         "       (SELECT MIN(c.published_at) FROM articles_correction c "
@@ -461,15 +480,37 @@ def publication_moments(now):
         "       (SELECT MAX(a.published_at) FROM articles_article a "
         "        WHERE a.status = %s AND a.published_at <= %s) AS last_story, "
         "       (SELECT MAX(c.published_at) FROM articles_correction c "
-        "        WHERE c.published_at <= %s) AS last_note",
-        [PUBLISHED, db_time(now), db_time(now), PUBLISHED, db_time(now), db_time(now)],
+        "        WHERE c.published_at <= %s) AS last_note, "
+        "       (SELECT MIN(a.breaking_until) FROM articles_article a "
+        "        WHERE a.breaking_until > %s AND a.status = %s) AS banner_ends, "
+        f"      (SELECT a.id FROM articles_article a WHERE a.breaking_until > %s AND {LIVE} "
+        "        ORDER BY a.published_at DESC, a.id DESC LIMIT 1) AS banner_id"
+        ") AS m LEFT JOIN articles_article b ON b.id = m.banner_id",
+        [
+            PUBLISHED,
+            db_time(now),
+            db_time(now),
+            PUBLISHED,
+            db_time(now),
+            db_time(now),
+            db_time(now),
+            PUBLISHED,
+            db_time(now),
+            db_time(now),
+        ],
     )
-    moments = {key: _aware(value) for key, value in (row or {}).items()}
+    moments = {key: _aware(value) for key, value in (row or {}).items() if key[:6] != "banner"}
     upcoming = [moments.get(key) for key in ("next_story", "next_note")]
+    upcoming.append(_aware((row or {}).get("banner_ends")))
     past = [moments.get(key) for key in ("last_story", "last_note")]
+    banner = None
+    if row and row["banner_id"] is not None:
+        banner = {"id": row["banner_id"], "headline": row["banner_headline"]}
+        banner["path"] = row["banner_path"]
     return (
         min((m for m in upcoming if m), default=None),
         max((m for m in past if m), default=None),
+        banner,
     )
 
 
@@ -588,6 +629,20 @@ def content_stamp(scope=None, story_path=None):
             cursor.execute("SELECT version, changed_at FROM articles_contentversion WHERE id = 1")
             row = cursor.fetchone()
             return (_stamp(*row) if row else (0, None)), None
+        if scope == LIVE_SCOPE:
+            # A site-wide page showing live stories' last-update times (the front): the
+            # site-wide version and the live updates' stamp (articles.models.live).
+            cursor.execute(
+                "SELECT version, changed_at, "
+                "(SELECT version FROM articles_pagestamp WHERE scope = %s) "
+                "FROM articles_contentversion WHERE id = 1",
+                [LIVE_SCOPE],
+            )
+            row = cursor.fetchone()
+            if not row:
+                return (0, None), None
+            # Before any live update, such a page is kept as any site-wide page is.
+            return _stamp(row[0], row[1]), (row[0], row[2], None) if row[2] else None
         cursor.execute(
             "SELECT version, changed_at, shared_version, "
             "(SELECT version FROM articles_pagestamp WHERE scope = %s), "

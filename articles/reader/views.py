@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from ..models.live import LIVE_SCOPE
 from ..models.version import scope
-from . import addresses, edgekeys, fragments, metadata, queries, search
+from . import addresses, edgekeys, fragments, live, metadata, queries, search
 from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
 from .paging import Page, page_number
@@ -33,28 +34,36 @@ def render(request, template, context, status=200):
     if "stamp" not in context:
         context["stamp"] = fragments.stamp(request)
     context["navigation"] = fragments.navigation(context["stamp"], context["now"])
+    context["breaking"] = fragments.breaking(context["stamp"], context["now"])
+    context.setdefault("live", None)
     context.setdefault("feed", None)
     context["feed_links"] = feed_links(context.get("feed_title", ""), context["feed"])
     context["own_feeds"] = feeds_of(*context["feed"]) if context["feed"] else []
     if "meta" not in context:
         context["meta"] = metadata.page(request, status)
     html = engines["reader"].get_template(template).render(context, request)
-    return HttpResponse(html, status=status)
+    response = HttpResponse(html, status=status)
+    page = context.get("page")
+    shown = [*(page.stories if page else []), context.get("lead"), *context.get("secondary", [])]
+    response.valid_until = live.listing_valid_until(shown)  # a scheduled live update
+    return response
 
 
-def story_page(request, fetch, now, also=()):
+def story_page(request, fetch, now, also=(), live_times=False):
     """The page of stories ``?page=`` asks for, ``fetch(now, limit, offset)`` giving them,
-    presented with ``also`` (other rows shown on the same page)."""
+    presented with ``also`` (other rows shown on the same page). ``live_times``: show a
+    live story's last-update time, only on pages a live update re-stamps (the front,
+    section and author pages: ``articles.models.live.live_scopes``)."""
     page = Page.fetch(
         page_number(request.GET.get("page")), lambda limit, offset: fetch(now, limit, offset)
     )
-    present_listing(page.stories + list(also))
+    present_listing(page.stories + list(also), now=now, live_times=live_times)
     return page
 
 
-def listing(request, fetch, title, description, **context):
+def listing(request, fetch, title, description, live_times=False, **context):
     now = timezone.now()
-    page = story_page(request, fetch, now)
+    page = story_page(request, fetch, now, live_times=live_times)
     return render(
         request,
         "listing.html",
@@ -89,6 +98,7 @@ def top_of_front(request, section_id, now, fallback_lead, fetch):
         lambda now, limit, offset: fetch(now, limit, offset, shown),
         now,
         also=[s for s in [lead, *secondary] if s],
+        live_times=True,
     )
     if page.number > 1:
         return None, [], page
@@ -98,7 +108,7 @@ def top_of_front(request, section_id, now, fallback_lead, fetch):
     return (present_lead(lead) if lead else None), secondary, page
 
 
-@reader_page(query=("page",))
+@reader_page(query=("page",), scope=lambda: LIVE_SCOPE)
 def front(request):
     """The home page: the lead, the stories beside it, the latest per section, then the rest."""
     now = timezone.now()
@@ -135,7 +145,9 @@ def story_path(year, month, day, slug):
     return f"/{year:04d}/{month:02d}/{day:02d}/{slug}/"
 
 
-@reader_page(query=(), scope=lambda **address: scope("story", story_path(**address)))
+@reader_page(
+    query=("order", "before", "at"), scope=lambda **address: scope("story", story_path(**address))
+)
 def story(request, year, month, day, slug):
     now = timezone.now()
     path = story_path(year, month, day, slug)
@@ -146,14 +158,16 @@ def story(request, year, month, day, slug):
             return HttpResponsePermanentRedirect(moved_to)
         raise Http404("No such story.")
     stamp = fragments.stamp(request)
-    story = present_story(row, now)
+    live_part = live.for_request(request, row, now)  # None unless it is live coverage
+    story = present_story(row, now, live_part)
     tag_ids = [tag["id"] for tag in story["tags"]]
     edgekeys.shows(request, *(scope("tag", tag["slug"]) for tag in story["tags"]))  # Related
-    return render(
+    response = render(
         request,
         "story.html",
         {
             "story": story,
+            "live": live_part,
             "meta": story["sharing"],
             "related": fragments.block(
                 request, "related", now, story_id=row["id"], tag_ids=tag_ids
@@ -163,6 +177,9 @@ def story(request, year, month, day, slug):
             "stamp": stamp,
         },
     )
+    if live_part and live_part["valid_until"]:
+        response.valid_until = live_part["valid_until"]  # a scheduled update comes out
+    return response
 
 
 @reader_page(query=("page",), scope=lambda slug: scope("section", slug))
@@ -241,6 +258,7 @@ def author(request, slug):
         % {"author": found["name"], "site": settings.SITE_NAME},
         intro=found["bio"],
         kind="author",
+        live_times=True,
         feed=("author", slug),
         feed_title=found["name"],
     )

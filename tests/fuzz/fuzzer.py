@@ -73,6 +73,7 @@ FAMILIES = {
     "media": Family(minimum=200, max_queries=2),
     "headers": Family(minimum=500, max_queries=9),  # the sitemap index is among the pages
     "hosts": Family(minimum=100, max_queries=1),
+    "live": Family(minimum=200, max_queries=9),  # a live story page (issue 17)
 }
 # The admin's desk (issue 14), fuzzed signed in as a writer and as an editor: a request
 # there also reads the session and the user, the user's groups and permissions (the admin's

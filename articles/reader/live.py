@@ -1,0 +1,284 @@
+"""
+The reader side of live coverage (issue 17): a live story's updates as plain rows.
+
+Every query here holds updates to ``VISIBLE``, the SQL twin of
+``LiveUpdate.visible_q`` (published, and its time has come), and reads them through
+the (story, status, published_at, id) index, so the first screen of a story with
+thousands of updates reads one page of them, never all.
+
+Order is (published_at, id), newest first by default; ``?before=<id>`` pages to older
+updates, and the endpoint's ``?after=<id>`` answers those newer than the one a
+reader's page shows last.
+"""
+
+import functools
+
+from django.http import Http404
+from django.urls import reverse
+from markupsafe import Markup
+
+from ..images.presentation import picture
+from ..models import LiveUpdate
+from . import addresses
+from .dates import machine_time, short_date, time_of_day
+from .queries import LIVE, _aware, _one, _placeholders, db_time, read
+
+PUBLISHED = LiveUpdate.Status.PUBLISHED.value
+PAGE_SIZE = 20  # the first screen; also the JSON-LD's latest 20 (issue 17)
+KEY_EVENTS = 12  # key events and pinned updates listed at the top
+ENDPOINT_LIMIT = 50  # a poll after a long absence gets the newest 50 and a reload link
+
+
+def visible_at(alias="u", moment="%s"):
+    """ "A reader may see this update" as SQL for an update aliased ``alias``."""
+    return f"{alias}.status = '{PUBLISHED}' AND {alias}.published_at <= {moment}"
+
+
+VISIBLE = visible_at()
+COLUMNS = """
+    u.id, u.published_at, u.body, u.key_event, u.pinned,
+    i.renditions AS image_renditions, i.alt_text AS image_alt,
+    i.caption AS image_caption, i.credit AS image_credit
+"""
+FROM_UPDATES = "FROM articles_liveupdate u LEFT JOIN articles_image i ON i.id = u.photo_id"
+NEWER = "(u.published_at > m.published_at OR (u.published_at = m.published_at AND u.id > m.id))"
+OLDER = "(u.published_at < m.published_at OR (u.published_at = m.published_at AND u.id < m.id))"
+FROM_ON = "(u.published_at < m.published_at OR (u.published_at = m.published_at AND u.id <= m.id))"
+
+
+def _rows(sql, params):
+    rows = read(sql, params)
+    for row in rows:
+        row["published_at"] = _aware(row["published_at"])
+    return rows
+
+
+def updates(story_id, now, limit, *, before=None, after=None, at=None, oldest_first=False):
+    """Visible updates of a story, newest first (or oldest first), at most ``limit``;
+    ``before``/``after``: only those older/newer than the update with that id (which
+    must be the story's, else nothing is older or newer); ``at``: that one and older.
+    At most one of the three."""
+    where, params = [f"u.story_id = %s AND {VISIBLE}"], [story_id, db_time(now)]
+    joins = ""
+    for mark, test in ((before, OLDER), (after, NEWER), (at, FROM_ON)):
+        if mark is not None:
+            joins = (
+                "CROSS JOIN (SELECT published_at, id FROM articles_liveupdate "
+                "WHERE id = %s AND story_id = %s) AS m"
+            )
+            params = [mark, story_id, *params]
+            where.append(test)
+    direction = "ASC" if oldest_first else "DESC"
+    return _rows(
+        f"SELECT {COLUMNS} {FROM_UPDATES} {joins} WHERE {' AND '.join(where)} "
+        f"ORDER BY u.published_at {direction}, u.id {direction} LIMIT %s",
+        [*params, limit],
+    )
+
+
+def highlights(story_id, now):
+    """The story's key events and pinned updates, newest first (a handful each), each
+    through its own index: never a walk through a long story's updates."""
+    part = (
+        f"SELECT * FROM (SELECT {COLUMNS} {FROM_UPDATES} WHERE u.story_id = %s "  # noqa: S608
+        "AND u.{flag} = %s AND " + VISIBLE + " ORDER BY u.published_at DESC, u.id DESC "
+        "LIMIT %s) AS {flag}"
+    )
+    rows = _rows(
+        part.format(flag="key_event") + " UNION " + part.format(flag="pinned"),
+        [story_id, True, db_time(now), KEY_EVENTS] * 2,
+    )
+    rows.sort(key=lambda row: (row["published_at"], row["id"]), reverse=True)
+    return rows
+
+
+def update_authors(update_ids):
+    """{update id: [{"name", "slug"}]} for a set of updates, in one query."""
+    found = {update_id: [] for update_id in update_ids}
+    if not update_ids:
+        return found
+    for row in read(
+        "SELECT ua.liveupdate_id AS update_id, au.name, au.slug "  # noqa: S608
+        "FROM articles_liveupdate_authors ua JOIN articles_author au ON au.id = ua.author_id "
+        f"WHERE ua.liveupdate_id IN ({_placeholders(update_ids)}) ORDER BY au.name",
+        list(update_ids),
+    ):
+        found[row.pop("update_id")].append(row)
+    return found
+
+
+def moments(story_id, now):
+    """(the newest visible update's time, the next scheduled one's) for a story: the
+    page's "last update" and when its stored copy stops being true."""
+    row = read(
+        "SELECT (SELECT MAX(u.published_at) FROM articles_liveupdate u "  # noqa: S608
+        f"        WHERE u.story_id = %s AND {VISIBLE}) AS last_at, "
+        "       (SELECT MIN(u.published_at) FROM articles_liveupdate u "
+        "        WHERE u.story_id = %s AND u.status = %s AND u.published_at > %s) AS next_at",
+        [story_id, db_time(now), story_id, PUBLISHED, db_time(now)],
+    )[0]
+    return _aware(row["last_at"]), _aware(row["next_at"])
+
+
+def last_updates(story_ids, now):
+    """{story id: (its newest visible update's time, its next scheduled update's time)}
+    for the live stories of a listing, in one query."""
+    if not story_ids:
+        return {}
+    rows = read(
+        "SELECT u.story_id AS id, "  # noqa: S608
+        "MAX(CASE WHEN u.published_at <= %s THEN u.published_at END) AS last_at, "
+        "MIN(CASE WHEN u.published_at > %s THEN u.published_at END) AS next_at "
+        f"FROM articles_liveupdate u WHERE u.story_id IN ({_placeholders(story_ids)}) "
+        "AND u.status = %s GROUP BY u.story_id",
+        [db_time(now), db_time(now), *story_ids, PUBLISHED],
+    )
+    return {row["id"]: (_aware(row["last_at"]), _aware(row["next_at"])) for row in rows}
+
+
+# --- Presenting ----------------------------------------------------------------
+
+
+def present(rows):
+    """Update rows as story.html and the endpoint show them: times, bylines, photo."""
+    authors = update_authors([row["id"] for row in rows])
+    for row in rows:
+        row["anchor"] = f"update-{row['id']}"
+        row["iso_date"] = machine_time(row["published_at"])
+        row["time_label"] = time_of_day(row["published_at"])
+        row["authors"] = addresses.linked(authors[row["id"]], "author")
+        row["html"] = Markup(row["body"] or "")  # noqa: S704  (sanitised on every save)
+        row["text"] = row["html"].striptags()  # for the JSON-LD and the key events
+        row["photo"] = picture(
+            row["image_renditions"],
+            row["image_alt"],
+            caption=row["image_caption"],
+            credit=row["image_credit"],
+        )
+    return rows
+
+
+def coverage(row, last_at=None, next_at=None):
+    """A story row's live state for templates: "live", "closed" or None, and times."""
+    started, ended = row.get("live_started_at"), row.get("live_ended_at")
+    if started is None:
+        return None
+    state = {"open": ended is None, "started_iso": machine_time(started)}
+    if ended is not None:
+        state["closed_label"] = f"{short_date(ended)}, {time_of_day(ended)}"
+        state["closed_iso"] = machine_time(ended)
+    if last_at is not None:
+        state["last_label"] = time_of_day(last_at)
+        state["last_iso"] = machine_time(last_at)
+    if next_at is not None:
+        state["next_at"] = next_at  # not shown: when the page showing it goes stale
+    return state
+
+
+def mark_listing(rows, now, with_times=True):
+    """Give listing rows of live stories their Live marker and, if ``with_times``, the
+    time of their last update (one query, only when the page shows a live story)."""
+    live = [row for row in rows if row.get("live_started_at")]
+    found = last_updates([row["id"] for row in live], now) if with_times and live else {}
+    for row in rows:
+        row["coverage"] = coverage(row, *found.get(row["id"], ())) if row in live else None
+    return rows
+
+
+def listing_valid_until(rows):
+    """When a listing showing ``rows`` goes stale by itself: the first of its live
+    stories' scheduled updates comes out and moves its last-update time (or None)."""
+    moments = [row["coverage"].get("next_at") for row in rows if row and row.get("coverage")]
+    return min((moment for moment in moments if moment), default=None)
+
+
+@functools.cache
+def _suffix(name):
+    """What follows a story's address in the address of its updates (``name``)."""
+    story = reverse("story", kwargs={"year": 2000, "month": 1, "day": 1, "slug": "s"})
+    return reverse(name, kwargs={"year": 2000, "month": 1, "day": 1, "slug": "s"})[len(story) :]
+
+
+def address(story_path, name):
+    """A story's updates endpoint ("story-updates") or feeds ("story-updates-atom",
+    "story-updates-json")."""
+    return story_path + _suffix(name)
+
+
+# --- A live story page's part ----------------------------------------------------
+
+
+def update_id(raw):
+    """``?before=`` / ``?after=``: an update's number, or None if absent. Anything else
+    is a 404 (raised by the caller's ``Http404``)."""
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def story_part(row, now, *, order="newest", before=None, at=None):
+    """What story.html shows of a live story: its coverage state, key events, pinned
+    updates and one screen of updates (``PAGE_SIZE``, at most), with the address of
+    the older ones; ``valid_until``: when the next scheduled update comes out."""
+    oldest_first = order == "oldest"
+    rows = updates(row["id"], now, PAGE_SIZE + 1, before=before, at=at, oldest_first=oldest_first)
+    before = before if at is None else at  # either way, a page further down
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    top = highlights(row["id"], now)
+    present(rows + top)
+    shown = {update["id"] for update in rows}
+    for update in top:  # a key event off this screen opens the screen starting with it
+        on_screen = update["id"] in shown
+        update["link"] = ("" if on_screen else f"?at={update['id']}") + f"#{update['anchor']}"
+    last_at, next_at = moments(row["id"], now)
+    if oldest_first or before is not None:
+        latest = present(updates(row["id"], now, PAGE_SIZE))  # for the JSON-LD
+    else:
+        latest = rows
+    query = "order=oldest&" if oldest_first else ""
+    newest = rows[0]["id"] if rows and not oldest_first and before is None else None
+    return {
+        "coverage": coverage(row, last_at),
+        "updates": rows,
+        "latest": latest,
+        "key_events": [u for u in top if u["key_event"]][:KEY_EVENTS],
+        "pinned": [u for u in top if u["pinned"]][:KEY_EVENTS] if before is None else [],
+        "older": f"?{query}before={rows[-1]['id']}" if more and rows else "",
+        "oldest_first": oldest_first,
+        "paged": before is not None,
+        "endpoint": address(row["path"], "story-updates"),
+        "feeds": [
+            {"name": "Atom", "href": address(row["path"], "story-updates-atom")},
+            {"name": "JSON Feed", "href": address(row["path"], "story-updates-json")},
+        ],
+        # The script polls for updates newer than this one (only on the first screen,
+        # newest first: elsewhere new updates would not belong at the top).
+        "newest_id": newest,
+        "poll": before is None and not oldest_first and row.get("live_ended_at") is None,
+        "valid_until": next_at,
+    }
+
+
+def for_request(request, row, now):
+    """The live part of a story page for this request (``?order=oldest``,
+    ``?before=<id>``), or None for a story that never was live coverage."""
+    if row.get("live_started_at") is None:
+        return None
+    order = "oldest" if request.GET.get("order") == "oldest" else "newest"
+    try:
+        before = update_id(request.GET.get("before"))
+        at = update_id(request.GET.get("at")) if before is None else None
+    except ValueError:
+        raise Http404("No such update.") from None
+    return story_part(row, now, order=order, before=before, at=at)
+
+
+def live_story(path, now):
+    """The live story at ``path`` with its coverage times (no body), or None."""
+    return _one(
+        "SELECT a.id, a.path, a.headline, a.live_started_at, a.live_ended_at "  # noqa: S608
+        f"FROM articles_article a WHERE a.path = %s AND {LIVE}",
+        [path, db_time(now)],
+    )
