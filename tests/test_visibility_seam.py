@@ -27,6 +27,7 @@ Status = Article.Status
 # Public functions that return no stories: names, moments, labels of given ids.
 NOT_STORIES = {
     "read",  # the row helper every query and the search backends use
+    "reading",  # which database connection they read through (primary or replica)
     "db_time",
     "live_at",  # the rule itself
     "bylines",
