@@ -278,10 +278,19 @@ PLAN_SHAPES = list(SHAPES)
 
 
 def sequential_scans(sql):
+    """The watched tables the plan reads whole. A table that holds no row at all (the
+    tag links under the no-tags shape) is left out: scanning it reads nothing whatever
+    the archive's size, and after ANALYZE the planner rightly prefers it to an index."""
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    return [table for table in WATCHED if re.search(rf"Seq Scan on {table}\b", plan)], plan
+        scanned = []
+        for table in WATCHED:
+            if re.search(rf"Seq Scan on {table}\b", plan):
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+                if cursor.fetchone()[0]:
+                    scanned.append(table)
+    return scanned, plan
 
 
 @pytest.mark.parametrize("shape_name", PLAN_SHAPES)
