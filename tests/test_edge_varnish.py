@@ -137,6 +137,13 @@ def edge(tmp_path_factory):
     try:
         with served_site(folder, port=origin_port, settings=settings) as site:
             found = json.loads(run(site, SETUP).strip().splitlines()[-1])
+            # Varnish started before the origin, so its probe saw it down: wait for the
+            # probe to see it up (2 good answers of 3, a second apart), or Varnish
+            # answers 503 for pages it does not hold yet.
+            deadline = time.monotonic() + 60
+            while "healthy" not in varnish.backend_health().lower():
+                assert time.monotonic() < deadline, varnish.backend_health()
+                time.sleep(0.5)
             yield {"site": site, "varnish": varnish, **found}
     finally:
         varnish.stop()

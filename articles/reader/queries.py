@@ -465,6 +465,17 @@ def publication_moments(now):
     return moments_and_banner(now)[:2]
 
 
+# The stories whose banner time is ahead, read down ``article_breaking_idx`` (ordered by
+# it, so no planner may prefer walking every live story by ``article_live_idx`` and
+# testing each one's banner time: a cost that grew with the archive). A newsroom has a
+# banner or two at a time; more than BANNER_CANDIDATES_LIMIT at once are not looked at.
+BANNER_CANDIDATES_LIMIT = 50
+BANNER_CANDIDATES = (
+    "SELECT id, status, published_at, breaking_until FROM articles_article "  # noqa: S608
+    f"WHERE breaking_until > %s ORDER BY breaking_until LIMIT {BANNER_CANDIDATES_LIMIT}"
+)
+
+
 def moments_and_banner(now):
     """``publication_moments`` and, in the same round trip, the breaking-news banner:
     the newest live story whose ``breaking_until`` is ahead ({"headline", "path"}, or
@@ -481,10 +492,10 @@ def moments_and_banner(now):
         "        WHERE a.status = %s AND a.published_at <= %s) AS last_story, "
         "       (SELECT MAX(c.published_at) FROM articles_correction c "
         "        WHERE c.published_at <= %s) AS last_note, "
-        "       (SELECT MIN(a.breaking_until) FROM articles_article a "
-        "        WHERE a.breaking_until > %s AND a.status = %s) AS banner_ends, "
-        f"      (SELECT a.id FROM articles_article a WHERE a.breaking_until > %s AND {LIVE} "
-        "        ORDER BY a.published_at DESC, a.id DESC LIMIT 1) AS banner_id"
+        "       (SELECT MIN(k.breaking_until) FROM ("
+        f"          {BANNER_CANDIDATES}) AS k WHERE k.status = %s) AS banner_ends, "
+        f"      (SELECT k.id FROM ({BANNER_CANDIDATES}) AS k WHERE {live_at('k')} "
+        "        ORDER BY k.published_at DESC, k.id DESC LIMIT 1) AS banner_id"
         ") AS m LEFT JOIN articles_article b ON b.id = m.banner_id",
         [
             PUBLISHED,
