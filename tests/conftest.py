@@ -136,6 +136,18 @@ def page_store(request, settings):
 
 
 @pytest.fixture
+def immediate_tasks(settings):
+    """Tasks run inside the call that enqueues them (for tests of what a task does, not
+    of the worker), on every queue the project names."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": list(settings.TASK_QUEUES),
+        }
+    }
+
+
+@pytest.fixture
 def media_root(settings, tmp_path):
     """Uploaded photos go to a folder of this test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"

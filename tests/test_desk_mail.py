@@ -10,17 +10,9 @@ from .factories import make_draft, make_staff
 
 pytestmark = pytest.mark.django_db
 
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "mail", "purge"],
-    }
-}
-
 
 @pytest.fixture
-def desk(settings):
-    settings.TASKS = IMMEDIATE
+def desk(settings, immediate_tasks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://news.example"
     writer = make_staff("wanda", "Writer", email="wanda@news.example")

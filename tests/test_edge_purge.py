@@ -71,14 +71,8 @@ class EdgeStub:
 
 
 @pytest.fixture
-def edge(settings):
+def edge(settings, immediate_tasks):
     """Varnish purges to a stub, tasks run inline once the transaction commits."""
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-            "QUEUES": ["default", "mail", "purge"],
-        }
-    }
     with EdgeStub() as stub:
         settings.EDGE_PURGE_BACKEND = "varnish"
         settings.EDGE_PURGE_URLS = [stub.url]

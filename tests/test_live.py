@@ -410,16 +410,10 @@ def test_the_live_feeds_list_updates_newest_first(client, storm, people):
 
 
 def test_an_update_purges_only_the_pages_that_show_it_at_the_edge(
-    client, storm, people, settings, django_capture_on_commit_callbacks
+    client, storm, people, settings, immediate_tasks, django_capture_on_commit_callbacks
 ):
     from .test_edge_purge import EdgeStub
 
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-            "QUEUES": ["default", "mail", "purge"],
-        }
-    }
     with EdgeStub() as stub:
         settings.EDGE_PURGE_BACKEND = "varnish"
         settings.EDGE_PURGE_URLS = [stub.url]

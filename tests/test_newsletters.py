@@ -32,13 +32,6 @@ from .servers import free_port
 
 pytestmark = pytest.mark.django_db
 
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "mail", "purge"],
-    }
-}
-
 
 class Mailbox:
     """What the SMTP server received, and how it should answer: ``refuse`` maps an
@@ -83,7 +76,7 @@ class Mailbox:
 
 
 @pytest.fixture
-def mailbox(settings):
+def mailbox(settings, immediate_tasks):
     box = Mailbox()
     port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
@@ -91,7 +84,6 @@ def mailbox(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_TIMEOUT = 10
-    settings.TASKS = IMMEDIATE
     settings.SITE_URL = "http://testserver"
     settings.NEWSLETTER_RATE_PER_SECOND = 0
     settings.NEWSLETTER_RETRY_SECONDS = 0
