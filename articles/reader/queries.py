@@ -46,7 +46,7 @@ LISTING_COLUMNS = """
 STORY_COLUMNS = (
     LISTING_COLUMNS
     + """,
-    a.body, a.slug, a.updated_at, a.revised_at, a.section_id,
+    a.body, a.word_count, a.slug, a.updated_at, a.revised_at, a.section_id,
     i.caption AS image_caption, i.credit AS image_credit
 """
 )
