@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from markupsafe import Markup, escape
 
 from ..images.presentation import picture
@@ -10,8 +11,8 @@ from . import addresses, live, metadata, queries
 from .dates import long_date, machine_time, short_date, time_of_day
 
 
-def _dates(row):
-    row["date_label"] = short_date(row["published_at"])
+def _dates(row, zone=None, language=None):
+    row["date_label"] = short_date(row["published_at"], zone, language)
     row["iso_date"] = machine_time(row["published_at"])
     return row
 
@@ -26,8 +27,9 @@ def present_listing(rows, with_bylines=True, now=None, live_times=True):
     story's with its Live marker (and, if ``live_times``, its last update's time)."""
     by_story = queries.bylines([row["id"] for row in rows]) if with_bylines else {}
     live.mark_listing(rows, now or timezone.now(), with_times=with_bylines and live_times)
+    zone, language = timezone.get_current_timezone(), get_language()
     for row in rows:
-        _dates(row)
+        _dates(row, zone, language)
         row["authors"] = addresses.linked(by_story.get(row["id"], []), "author")
         if row["section_slug"]:
             row["section_url"] = addresses.section(row["section_slug"])
