@@ -11,13 +11,19 @@ A story page is stored by the page cache under the story's own stamp, not the
 site-wide version, so its Latest and Related blocks (which change with *other*
 stories) are not baked into it: :func:`block` leaves a hole there, and the page
 cache fills it from this cache each time it serves the page (see
-``articles.reader.pagecache``).
+``articles.reader.pagecache``). With ``EDGE_ESI`` (an edge that processes ESI,
+Varnish), the Latest hole is filled with an ``<esi:include>`` of the block's own
+small address instead: the edge keeps the page for hours and the fragment under
+the keys every publication purges, so an edge copy's Latest block is as fresh as
+the origin's.
 """
 
 import functools
 from collections import OrderedDict
 
+from django.conf import settings
 from django.template import engines
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from markupsafe import Markup
 
@@ -209,6 +215,23 @@ def section_blocks(stamp, now, shown=()):
 
 FILLED = {"latest": latest_stories, "related": related_stories}
 BY_REQUEST = {"related": "related_stamp"}  # a finer stamp a block takes from the request
+# A block the edge may fill itself (``EDGE_ESI``): the URL name of its fragment, whose
+# address takes the block's parameters. Latest changes with every publication, while
+# the story page around it changes only with its own story: at the edge, the page is
+# then kept (and purged) on its own, and only the small fragment is purged each time.
+AT_THE_EDGE = {"latest": "latest-fragment"}
+
+
+def edge_fills(name):
+    """Whether the edge fills hole ``name`` itself (ESI) rather than the page cache."""
+    return settings.EDGE_ESI and name in AT_THE_EDGE
+
+
+@functools.lru_cache(maxsize=4096)
+def edge_include(name, **params):
+    """The ESI tag that has the edge fetch block ``name`` for these parameters."""
+    source = reverse(AT_THE_EDGE[name], kwargs=params)
+    return Markup('<esi:include src="{}"/>').format(source)
 
 
 @functools.cache
@@ -237,9 +260,15 @@ def block(request, name, now, **params):
     """The block ``name`` of ``FILLED`` (Latest or Related stories) for this page: its
     HTML, or a :class:`Hole` when the page cache will store the page (it then lists
     ``request.page_holes``) and fill it on every serve."""
-    finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
-    html = FILLED[name](stamp(request), now, **params, **finer)
     holes = getattr(request, "page_holes", None)
+    if holes is not None and edge_fills(name):
+        # The edge fills it on each serve of its copy, so the page always keeps the
+        # block's place (an empty list if nothing is left to show), whatever it holds now.
+        html = edge_include(name, **params)
+        request.edge_fills = True  # edgekeys: the page itself no longer shows the block
+    else:
+        finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
+        html = FILLED[name](stamp(request), now, **params, **finer)
     if holes is None:
         return html
     holes.append((name, params, bool(html)))
@@ -253,6 +282,9 @@ def fill(request, now, holes):
     site = stamp(request)
     filled = []
     for name, params, _ in holes:
+        if edge_fills(name):  # the same hole, filled by the edge (ESI)
+            filled.append(edge_include(name, **params))
+            continue
         finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
         filled.append(FILLED[name](site, now, **params, **finer))
     return filled
