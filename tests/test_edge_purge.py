@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from articles.editorial.workflow import transition
 from articles.models import Article, Correction
-from articles.reader import addresses
+from articles.reader import addresses, fragments
 from newsroom import purge
 
 from .factories import (
@@ -442,6 +442,25 @@ def test_with_esi_a_story_page_leaves_its_latest_block_to_the_edge(client, esi, 
         assert response["Surrogate-Control"] == 'content="ESI/1.0"'
         # Not "latest": other stories' changes purge the fragment, not this page.
         assert keys_of(response) == ["all", f"story:{story.path}", "tag:ferries"], attempt
+
+
+def test_with_esi_older_story_pages_share_one_latest_fragment(
+    client, esi, newsroom, django_capture_on_commit_callbacks
+):
+    """Only the newest stories' pages need a Latest fragment that leaves them out: the
+    others share one, so a publication retires a dozen fragments at the edge, not one
+    per story page."""
+    with django_capture_on_commit_callbacks(execute=True):
+        older = make_story("Harbour history", age=timedelta(days=30))
+        newer = [
+            make_story(f"Bulletin {number}", age=timedelta(minutes=number + 1))
+            for number in range(fragments.EDGE_OWN_LATEST)
+        ]
+    for story, exclude_id in [(older, 0), (newsroom["story"], 0), (newer[-1], newer[-1].pk)]:
+        source = reverse("latest-fragment", kwargs={"exclude_id": exclude_id})
+        assert f'<esi:include src="{source}"/>' in client.get(story.path).content.decode()
+    shared = client.get(reverse("latest-fragment", kwargs={"exclude_id": 0})).content.decode()
+    assert [f"Bulletin {number}" in shared for number in range(6)] == [True] * 5 + [False]
 
 
 def test_the_latest_fragment_shows_public_stories_only_under_keys_every_change_purges(

@@ -119,15 +119,29 @@ def _macros():
     return engines["reader"].env.get_template("includes/items.html").module
 
 
-def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
-    """The Latest-stories list as HTML: the newest live stories but ``exclude_id``."""
+# With EDGE_ESI, only the newest stories' pages include a Latest fragment of their own
+# (leaving them out); every older story page includes one shared fragment, which leaves
+# nothing out (``exclude_id`` 0) since they are not among the newest it shows. So a
+# publication retires about a dozen fragments at the edge, not one per story page read.
+EDGE_OWN_LATEST = 2 * LATEST_COUNT
+
+
+def _latest_items(stamp, now, count=LATEST_COUNT):
+    """(id, item HTML) of the newest live stories: one more than shown (a page leaves
+    its own out), or with EDGE_ESI the ``EDGE_OWN_LATEST`` newest."""
 
     def build():
-        rows = present_listing(queries.latest(now, count + 1), with_bylines=False)
+        limit = max(count + 1, EDGE_OWN_LATEST if settings.EDGE_ESI else 0)
+        rows = present_listing(queries.latest(now, limit), with_bylines=False)
         item = _macros().latest_item
         return [(row["id"], item(row)) for row in rows], next_publication(stamp, now)
 
-    items = cache.get("latest", stamp, now, build)
+    return cache.get("latest", stamp, now, build)
+
+
+def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
+    """The Latest-stories list as HTML: the newest live stories but ``exclude_id``."""
+    items = _latest_items(stamp, now, count)
     # Each item is Markup rendered by an autoescaping template; joining keeps it safe.
     chosen = [html for story_id, html in items if story_id != exclude_id][:count]
     return Markup("").join(chosen)
@@ -227,10 +241,19 @@ def edge_fills(name):
     return settings.EDGE_ESI and name in AT_THE_EDGE
 
 
+def edge_include(name, params, stamp, now):
+    """The ESI tag that has the edge fetch block ``name`` for a page with these
+    parameters: a story page not among the newest shares the one Latest fragment."""
+    if name == "latest" and params["exclude_id"] not in {
+        story_id for story_id, _ in _latest_items(stamp, now)[:EDGE_OWN_LATEST]
+    }:
+        params = {**params, "exclude_id": 0}
+    return _esi_tag(AT_THE_EDGE[name], tuple(sorted(params.items())))
+
+
 @functools.lru_cache(maxsize=4096)
-def edge_include(name, **params):
-    """The ESI tag that has the edge fetch block ``name`` for these parameters."""
-    source = reverse(AT_THE_EDGE[name], kwargs=params)
+def _esi_tag(url_name, params):
+    source = reverse(url_name, kwargs=dict(params))
     return Markup('<esi:include src="{}"/>').format(source)
 
 
@@ -264,7 +287,7 @@ def block(request, name, now, **params):
     if holes is not None and edge_fills(name):
         # The edge fills it on each serve of its copy, so the page always keeps the
         # block's place (an empty list if nothing is left to show), whatever it holds now.
-        html = edge_include(name, **params)
+        html = edge_include(name, params, stamp(request), now)
         request.edge_fills = True  # edgekeys: the page itself no longer shows the block
     else:
         finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
@@ -283,7 +306,7 @@ def fill(request, now, holes):
     filled = []
     for name, params, _ in holes:
         if edge_fills(name):  # the same hole, filled by the edge (ESI)
-            filled.append(edge_include(name, **params))
+            filled.append(edge_include(name, params, site, now))
             continue
         finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
         filled.append(FILLED[name](site, now, **params, **finer))

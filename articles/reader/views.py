@@ -188,7 +188,8 @@ def latest_fragment(request, exclude_id):
     the page's hole itself (``EDGE_ESI``, ``fragments.AT_THE_EDGE``). Kept like the front,
     under the site-wide version (surrogate keys ``all site latest``), so every change
     purges it while the pages including it stay cached. Public stories only, as every
-    reader page; ``exclude_id`` is only left out of the list, so any number is harmless."""
+    reader page; ``exclude_id`` is only left out of the list, so any number is harmless
+    (0, which no story has, is the fragment older stories' pages share)."""
     now = timezone.now()
     html = fragments.latest_stories(fragments.stamp(request), now, exclude_id=exclude_id)
     response = HttpResponse(html)
