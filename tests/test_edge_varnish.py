@@ -378,3 +378,43 @@ def test_with_esi_editors_get_the_whole_page_from_the_origin(esi_edge):
     status, headers, body = varnish.get(page, Cookie="sessionid=an-editors-session")
     assert (status, headers["X-Cache"]) == (200, "PASS")
     assert b'class="latest"' in body and b"esi:include" not in body
+
+
+def test_with_esi_a_fragment_the_origin_cannot_give_leaves_its_place_empty(esi_edge, tmp_path):
+    """Another origin on the same database and its own Varnish: the page is kept, its
+    fragment is purged, then the origin stops: the page is served without its Latest
+    stories, never with Varnish's error page inside it."""
+    port = free_port()
+    env = {**esi_edge["site"]["env"], "EDGE_PURGE_BACKEND": "none", "CDN_MAX_AGE": "3600"}
+    origin = subprocess.Popen(
+        [str(BIN / "gunicorn"), "newsroom.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    varnish = Varnish(tmp_path / "varnish", port).start()
+    page = esi_edge["b"]
+    try:
+        deadline = time.monotonic() + 60
+        while varnish.cache(page)[1] != 200:
+            assert time.monotonic() < deadline, "the origin did not come up"
+            time.sleep(0.2)
+        status, headers, body = varnish.get(page)
+        assert headers["X-Cache"] == "HIT" and b"<li" in body[body.index(b'class="latest"') :]
+        purge = urllib.request.Request(
+            varnish.base + "/", method="PURGE", headers={"xkey": "latest"}
+        )
+        urllib.request.urlopen(purge, timeout=10).close()
+        origin.terminate()
+        origin.wait(timeout=20)
+        status, headers, body = varnish.get(page)
+        assert (status, headers["X-Cache"]) == (200, "HIT")
+        latest = body[body.index(b'class="latest"') :]
+        assert b"<ul></ul>" in latest
+        assert b"Backend fetch failed" not in body and b"503" not in body
+    finally:
+        varnish.stop()
+        if origin.poll() is None:
+            origin.terminate()
+            origin.wait(timeout=20)
