@@ -429,6 +429,8 @@ class PageCacheMiddleware:
                 patch_cache_control(response, no_cache=True)
             return self.uncached(response)
         edgekeys.label(request, response)  # stored with the page: hits carry them too
+        if getattr(request, "edge_fills", False):  # a hole the edge fills (fragments.block)
+            response["Surrogate-Control"] = 'content="ESI/1.0"'
         until = (
             fragments.next_publication(request.content_stamp, now),
             getattr(response, "valid_until", None),
