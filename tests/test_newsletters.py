@@ -540,42 +540,6 @@ def test_a_briefing_goes_out_at_its_scheduled_time(
     assert len(mailbox.to("reader@example.com")) == 1
 
 
-def test_only_editors_send_an_alert_after_confirming(
-    client, mailbox, django_capture_on_commit_callbacks
-):
-    story = make_story("Earthquake hits the coast")
-    draft = make_draft("Not yet")
-    subscriber("reader@example.com", daily_briefing=False, breaking_alerts=True)
-    writer = make_staff("wr", "Writer")
-    client.force_login(writer)
-    assert client.get("/admin/newsletters/send/alert/").status_code == 403
-    assert (
-        client.post(
-            "/admin/newsletters/send/alert/", {"story": story.pk, "confirmed": "yes"}
-        ).status_code
-        == 403
-    )
-
-    client.force_login(make_staff("ed", "Editor"))
-    assert client.post("/admin/newsletters/send/alert/", {"story": draft.pk}).status_code == 200
-    assert not Send.objects.exists()
-    page = client.post("/admin/newsletters/send/alert/", {"story": story.pk})
-    assert b"Send this breaking-news alert?" in page.content
-    assert b"1</strong> confirmed subscriber" in page.content
-    assert not Send.objects.exists() and mailbox.messages == []
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/admin/newsletters/send/alert/", {"story": story.pk, "confirmed": "yes"}
-        )
-    assert response.status_code == 302
-    send = Send.objects.get()
-    assert send.sent_by.username == "ed" and send.kind == "alert"
-    (message,) = mailbox.to("reader@example.com")
-    assert message["Subject"] == "Earthquake hits the coast"
-    assert b"1 sent" in client.get(f"/admin/newsletters/send/{send.pk}/change/").content
-
-
 def test_writers_prepare_and_preview_a_briefing_but_only_editors_send_it(
     client, mailbox, django_capture_on_commit_callbacks
 ):
