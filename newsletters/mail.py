@@ -11,7 +11,7 @@ personalised copies a second.
 import base64
 import secrets
 from email.header import Header
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 import css_inline
 from django.conf import settings
@@ -71,9 +71,8 @@ class Assembled:
 
 
 def _base64(text):
-    """Base64 in lines of 76 characters, CRLF-ended."""
-    encoded = base64.b64encode(text.encode())
-    return b"".join(encoded[n : n + 76] + b"\r\n" for n in range(0, len(encoded), 76))
+    """Base64 in lines of 76 characters, CRLF-ended (``encodebytes`` cuts the lines in C)."""
+    return base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
 
 
 def _header(value):
@@ -99,6 +98,9 @@ class Letter:
         self.links = links.Maker()
         self.boundary = f"==newsroom-{secrets.token_hex(12)}=="
         self.sender = sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
+        # The bare address for SMTP's MAIL FROM, worked out once (sending.smtp_send).
+        address = parseaddr(sender)[1]
+        self.envelope_sender = address if address.isascii() and "<" not in address else ""
         self.head = (
             f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n'
             "MIME-Version: 1.0\r\n"
