@@ -71,8 +71,9 @@ class Assembled:
 
 
 def _base64(text):
-    """Base64 in lines of 76 characters, CRLF-ended (``encodebytes`` cuts the lines in C)."""
-    return base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+    """Base64 in lines of 76 characters, CRLF-ended."""
+    encoded = base64.b64encode(text.encode())
+    return b"".join(encoded[n : n + 76] + b"\r\n" for n in range(0, len(encoded), 76))
 
 
 def _header(value):
