@@ -40,6 +40,7 @@ class Mailbox:
     def __init__(self):
         self.messages = []
         self.refuse = {}
+        self.data_answers = []  # answers to the email's data before it is accepted
         self.delay = 0
         self.lock = threading.Lock()
 
@@ -53,6 +54,9 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.data_answers:
+                return self.data_answers.pop(0)
         if self.delay:
             time.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -416,6 +420,26 @@ def test_a_refusing_server_is_retried_until_it_accepts(mailbox):
     delivery = Delivery.objects.get()
     assert (delivery.state, delivery.attempts) == ("sent", 3)
     assert send.state == Send.State.DONE
+
+
+def test_an_email_refused_after_its_data_is_retried_or_failed_as_the_server_says(mailbox):
+    """The server's answer to the email itself (after DATA), not only to the address:
+    "not now" is tried again and sends one copy; "never" fails it and pauses the address."""
+    later, never = subscriber("later@example.com"), subscriber("never@example.com")
+    mailbox.data_answers = ["451 4.3.0 Try again later"]
+    send_now(briefing=briefing_of(make_story("Budget passes")), subject="First")
+    assert len(mailbox.to("later@example.com")) == 1
+    assert len(mailbox.to("never@example.com")) == 1
+    assert sorted(Delivery.objects.values_list("state", "attempts")) == [("sent", 1), ("sent", 2)]
+
+    Delivery.objects.all().delete()
+    mailbox.data_answers = ["554 5.7.1 Message refused"]
+    send_now(briefing=briefing_of(make_story("Next day"), days_ago=1), subject="Second")
+    copies = dict(Delivery.objects.values_list("subscriber_id", "state"))
+    assert copies == {later.pk: "failed", never.pk: "sent"}
+    assert "554" in Delivery.objects.get(subscriber=later).reason
+    later.refresh_from_db()
+    assert later.paused and not Subscriber.objects.get(pk=never.pk).paused
 
 
 def test_an_unreachable_server_is_retried_and_nothing_is_lost(mailbox, settings):
