@@ -10,6 +10,7 @@ and 1:1 crops, see ``images.processing.cards``), and a page with no photo of its
 shows the site card (``SITE_CARD_IMAGE``): nothing here reads the database.
 """
 
+import functools
 import json
 import mimetypes
 from urllib.parse import urlencode
@@ -42,6 +43,15 @@ def absolute(address):
 def _configured_picture(address, size, alt):
     """A picture named in settings: a static file's path or an absolute address, and
     its "WIDTHxHEIGHT"."""
+    storage = settings.STORAGES["staticfiles"]["BACKEND"]
+    found = _picture(address, size, alt, settings.SITE_URL, settings.STATIC_URL, storage)
+    return dict(found)
+
+
+@functools.lru_cache(maxsize=64)
+def _picture(address, size, alt, site_url, static_url, storage):
+    """Worked out once per process and settings: every listing page shows the site card
+    and the publisher's logo, and a static file's hashed name is looked up in a manifest."""
     if not address.startswith(("https://", "http://")):
         address = absolute(static(address))
     width, _, height = size.lower().partition("x")
