@@ -47,7 +47,7 @@ from .models import (
     TagRedirect,
 )
 from .models.live import LIVE_SCOPE, live_scopes, stamp_live
-from .models.version import scope
+from .models.version import TAG_PAGES, scope
 from .reader import edgekeys, search
 from .reader.search import tasks as search_tasks
 
@@ -138,7 +138,8 @@ def story_scopes(story_id):
     if section:
         scopes.add(scope("section", section))
     links = TaggedArticle.objects.filter(content_object_id=story_id)
-    scopes.update(scope("tag", slug) for slug in links.values_list("tag__slug", flat=True))
+    for slug in links.values_list("tag__slug", flat=True):
+        scopes.update((scope("tag", slug), scope(TAG_PAGES, slug)))
     bylines = Byline.objects.filter(article_id=story_id)
     scopes.update(scope("author", slug) for slug in bylines.values_list("author__slug", flat=True))
     return scopes

@@ -109,16 +109,16 @@ def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(clien
     expected = {
         story.path: ["all", f"story:{story.path}", "latest", "tag:ferries"],
         "/section/harbour/": ["all", "section:harbour"],
-        "/tag/ferries/": ["all", "tag:ferries"],
+        "/tag/ferries/": ["all", "tag-pages:ferries"],  # tag:ferries keys Related stories
         "/author/ana/": ["all", "author:ana"],
         "/section/harbour/feed/": ["all", "section:harbour", "feeds"],
         "/": ["all", "site", "live", "front"],  # the front shows live updates' times
-        "/feed/": ["all", "site", "feeds"],
+        "/feed/": ["all", "site", "live", "feeds"],  # listings show live updates' times
         "/sitemap.xml": ["all", "site", "sitemaps"],
         "/corrections/": ["all", "site", "corrections"],
         "/api/articles/": ["all", "site", "api"],
-        "/search/?q=ferry": ["all", "site", "search"],
-        f"/{story.published_at.year}/": ["all", "site", "archive"],
+        "/search/?q=ferry": ["all", "site", "live", "search"],
+        f"/{story.published_at.year}/": ["all", "site", "live", "archive"],
     }
     for address, keys in expected.items():
         for attempt in ("rendered", "stored"):
@@ -136,17 +136,18 @@ def test_a_tag_in_another_script_has_the_same_ascii_key_on_its_pages_and_in_purg
         story = make_story("Polls close", tags=["東京", "Élection présidentielle"])
     slugs = [tag.slug for tag in story.tags.all()]
     keys = [f"tag:{quote(slug)}" for slug in slugs]
-    for slug, key in zip(slugs, keys, strict=True):
+    pages = [f"tag-pages:{quote(slug)}" for slug in slugs]
+    for slug, key, page in zip(slugs, keys, pages, strict=True):
         response = client.get(addresses.tag(slug))
         assert response.status_code == 200
-        assert key in keys_of(response)
+        assert page in keys_of(response)
         assert all(part.isascii() and "," not in part for part in keys_of(response))
         assert key in keys_of(client.get(story.path))
     edge.calls.clear()
     with django_capture_on_commit_callbacks(execute=True):
         Correction.objects.create(article=story, text="The polls closed at eight.")
     (purged,) = edge.xkeys()
-    assert set(keys) <= purged
+    assert set(keys + pages) <= purged
 
 
 def test_editors_pages_carry_no_keys(client, newsroom):
@@ -184,6 +185,8 @@ def test_publishing_purges_the_story_its_lists_and_the_site_pages(
             "section:harbour",
             "tag:ferries",
             "tag:night",
+            "tag-pages:ferries",
+            "tag-pages:night",
             "author:ana",
         }
     ]

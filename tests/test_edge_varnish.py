@@ -267,7 +267,7 @@ def test_only_loopback_may_purge_and_a_purge_names_its_count(edge):
     varnish = edge["varnish"]
     warm(varnish, ["/tag/edge-trams/"])
     request = urllib.request.Request(
-        varnish.base + "/", method="PURGE", headers={"xkey": "tag:edge-trams"}
+        varnish.base + "/", method="PURGE", headers={"xkey": "tag-pages:edge-trams"}
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200

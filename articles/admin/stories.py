@@ -867,7 +867,7 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
             ) and self.has_change_permission(request, story)
             context.update(self._desk_context(request, story))
             context.update(notes_context(request, story))
-            context["live_quick_add"] = quick_add_context(request, story)
+            context["live_quick_add"] = quick_add_context(request, story, self.admin_site)
         return super().change_view(request, object_id, form_url, context)
 
     def render_change_form(self, request, context, *args, **kwargs):

@@ -25,9 +25,11 @@ from django.conf import settings
 from django.template import engines
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from markupsafe import Markup
 
-from . import addresses, queries
+from ..models.version import scope
+from . import addresses, live, queries
 from .presenters import present_listing
 
 LATEST_COUNT = 5
@@ -74,12 +76,22 @@ def read_stamps(request, scope, story_path=None):
     stamp under ``scope`` (None for a page kept under the site-wide version; see
     ``queries.content_stamp``)."""
     request.content_stamp, page_stamp = queries.content_stamp(scope, story_path)
+    request.page_stamp = page_stamp[:2] if page_stamp else None
     if page_stamp is not None and story_path is not None:
         # What the story's Related stories are kept under: they change only with a
         # story sharing one of its tags (that story's change stamps the tag), with
         # what every page shows, and with time (a scheduled story: ``next_publication``).
         request.related_stamp = ("tags", page_stamp[0], page_stamp[2])
     return request.content_stamp, page_stamp[:2] if page_stamp else None
+
+
+def page_stamp(request, scope):
+    """The page's own stamp under ``scope`` (see :func:`read_stamps`): read once, by the
+    page cache, for the whole request, else read here. For a view that keeps what it
+    builds in this cache (the feeds) and must see a change to its scope alone."""
+    if not hasattr(request, "page_stamp"):
+        read_stamps(request, scope)
+    return request.page_stamp
 
 
 def _moments(stamp, now):
@@ -223,6 +235,31 @@ def section_blocks(stamp, now, shown=()):
     # the key names them anyway, so the blocks can never repeat one.
     key = "section-blocks:" + ",".join(map(str, sorted(shown_ids)))
     return cache.get(key, stamp, now, build)
+
+
+def live_part(request, row, now):
+    """A live story's part of its page (``live.rendered_part``: key events, pinned
+    updates, the first screen of updates, their HTML and JSON-LD), built once per
+    change to the story (its stamp, which every update moves) and per content version,
+    and again when a scheduled update comes out. The first screen of a story with
+    thousands of updates then costs a plain story's render and a lookup here, and a
+    stream of updates one build per update in each worker. Older screens (``?before=``,
+    ``?at=``) are built for each request: their addresses are too many to keep. None
+    for a story that never was live coverage."""
+    if row.get("live_started_at") is None:
+        return None
+    order, before, at = live.arguments(request)  # a 404 for a bad one
+    if before is not None or at is not None:
+        return live.rendered_part(row, now, order, before, at)
+    own = page_stamp(request, scope("story", row["path"]))
+
+    def build():
+        part = live.rendered_part(row, now, order)
+        return part, part["valid_until"]
+
+    return cache.get(
+        f"live:{row['path']}:{order}:{get_language()}", (stamp(request), own), now, build
+    )
 
 
 # --- Blocks filled in when a stored page is served ------------------------------

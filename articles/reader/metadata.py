@@ -262,22 +262,29 @@ def story(row, data, preview=False):
     )
 
 
-def live_blog(data, row, coverage, updates):
+def live_blog(data, coverage, updates, blog_updates):
     """A live story's NewsArticle as a LiveBlogPosting (issue 17): when coverage started
     and ended, and its latest updates (``updates``, newest first, visible ones only) as
-    BlogPostings, each addressed by its permalink on the page."""
+    BlogPostings (``blog_updates``, made by :func:`blog_updates` with the part)."""
     data = {**data, "@type": "LiveBlogPosting", "coverageStartTime": coverage["started_iso"]}
     if "closed_iso" in coverage:
         data["coverageEndTime"] = coverage["closed_iso"]
     if updates and updates[0]["iso_date"] > data["dateModified"]:
         data["dateModified"] = updates[0]["iso_date"]
-    data["liveBlogUpdate"] = [
+    data["liveBlogUpdate"] = blog_updates
+    return data
+
+
+def blog_updates(url, updates):
+    """A live story's updates (presented, newest first) as BlogPostings, each addressed
+    by its permalink on the story's page at ``url``."""
+    return [
         {
             "@type": "BlogPosting",
             "headline": _words(update["text"], 110),
             "articleBody": _words(update["text"], 5000),
             "datePublished": update["iso_date"],
-            "url": f"{row['url']}#{update['anchor']}",
+            "url": f"{url}#{update['anchor']}",
             **(
                 {"author": [{"@type": "Person", "name": a["name"]} for a in update["authors"]]}
                 if update["authors"]
@@ -286,7 +293,6 @@ def live_blog(data, row, coverage, updates):
         }
         for update in updates
     ]
-    return data
 
 
 def _words(text, length):

@@ -22,11 +22,11 @@ def moment(value):
     return f"{short_date(value)}, {time_of_day(value)}"
 
 
-def present_listing(rows, with_bylines=True, now=None, live_times=True):
+def present_listing(rows, with_bylines=True, now=None):
     """Listing rows with their dates formatted and, if asked, their bylines; a live
-    story's with its Live marker (and, if ``live_times``, its last update's time)."""
+    story's with its Live marker (and, with the bylines, its last update's time)."""
     by_story = queries.bylines([row["id"] for row in rows]) if with_bylines else {}
-    live.mark_listing(rows, now or timezone.now(), with_times=with_bylines and live_times)
+    live.mark_listing(rows, now or timezone.now(), with_times=with_bylines)
     zone, language = timezone.get_current_timezone(), get_language()
     for row in rows:
         _dates(row, zone, language)
@@ -189,5 +189,5 @@ def sharing(row, preview=False, live=None):
     if row["section_name"]:
         data["articleSection"] = row["section_name"]
     if live is not None:
-        data = metadata.live_blog(data, row, live["coverage"], live["latest"])
+        data = metadata.live_blog(data, live["coverage"], live["latest"], live["blog_updates"])
     return metadata.story(row, data, preview=preview)
