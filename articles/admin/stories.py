@@ -15,7 +15,7 @@ Every change an action or a form makes is recorded as one revision per story,
 and a revert touches only the story it is for (``articles.editorial.revisions``).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import reversion
 from django import forms
@@ -62,12 +62,13 @@ from ..models import (
     seo,
 )
 from ..reader import search
-from .desk import budget_lines, notes_context, planning_urls
+from .desk import notes_context
 from .filters import DeskFilter
 from .images import thumbnail, with_library_picker
 from .labels import NamedFormParts
 from .live import ACTIONS as LIVE_ACTIONS
 from .live import LIVE_FIELDS, LiveUpdateInline, quick_add_context, quick_add_view, save_inline
+from .planning import calendar_view as planning_page
 
 Status = Article.Status
 PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
@@ -718,55 +719,9 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
     def calendar_view(self, request):
-        """The calendar: the last week and everything scheduled, by day; or, with
-        ``period=day|week``, the planning budget of that day or week."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        now = timezone.now()
-        if request.GET.get("period") in ("day", "week"):
-            return self._planning_view(request, request.GET["period"], now)
-        stories = (
-            self.get_queryset(request)
-            .filter(status=Status.PUBLISHED, published_at__gte=now - timedelta(days=7))
-            .select_related("section")
-            .order_by("published_at")
-        )
-        days = {}
-        for story in stories:
-            day = timezone.localdate(story.published_at)
-            days.setdefault(day, []).append(story)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Editorial calendar",
-            "days": sorted(days.items()),
-            "now": now,
-            "planning": planning_urls(),
-        }
-        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
-
-    def _planning_view(self, request, period, now):
-        today = timezone.localdate(now)
-        try:
-            day = date.fromisoformat(request.GET.get("date") or today.isoformat())
-            if not date(1900, 1, 1) <= day <= date(9000, 1, 1):
-                raise ValueError(day)
-        except ValueError:
-            self.message_user(request, "That is not a date; showing today.", messages.WARNING)
-            day = today
-        start, end = desk.planning_period(period, day)
-        step = timedelta(days=7 if period == "week" else 1)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": ("Planning: the week of " if period == "week" else "Planning: ")
-            + date_format(timezone.localdate(start), "l j F Y"),
-            "period": period,
-            "planning": planning_urls(timezone.localdate(start), period, step),
-            "budget": budget_lines(desk.budget(request.user, start, end, now), period),
-            "now": now,
-        }
-        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
+        """The calendar of a week, or with ``period=day|week`` the planning budget
+        (``articles.admin.planning``)."""
+        return planning_page(self, request)
 
     # --- Views with object-level checks that reversion leaves to us -----------
 
