@@ -128,3 +128,32 @@ def test_a_bad_date_on_the_calendar_shows_this_week_and_says_so(client):
         assert response.status_code == 200
         html = response.content.decode()
         assert "That is not a date" in html and "Editorial calendar: the week of" in html
+
+
+def test_the_planning_week_costs_the_same_for_30_or_300_stories(
+    client, this_monday, django_assert_num_queries
+):
+    editor = make_staff("ed", "Editor")
+    anna = make_staff("anna", "Writer", first_name="Anna", last_name="Berg")
+    client.force_login(editor)
+    sections = [make_section() for _ in range(3)]
+
+    def fill(count):
+        for number in range(count):
+            make_draft(f"Budget line {number}", section=sections[number % 3], assignee=anna)
+
+    def week():
+        response = client.get(CALENDAR, {"period": "week", "date": this_monday.isoformat()})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    fill(30)
+    week()
+    # The session, the user, their permissions (two), the week's story ids, those
+    # stories' columns and their open-note counts.
+    with django_assert_num_queries(7):
+        assert week().count('class="budget-line"') == 30
+    fill(270)
+    with django_assert_num_queries(7):
+        html = week()
+    assert html.count('class="budget-line"') == 300 and "Anna Berg" in html
