@@ -162,6 +162,7 @@ ARTICLE_COLUMNS = (
     "updated_at",
     "section_id",
     "lead_image_id",
+    "word_count",
 )
 LEAD_PHOTO_SHARE = 1 / 3  # with --photos: stories that lead with a library photo
 
@@ -692,6 +693,7 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
 
     from articles.models import Article, Byline, Pin, TaggedArticle
     from articles.models.article import story_path
+    from articles.models.seo import word_count
     from articles.text import sanitize_html, short_slug, strip_control_characters, with_suffix
 
     rng = random.Random(seed)  # noqa: S311 -- test data, not secrets
@@ -800,6 +802,7 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
                 extra_rng.choice(photo_ids)
                 if photo_ids and extra_rng.random() < LEAD_PHOTO_SHARE
                 else None,
+                word_count(body),
             )
         )
         authors = author_picker.distinct(rng.choices((1, 2, 3), weights=(80, 17, 3))[0])

@@ -47,6 +47,12 @@ every story page's Latest and Related blocks), and the front page is
 polled until the new headline shows; the report gives the time each story took
 to appear. The stories are deleted at the end.
 
+``--base-url http://127.0.0.1:8100``: no server is started; the mix is picked from
+the given database (the site's own) and wrk runs against that address, e.g.
+``deploy/local-cluster``'s edge or one of its hosts (the ceiling too, unless
+``--no-ceiling``). Publications then need the site's purge settings in this process
+(``--env EDGE_PURGE_BACKEND=varnish --env EDGE_PURGE_URLS=...``: docs/deploy.md).
+
 Other processes on the same cores distort the figures: the script waits (at
 most ``--patience`` seconds) for a quiet second before measuring and says how
 much CPU others used during the run. Only 127.0.0.1 is ever targeted; wrk is
@@ -112,6 +118,7 @@ RECENT_OFFSET = 10  # story weights 1 / (rank + RECENT_OFFSET), newest first
 FEED_FORMATS = {"feed/": 0.7, "feed/atom/": 0.2, "feed/json/": 0.1}  # share of a feed's readers
 SITE_FEEDS = 0.55  # share of the feed requests for the site's own feeds (the rest: sections)
 POSTGRES = ("postgres", "postgresql")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # --base-url: never another machine
 
 # Words that make poor searches (PostgreSQL drops most of them anyway).
 STOP_WORDS = set(
@@ -132,6 +139,13 @@ def parse_args(argv=None):
         "--database-url",
         metavar="URL",
         help="a PostgreSQL database filled by bench/generate.py --database-url",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="load a site already running on this machine (deploy/local-cluster's edge or "
+        "one of its hosts): no server is started, the addresses are still picked from "
+        "--database/--database-url (the site's own database)",
     )
     parser.add_argument(
         "--connections", type=int, default=64, help="concurrent connections (%(default)s)"
@@ -196,6 +210,10 @@ def parse_args(argv=None):
         parser.error(f"{args.database} does not exist; make it with bench/generate.py")
     if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
         parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
+    if args.base_url is not None:
+        address = urlsplit(args.base_url)
+        if address.scheme != "http" or address.hostname not in LOOPBACK:
+            parser.error("--base-url must be an http:// address of this machine (127.0.0.1)")
     if min(args.connections, args.duration, args.workers, args.threads, args.timeout) < 1:
         parser.error(
             "--connections, --duration, --workers, --threads and --timeout must be positive"
@@ -701,6 +719,54 @@ class Publisher:
         )
 
 
+def against_base_url(args, urls, rows, count, script, var_dir):
+    """``--base-url``: the same mix, warm-up, publications and ceiling on a site this
+    script did not start (deploy/local-cluster). Its servers' memory, CPU and access
+    log are not this script's to read: only wrk's figures are reported."""
+    base = args.base_url.rstrip("/")
+    for kind, items in urls.items():
+        path = max(items, key=lambda item: item[1])[0]
+        status = fetch(base + path)[0]
+        if status != 200:
+            raise SystemExit(f"{kind} {path} answered {status} at {base}, not 200")
+    print(f"{len(rows)} addresses, {count:,} live stories, on {base}", file=sys.stderr)
+    if args.warmup:
+        print(f"warming up: {args.warmup} s", file=sys.stderr)
+        wrk(base, script, args, args.warmup, [])
+    print(f"measuring: {args.duration} s", file=sys.stderr)
+    publisher = Publisher(base, args.publish_every) if args.publish_every else None
+    if publisher:
+        publisher.start()
+    try:
+        result, report = wrk(base, script, args, args.duration, [])
+    finally:
+        if publisher:
+            publisher.finish()
+    ceiling = None if args.no_ceiling else ceiling_run(args, var_dir)
+    print(report, file=sys.stderr)
+    seconds = result["duration_us"] / 1e6
+    errors = run_errors(result)
+    print(
+        f"{base}, {database_kind(args)} ({count:,} live), {args.connections} connections, "
+        f"{args.duration} s: {result['requests'] / seconds:,.0f} req/s, p50 "
+        f"{result['p50_us'] / 1000:.1f} ms, p95 {result['p95_us'] / 1000:.1f} ms, p99 "
+        f"{result['p99_us'] / 1000:.1f} ms; {result['requests']:,} requests, {errors} errors: "
+        f"{result['status']} answers other than 2xx/3xx, socket errors connect "
+        f"{result['connect']}, read {result['read']}, write {result['write']}, timeout "
+        f"{result['timeout']} (> {args.timeout} s)."
+    )
+    if ceiling is not None:
+        ceiling_rps = ceiling["requests"] / (ceiling["duration_us"] / 1e6)
+        print(
+            f"Ceiling under the same load: {ceiling_rps:,.0f} req/s, p99 "
+            f"{ceiling['p99_us'] / 1000:.1f} ms: the site's throughput "
+            f"{result['requests'] / seconds / ceiling_rps:.2f} × the ceiling's."
+        )
+    if publisher:
+        print(f"Publishing every {args.publish_every:g} s: {publisher.summary()}.")
+    return 1 if errors else 0
+
+
 def ceiling_run(args, var_dir):
     """The same load on the ceiling project; returns wrk's parsed LOAD-RESULT."""
     script = Path(var_dir) / "ceiling.lua"
@@ -757,6 +823,8 @@ def main(argv=None):
             return 0
         script = Path(var_dir) / "mix.lua"
         script.write_text(lua_script(rows, args.seed))
+        if args.base_url:
+            return against_base_url(args, urls, rows, count, script, var_dir)
 
         collectstatic(env)
         port = free_port()

@@ -20,9 +20,13 @@ edge forgets a page exactly when the page cache would render it afresh:
 
 A change to one story purges its scopes before and after the change (the same set
 ``articles.signals`` stamps), plus ``site``; a withdrawal also purges ``latest``,
-so no Latest block at the edge keeps a story readers may no longer see. A
-publication or correction leaves other story pages' Latest blocks to their edge
-lifetime (the page cache fills them afresh on each serve; the edge cannot).
+so no Latest block at the edge keeps a story readers may no longer see. Without
+ESI, a publication or correction leaves other story pages' Latest blocks to their
+edge lifetime (the page cache fills them afresh on each serve; the edge cannot).
+With ``EDGE_ESI`` the edge fills that block itself from the Latest fragment
+(``fragments.AT_THE_EDGE``), a site-wide page (``all site latest``) that every
+change purges: a story page then no longer names ``latest``, and keeps its edge
+copy through other stories' publications and withdrawals.
 
 Keys are ASCII without spaces or commas (the separators of the ``xkey``,
 ``Surrogate-Key`` and ``Cache-Tag`` headers): a slug in another script is
@@ -59,6 +63,7 @@ KINDS = {
     "robots": "sitemaps",
     "api-articles": "api",
     "api-article": "api",
+    "latest-fragment": LATEST,  # the Latest block the edge fills story pages with (ESI)
 }
 HEADERS = ("xkey", "Surrogate-Key")  # Varnish's xkey vmod; Fastly and most others
 CLOUDFLARE_HEADER = "Cache-Tag"  # Cloudflare's, comma-separated
@@ -91,8 +96,8 @@ def page_keys(request):
     keys = [ALL, SITE if scope is None else key(scope)]
     if scope == LIVE_SCOPE:  # the front: site-wide, and the live updates' times (issue 17)
         keys.insert(1, SITE)
-    if scope and scope.startswith("story:"):
-        keys.append(LATEST)
+    if scope and scope.startswith("story:") and not getattr(request, "edge_fills", False):
+        keys.append(LATEST)  # its Latest block is part of it (not an ESI include)
     kind = _kind(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
     if kind:
         keys.append(kind)

@@ -182,6 +182,21 @@ def story(request, year, month, day, slug):
     return response
 
 
+@reader_page(query=())
+def latest_fragment(request, exclude_id):
+    """A story page's Latest-stories block alone (its list items), for an edge that fills
+    the page's hole itself (``EDGE_ESI``, ``fragments.AT_THE_EDGE``). Kept like the front,
+    under the site-wide version (surrogate keys ``all site latest``), so every change
+    purges it while the pages including it stay cached. Public stories only, as every
+    reader page; ``exclude_id`` is only left out of the list, so any number is harmless
+    (0, which no story has, is the fragment older stories' pages share)."""
+    now = timezone.now()
+    html = fragments.latest_stories(fragments.stamp(request), now, exclude_id=exclude_id)
+    response = HttpResponse(html)
+    response["X-Robots-Tag"] = "noindex"  # a piece of pages, not a page
+    return response
+
+
 @reader_page(query=("page",), scope=lambda slug: scope("section", slug))
 def section(request, slug):
     """A section front: pinned stories (else the newest) on top, then the rest."""

@@ -2,9 +2,10 @@
 
 Walks the screens an editor uses (the desk, the story list, the story form with its
 body editor, photo picker and live preview, history, a revision, the photo library and
-a photo, the calendar and the planning budget, pins) and fails on any script, style,
-frame or connection the policy refused: a widget that needed inline script would
-otherwise break silently in front of an editor, or the policy would have to be loosened.
+a photo, the calendar and the planning budget, pins, a breaking-news alert's
+confirmation page) and fails on any script, style, frame or connection the policy
+refused: a widget that needed inline script would otherwise break silently in front of
+an editor, or the policy would have to be loosened.
 """
 
 import re
@@ -104,5 +105,15 @@ def test_an_editors_screens_run_under_the_policy(site, watched):
     page.goto(base + "/admin/articles/image/")
     page.locator("#result_list a[href*='/change/']").first.click()
     expect(page.locator(".focal-picker img")).to_be_visible()
+
+    # A published story's breaking-news alert: the confirmation page shows the email
+    # in a sandboxed frame (srcdoc, so the policy's frame-src needs nothing added).
+    page.goto(base + "/admin/articles/article/?status__exact=published")
+    page.locator("#result_list a[href*='/change/']").first.click()
+    page.get_by_role("link", name="Send breaking-news alert…").click()
+    expect(page.locator(".nr-alert-recipients")).to_be_visible()
+    expect(page.frame_locator("iframe.nr-email-preview").locator("body")).to_contain_text(
+        "Breaking news"
+    )
 
     assert refused(page, console) == []
