@@ -1,12 +1,34 @@
 """The Jinja2 environment for reader templates (the admin keeps Django templates)."""
 
 import functools
+from contextvars import ContextVar
 
+import jinja2
 from django.conf import settings
 from django.templatetags.static import static as static_address
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import Environment, StrictUndefined
+
+# The language a page is being rendered in, looked up once when its render begins:
+# Django's get_language() reads a context-local on each call, and a listing asks for it
+# some forty times (each remembered item, each phrase).
+_rendering_language = ContextVar("rendering_language", default=None)
+
+
+def language():
+    return _rendering_language.get() or get_language()
+
+
+class Template(jinja2.Template):
+    """A reader template, rendered in the language active when its render begins."""
+
+    def render(self, *args, **kwargs):
+        token = _rendering_language.set(get_language())
+        try:
+            return super().render(*args, **kwargs)
+        finally:
+            _rendering_language.reset(token)
 
 
 @functools.lru_cache(maxsize=256)
@@ -63,7 +85,7 @@ def remember(macro, *args):
     shown = repr(args)
     if " at 0x" in shown:
         return macro(*args)
-    key = (code, get_language(), shown)
+    key = (code, language(), shown)
     try:
         return _remembered[key]
     except KeyError:
@@ -83,7 +105,7 @@ def _translated(language, message):
 def translate(message):
     """``gettext``, looked up once per process and language: a page asks for the
     same few phrases ("By", "and", "Updated") on every listed story."""
-    return _translated(get_language(), message)
+    return _translated(language(), message)
 
 
 def environment(**options):
@@ -92,6 +114,7 @@ def environment(**options):
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     # Django's backend passes autoescape=True in ``options``.
     env = Environment(**options)  # noqa: S701
+    env.template_class = Template
     # Interface text is marked with _() and translated by Django's catalogues.
     env.install_gettext_callables(translate, ngettext, newstyle=True)
     env.globals.update(
