@@ -70,6 +70,11 @@ def parse_args(argv=None):
         help="copy callgrind's dumps here, for callgrind_annotate (the even ones are the measured)",
     )
     parser.add_argument(
+        "--not-modified",
+        action="store_true",
+        help="send the page's own ETag in If-None-Match: every measured answer is a 304",
+    )
+    parser.add_argument(
         "--steps",
         action="store_true",
         help="with --cached: where a cache hit's instructions go, per middleware above the "
@@ -88,13 +93,19 @@ def measured_requests(urls, requests):
 
     application = get_wsgi_application()
     for url in urls:
+        answered = []
         for _ in range(WARMUP):
-            status = serve(application, url)
+            status = serve(application, url, answered=answered)
         if not status.startswith("200"):
             raise SystemExit(f"{url} answered {status}")
+        extra = {}
+        if os.environ.get("BENCH_NOT_MODIFIED"):  # --not-modified: the reader holds the page
+            extra["HTTP_IF_NONE_MATCH"] = dict(answered[-1])["ETag"]
+            if not serve(application, url, extra).startswith("304"):
+                raise SystemExit(f"{url} did not answer 304 to its own ETag")
         os.getppid()  # dump: everything up to here
         for _ in range(requests):
-            serve(application, url)
+            serve(application, url, extra)
         os.getppid()  # dump: the measured requests only
 
 
@@ -297,6 +308,8 @@ def main(argv=None):
             inner.append("--cached")
         if args.gzip:
             env["BENCH_ACCEPT_ENCODING"] = "gzip, deflate, br"
+        if args.not_modified:
+            env["BENCH_NOT_MODIFIED"] = "1"
         steps_file = Path(var_dir) / "steps.txt"
         if args.steps:
             env["BENCH_STEPS_FILE"] = str(steps_file)

@@ -51,11 +51,20 @@ def environ_for(url):
     return environ
 
 
-def serve(application, url):
-    """One request through the WSGI application, as gunicorn would make it; returns the status."""
+def serve(application, url, extra=None, answered=None):
+    """One request through the WSGI application, as gunicorn would make it; returns the
+    status. ``extra``: more environ entries (request headers); ``answered``: a list the
+    response's headers are appended to."""
     environ = environ_for(url)
+    environ.update(extra or {})
     status = []
-    response = application(environ, lambda code, headers, exc_info=None: status.append(code))
+
+    def start_response(code, headers, exc_info=None):
+        status.append(code)
+        if answered is not None:
+            answered.append(headers)
+
+    response = application(environ, start_response)
     try:
         for _ in response:
             pass

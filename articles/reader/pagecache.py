@@ -65,7 +65,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.http.response import ResponseHeaders
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
@@ -197,6 +197,23 @@ class Entry:
         )
 
 
+# What a 304 made from a stored page carries (lower-cased): the headers
+# django.utils.cache's _not_modified copies, and SecurityMiddleware's (headers_from_above).
+_NOT_MODIFIED_KEEPS = (
+    "cache-control",
+    "content-location",
+    "date",
+    "etag",
+    "expires",
+    "last-modified",
+    "vary",
+    "x-content-type-options",
+    "referrer-policy",
+    "cross-origin-opener-policy",
+    "strict-transport-security",
+)
+
+
 class Ready:
     """An entry ready to send, kept with it in :data:`recent`: each encoding's body and
     its whole header list, built once per process and entry instead of on every hit.
@@ -230,15 +247,32 @@ class Ready:
                 ("Last-Modified", http_date(entry.last_modified)),
             ]
             store = ResponseHeaders(headers)._store  # checked once, here
-            found = self.variants[gzipped] = (content, store)
+            # A 304 carries what Django's get_conditional_response copies onto one, and
+            # what SecurityMiddleware above would add to it (stored with the page).
+            kept = {name: store[name] for name in _NOT_MODIFIED_KEEPS if name in store}
+            found = self.variants[gzipped] = (content, store, kept)
         return found
 
     def response(self, request):
         """A new response for ``request`` (gzipped if it takes gzip), as
         ``Entry.response`` made it header by header."""
-        content, store = self.variant(encoding.accepts_gzip(request))
+        content, store, _ = self.variant(encoding.accepts_gzip(request))
         response = HttpResponse(content, status=self.entry.status)
         response.headers._store.update(store)
+        return response
+
+    def not_modified(self, request):
+        """A 304 if the client sent back exactly this copy's ETag in If-None-Match and no
+        other precondition, as get_conditional_response answers it; else None (Django's
+        own check then decides: several tags, weak ones, dates, If-Match...)."""
+        meta = request.META
+        if "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
+            return None
+        _, store, kept = self.variant(encoding.accepts_gzip(request))
+        if meta.get("HTTP_IF_NONE_MATCH") != store["etag"][1]:
+            return None
+        response = HttpResponseNotModified()
+        response.headers._store.update(kept)
         return response
 
 
@@ -498,8 +532,12 @@ class PageCacheMiddleware:
     @staticmethod
     def respond(request, ready, now):
         """The page ready to send (a 304 if the client holds it), with its CDN lifetime."""
-        response = ready.response(request)
         control = cdn_control(now, ready.entry.valid_until)  # ASCII we made: set as it is
+        response = ready.not_modified(request)
+        if response is not None:  # the reader's copy is this one
+            response.headers._store["cache-control"] = ("Cache-Control", control)
+            return response
+        response = ready.response(request)
         response.headers._store["cache-control"] = ("Cache-Control", control)
         return conditional(request, response, response["ETag"], ready.entry.last_modified)
 
