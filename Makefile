@@ -104,9 +104,9 @@ test: $(STAMP) $(AXE) $(VNU) $(LIGHTHOUSE)
 	@echo "== Test suite on SQLite =="
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-	  echo "== Test suite on PostgreSQL (tests/browser and own_database ran above, on databases of their own) =="; \
+	  echo "== Test suite on PostgreSQL: the tests that use the test database (tests/browser and own_database ran above, on databases of their own) =="; \
 	  DATABASE_URL="$$TEST_POSTGRES_URL" SECRET_KEY=test-only-not-secret-$$$$-0123456789abcdefghijklmnopqrstuvwxyz \
-	    $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) --ignore=tests/browser -m "not own_database"; \
+	    $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) --ignore=tests/browser -m "not own_database" --database-tests-only; \
 	else \
 	  echo "SKIPPED: the PostgreSQL pass (set TEST_POSTGRES_URL=postgres://user:pass@host/db to run it; .ci/run does)"; \
 	fi

@@ -47,8 +47,9 @@ from .models import (
     TagRedirect,
 )
 from .models.live import LIVE_SCOPE, live_scopes, stamp_live
-from .models.version import scope
+from .models.version import TAG_PAGES, scope
 from .reader import edgekeys, search
+from .reader.search import tasks as search_tasks
 
 # A story's own parts, and the field naming their story.
 STORY_PARTS = {
@@ -81,7 +82,7 @@ _held = ContextVar("newsroom_held_stamping", default=None)
 
 
 @contextmanager
-def stamping_held():
+def stamping_held(index_later=False):
     """Hold page stamping and search indexing for a batch of writes (an import's batch):
     the writes inside are noted instead, and on leaving the block the stories they
     touched are indexed in one go and one bump retires every reader page (the
@@ -92,18 +93,27 @@ def stamping_held():
     anyway. Use it inside the transaction that writes,
     so the bump and the index commit with the writes; a block left by an exception
     (the transaction is rolled back) does neither. Nested blocks leave it to the outer one.
+
+    ``index_later``: the touched stories are indexed by a task once the transaction
+    commits (``search.tasks``), for an editor's request that touches thousands (a tag
+    merge) and should not wait for it. The block gives the holder, whose
+    ``story_ids`` a caller may add to (stories changed by bulk updates, which send no
+    signals).
     """
     if _held.get() is not None:
-        yield
+        yield _held.get()
         return
     held = _Held()
     token = _held.set(held)
     try:
-        yield
+        yield held
     finally:
         _held.reset(token)
     if held.story_ids:
-        search.reindex_many(held.story_ids)
+        if index_later:
+            search_tasks.reindex_later(held.story_ids)
+        else:
+            search.reindex_many(held.story_ids)
     if held.changed or held.story_ids:
         bump(everywhere=True)
 
@@ -128,7 +138,8 @@ def story_scopes(story_id):
     if section:
         scopes.add(scope("section", section))
     links = TaggedArticle.objects.filter(content_object_id=story_id)
-    scopes.update(scope("tag", slug) for slug in links.values_list("tag__slug", flat=True))
+    for slug in links.values_list("tag__slug", flat=True):
+        scopes.update((scope("tag", slug), scope(TAG_PAGES, slug)))
     bylines = Byline.objects.filter(article_id=story_id)
     scopes.update(scope("author", slug) for slug in bylines.values_list("author__slug", flat=True))
     return scopes
@@ -276,9 +287,11 @@ def index_story_tag_set(sender, instance, action, **kwargs):
 
 @receiver(post_save, sender=Tag)
 def index_renamed_tag(sender, instance, created=False, **kwargs):
+    """A tag's new name reaches its stories' search entries through a task: a common
+    tag carries thousands of stories, which the editor's save should not wait for."""
     if not created:
-        stories = TaggedArticle.objects.filter(tag=instance).values_list(
-            "content_object_id", flat=True
+        stories = list(
+            TaggedArticle.objects.filter(tag=instance).values_list("content_object_id", flat=True)
         )
         if not _hold(stories):
-            search.reindex(stories)
+            search_tasks.reindex_later(stories)

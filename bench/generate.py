@@ -52,6 +52,12 @@ makes one story in three lead with one of them; ``--review 500`` puts that many
 of the most recent unpublished-looking stories in review, as writers leave them
 for an editor. Both draw from their own random stream, so the rest of the archive
 is the same with or without them.
+
+For live coverage (issue 17), ``--live-updates 2000`` makes the newest live story a
+live story (coverage opened at its publication, still open) with that many updates
+spread from then until a minute ago: a few sentences each, one of the story's authors,
+one in 40 a key event, 2 pinned, one in 50 a draft, and a library photo on one in 10
+when there are ``--photos``. They draw from their own random stream too.
 """
 
 import argparse
@@ -162,6 +168,7 @@ ARTICLE_COLUMNS = (
     "updated_at",
     "section_id",
     "lead_image_id",
+    "word_count",
 )
 LEAD_PHOTO_SHARE = 1 / 3  # with --photos: stories that lead with a library photo
 
@@ -181,6 +188,7 @@ class Shape:
     body_words: int = BODY_WORDS
     photos: int = 0  # library photos; one story in three leads with one
     review: int = 0  # recent stories left in review for an editor
+    live_updates: int = 0  # updates of one live story (the newest), 0: no live coverage
 
     def label(self):
         default = Shape()
@@ -225,6 +233,13 @@ def parse_args(argv=None):
     shape.add_argument("--body-words", type=int, default=BODY_WORDS)
     shape.add_argument("--photos", type=int, default=0, help="library photos (%(default)s)")
     shape.add_argument("--review", type=int, default=0, help="stories in review (%(default)s)")
+    shape.add_argument(
+        "--live-updates",
+        type=int,
+        default=0,
+        metavar="N",
+        help="make the newest live story live coverage with N updates (%(default)s)",
+    )
     args = parser.parse_args(argv)
     args.shape = Shape(
         featured=args.featured,
@@ -238,9 +253,12 @@ def parse_args(argv=None):
         body_words=args.body_words,
         photos=args.photos,
         review=args.review,
+        live_updates=args.live_updates,
     )
     if args.stories < 1:
         parser.error("--stories must be at least 1")
+    if args.live_updates < 0:
+        parser.error("--live-updates cannot be negative")
     if args.review > args.stories // 2:
         parser.error("--review may put at most half the stories in review")
     if args.scheduled + args.withdrawn + DRAFT_SHARE >= 1:
@@ -692,6 +710,7 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
 
     from articles.models import Article, Byline, Pin, TaggedArticle
     from articles.models.article import story_path
+    from articles.models.seo import word_count
     from articles.text import sanitize_html, short_slug, strip_control_characters, with_suffix
 
     rng = random.Random(seed)  # noqa: S311 -- test data, not secrets
@@ -753,6 +772,7 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
     # Models with a "withdrawn" status use it; older ones set the story back to draft.
     withdrawn = "withdrawn" if "withdrawn" in Article.Status.values else "draft"
     live_ids = []
+    newest_live = None
     for story_id, (status, published_at, written_at) in enumerate(
         story_times(rng, count, now, withdrawn, shape), start=1
     ):
@@ -800,6 +820,7 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
                 extra_rng.choice(photo_ids)
                 if photo_ids and extra_rng.random() < LEAD_PHOTO_SHARE
                 else None,
+                word_count(body),
             )
         )
         authors = author_picker.distinct(rng.choices((1, 2, 3), weights=(80, 17, 3))[0])
@@ -818,6 +839,7 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
         if is_live:
             live += 1
             live_ids.append(story_id)
+            newest_live = (story_id, published_at, authors)
         if len(articles) >= BATCH:
             flush()
     flush()
@@ -828,7 +850,85 @@ def generate(writer, count, seed, now, shape=Shape(), text_class=Text):
         rows += [(1, story_id, position) for position, story_id in enumerate(chosen, start=1)]
         Table(writer, Pin, ("section_id", "article_id", "position")).insert(rows)
         writer.commit()
+    if shape.live_updates and newest_live is not None:
+        live_rng = random.Random(seed + 2)  # noqa: S311 -- test data, not secrets
+        insert_live_updates(
+            writer, live_rng, Text(live_rng), *newest_live, shape.live_updates, now, photo_ids
+        )
     return live
+
+
+LIVE_KEY_EVERY = 40  # one update in 40 is a key event
+LIVE_PINNED = 2
+LIVE_DRAFT_SHARE = 0.02
+LIVE_PHOTO_EVERY = 10  # with --photos
+
+
+def insert_live_updates(writer, rng, text, story_id, started, authors, count, now, photo_ids):
+    """Open live coverage on the story and write ``count`` updates from ``started`` until a
+    minute ago, oldest first, as ``editorial.live.save_update`` stores them (bodies through
+    the sanitiser, by one of the story's authors)."""
+    from django.db import connection
+
+    from articles.models import LiveUpdate
+    from articles.text import sanitize_html, strip_control_characters
+
+    db_time = connection.ops.adapt_datetimefield_value
+    writer.execute(
+        "UPDATE articles_article SET live_started_at = %s, live_ended_at = NULL WHERE id = %s",
+        [db_time(started), story_id],
+    )
+    last = max(now - timedelta(minutes=1), started + timedelta(seconds=count))
+    step = (last - started) / count
+    pinned = set(rng.sample(range(count), min(LIVE_PINNED, count)))
+    updates, bylines = [], []
+    table = Table(
+        writer,
+        LiveUpdate,
+        (
+            "id",
+            "story_id",
+            "published_at",
+            "body",
+            "photo_id",
+            "key_event",
+            "pinned",
+            "status",
+            "created_at",
+            "updated_at",
+        ),
+    )
+    through = Table(writer, LiveUpdate.authors.through, ("liveupdate_id", "author_id"))
+    for number in range(count):
+        update_id = number + 1
+        when = started + step * (number + 1)
+        paragraphs = [text.paragraph(rng.randint(25, 70))[0] for _ in range(rng.randint(1, 3))]
+        body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+        draft = rng.random() < LIVE_DRAFT_SHARE and number not in pinned
+        photo = rng.choice(photo_ids) if photo_ids and update_id % LIVE_PHOTO_EVERY == 0 else None
+        updates.append(
+            (
+                update_id,
+                story_id,
+                db_time(when),
+                sanitize_html(strip_control_characters(body)),
+                photo,
+                update_id % LIVE_KEY_EVERY == 0,
+                number in pinned,
+                "draft" if draft else "published",
+                db_time(when),
+                db_time(when),
+            )
+        )
+        bylines.append((update_id, rng.choice(authors)))
+        if len(updates) >= BATCH:
+            table.insert(updates)
+            through.insert(bylines)
+            updates.clear()
+            bylines.clear()
+    table.insert(updates)
+    through.insert(bylines)
+    writer.commit()
 
 
 def rebuild_search_index():
@@ -860,7 +960,7 @@ def check(expected_live):
     from django.test import Client, override_settings
     from django.test.utils import setup_test_environment
 
-    from articles.models import Article, Byline, TaggedArticle
+    from articles.models import Article, Byline, LiveUpdate, TaggedArticle
 
     live = Article.objects.live().count()
     require(live == expected_live, f"live().count() is {live}, expected {expected_live}")
@@ -907,21 +1007,33 @@ def check(expected_live):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    coverage = {}
+    live_story = Article.objects.filter(live_started_at__isnull=False).values("id", "path").first()
     with override_settings(STORAGES=plain_static):
         client = Client()
         page = client.get(story["path"])
         front = client.get("/")
+        live_page = client.get(live_story["path"]) if live_story else None
     require(
         page.status_code == 200 and story["headline"] in page.content.decode(),
         f"{story['path']} answered {page.status_code} without its headline",
     )
     require(front.status_code == 200, f"the front page answered {front.status_code}")
+    if live_story is not None:
+        path = live_story["path"]
+        require(live_page.status_code == 200, f"{path} answered {live_page.status_code}")
+        updates = LiveUpdate.objects.filter(story_id=live_story["id"])
+        coverage["live story"] = (
+            f"{path} ({updates.count():,} updates, {updates.visible().count():,} "
+            f"visible; {len(live_page.content):,} bytes)"
+        )
     return {
         "live": live,
         "stories": Article.objects.count(),
         "bylines": Byline.objects.count(),
         "tag links": TaggedArticle.objects.count(),
         "story page": f"{story['path']} ({len(page.content):,} bytes)",
+        **coverage,
     }
 
 

@@ -47,6 +47,21 @@ every story page's Latest and Related blocks), and the front page is
 polled until the new headline shows; the report gives the time each story took
 to appear. The stories are deleted at the end.
 
+When the database has open live coverage (``bench/generate.py --live-updates``), the
+mix also asks for the live story's page and polls its updates endpoint (``live``).
+``--update-every 10``: while the load runs, an update is posted to that story every 10
+seconds through the desk's own function (``editorial.live.save_update``, as a
+temporary editor), and its updates endpoint is polled as ``static/live.js`` does
+(``?after=`` the newest update shown) until the update shows; the report gives the
+time each took (the issue: within the poll interval plus 5 s). The updates and the
+editor are deleted at the end.
+
+``--base-url http://127.0.0.1:8100``: no server is started; the mix is picked from
+the given database (the site's own) and wrk runs against that address, e.g.
+``deploy/local-cluster``'s edge or one of its hosts (the ceiling too, unless
+``--no-ceiling``). Publications then need the site's purge settings in this process
+(``--env EDGE_PURGE_BACKEND=varnish --env EDGE_PURGE_URLS=...``: docs/deploy.md).
+
 Other processes on the same cores distort the figures: the script waits (at
 most ``--patience`` seconds) for a quiet second before measuring and says how
 much CPU others used during the run. Only 127.0.0.1 is ever targeted; wrk is
@@ -56,6 +71,7 @@ killed if it has not finished a few seconds after ``--duration``, and gunicorn
 
 import argparse
 import collections
+import json
 import math
 import os
 import random
@@ -106,12 +122,15 @@ MIX = {
     "author": 4,
     "search": 8,
     "feed": 10,
+    "live": 6,  # only with open live coverage: its page and its updates endpoint
 }
+LIVE_POLL_SHARE = 0.7  # of the live requests: the endpoint polled, the rest the page
 ARCHIVE_SHARE = 0.15  # of the story requests: older stories, found through search and links
 RECENT_OFFSET = 10  # story weights 1 / (rank + RECENT_OFFSET), newest first
 FEED_FORMATS = {"feed/": 0.7, "feed/atom/": 0.2, "feed/json/": 0.1}  # share of a feed's readers
 SITE_FEEDS = 0.55  # share of the feed requests for the site's own feeds (the rest: sections)
 POSTGRES = ("postgres", "postgresql")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # --base-url: never another machine
 
 # Words that make poor searches (PostgreSQL drops most of them anyway).
 STOP_WORDS = set(
@@ -132,6 +151,13 @@ def parse_args(argv=None):
         "--database-url",
         metavar="URL",
         help="a PostgreSQL database filled by bench/generate.py --database-url",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="load a site already running on this machine (deploy/local-cluster's edge or "
+        "one of its hosts): no server is started, the addresses are still picked from "
+        "--database/--database-url (the site's own database)",
     )
     parser.add_argument(
         "--connections", type=int, default=64, help="concurrent connections (%(default)s)"
@@ -181,6 +207,13 @@ def parse_args(argv=None):
         help="publish a story this often during the run (0: never; the issue asks for 6)",
     )
     parser.add_argument(
+        "--update-every",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="post a live update this often during the run (0: never; issue 17 asks for 10)",
+    )
+    parser.add_argument(
         "--no-ceiling", action="store_true", help="skip the ceiling run under the same load"
     )
     add_env_option(parser)
@@ -196,6 +229,10 @@ def parse_args(argv=None):
         parser.error(f"{args.database} does not exist; make it with bench/generate.py")
     if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
         parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
+    if args.base_url is not None:
+        address = urlsplit(args.base_url)
+        if address.scheme != "http" or address.hostname not in LOOPBACK:
+            parser.error("--base-url must be an http:// address of this machine (127.0.0.1)")
     if min(args.connections, args.duration, args.workers, args.threads, args.timeout) < 1:
         parser.error(
             "--connections, --duration, --workers, --threads and --timeout must be positive"
@@ -352,11 +389,45 @@ def pick_urls(args):
             for suffix, share in FEED_FORMATS.items()
         ],
     }
+    coverage = live_story(now)
+    if coverage is not None:
+        _, path, newest = coverage
+        urls["live"] = [
+            (path, 1 - LIVE_POLL_SHARE),
+            (f"{path}updates/?after={newest}", LIVE_POLL_SHARE),
+        ]
     connection.close()
     empty = [kind for kind, items in urls.items() if not items]
     if empty:
         raise SystemExit(f"nothing to request for {', '.join(empty)}: is the archive complete?")
     return urls, count
+
+
+def live_story(now):
+    """(id, address, newest visible update's id) of the open live coverage with the most
+    updates, or None."""
+    from django.db.models import Count
+
+    from articles.models import Article, LiveUpdate
+
+    story = (
+        Article.objects.live(now)
+        .filter(live_started_at__isnull=False, live_ended_at__isnull=True)
+        .annotate(updates=Count("live_updates"))
+        .order_by("-updates", "-id")
+        .values_list("id", "path")
+        .first()
+    )
+    if story is None:
+        return None
+    newest = (
+        LiveUpdate.objects.visible(now)
+        .filter(story_id=story[0])
+        .order_by("-published_at", "-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return story[0], story[1], newest or 0
 
 
 def weighted(urls):
@@ -701,6 +772,152 @@ class Publisher:
         )
 
 
+class Updater:
+    """Posts a live update every ``every`` seconds through the desk's function and times
+    how long each takes to reach a reader polling the story's updates endpoint with the
+    newest update they saw (polled every 20 ms, at most 35 s: the issue's bound)."""
+
+    POLL = 0.02
+    PATIENCE = 35.0
+
+    def __init__(self, base, every, story_id, path, newest):
+        self.base, self.every = base, every
+        self.story_id, self.path, self.newest = story_id, path, newest
+        self.appeared, self.missing, self.ids = [], 0, []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join(timeout=self.PATIENCE + 10)
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+
+        from articles.models import LiveUpdate
+
+        LiveUpdate.objects.filter(id__in=self.ids).delete()
+        get_user_model().objects.filter(username=self.EDITOR).delete()
+        connection.close()
+
+    EDITOR = "bench-load-live-desk"
+
+    def run(self):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.db import connection
+
+        from articles.editorial import live as desk
+        from articles.models import LiveUpdate
+
+        editor, _ = get_user_model().objects.get_or_create(
+            username=self.EDITOR, defaults={"is_staff": True}
+        )
+        editor.groups.add(Group.objects.get(name="Editor"))
+        number = 0
+        while not self.stop.wait(self.every if number else self.every / 2):
+            number += 1
+            update = LiveUpdate(
+                story_id=self.story_id,
+                body=f"<p>Live update {number} posted by bench/load.py --update-every.</p>",
+            )
+            desk.save_update(update, editor, publish=True)
+            committed = time.monotonic()
+            self.ids.append(update.id)
+            self.wait_for(update.id, committed)
+        connection.close()
+
+    def wait_for(self, update_id, committed):
+        address = f"{self.base}{self.path}updates/?after={self.newest}"
+        while time.monotonic() - committed < self.PATIENCE:
+            try:
+                with urllib.request.urlopen(address, timeout=5) as response:  # noqa: S310
+                    shown = [item["id"] for item in json.loads(response.read())["updates"]]
+                if update_id in shown:
+                    self.appeared.append(time.monotonic() - committed)
+                    self.newest = update_id
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+            time.sleep(self.POLL)
+        self.missing += 1
+
+    def summary(self):
+        if not self.appeared:
+            return f"no update reached a poller ({self.missing} missing)"
+        ordered = sorted(self.appeared)
+        return (
+            f"{len(ordered)} updates posted; seen by a poller after "
+            f"median {statistics.median(ordered) * 1000:.0f} ms, "
+            f"max {ordered[-1] * 1000:.0f} ms"
+            + (f"; {self.missing} not within {self.PATIENCE:.0f} s" if self.missing else "")
+        )
+
+
+def live_updater(args, base):
+    """The ``--update-every`` poster, or None (not asked, or no open live coverage)."""
+    if not args.update_every:
+        return None
+    from django.utils import timezone
+
+    coverage = live_story(timezone.now())
+    if coverage is None:
+        raise SystemExit(
+            "--update-every needs open live coverage: bench/generate.py --live-updates"
+        )
+    return Updater(base, args.update_every, *coverage)
+
+
+def against_base_url(args, urls, rows, count, script, var_dir):
+    """``--base-url``: the same mix, warm-up, publications and ceiling on a site this
+    script did not start (deploy/local-cluster). Its servers' memory, CPU and access
+    log are not this script's to read: only wrk's figures are reported."""
+    base = args.base_url.rstrip("/")
+    for kind, items in urls.items():
+        path = max(items, key=lambda item: item[1])[0]
+        status = fetch(base + path)[0]
+        if status != 200:
+            raise SystemExit(f"{kind} {path} answered {status} at {base}, not 200")
+    print(f"{len(rows)} addresses, {count:,} live stories, on {base}", file=sys.stderr)
+    if args.warmup:
+        print(f"warming up: {args.warmup} s", file=sys.stderr)
+        wrk(base, script, args, args.warmup, [])
+    print(f"measuring: {args.duration} s", file=sys.stderr)
+    publisher = Publisher(base, args.publish_every) if args.publish_every else None
+    if publisher:
+        publisher.start()
+    try:
+        result, report = wrk(base, script, args, args.duration, [])
+    finally:
+        if publisher:
+            publisher.finish()
+    ceiling = None if args.no_ceiling else ceiling_run(args, var_dir)
+    print(report, file=sys.stderr)
+    seconds = result["duration_us"] / 1e6
+    errors = run_errors(result)
+    print(
+        f"{base}, {database_kind(args)} ({count:,} live), {args.connections} connections, "
+        f"{args.duration} s: {result['requests'] / seconds:,.0f} req/s, p50 "
+        f"{result['p50_us'] / 1000:.1f} ms, p95 {result['p95_us'] / 1000:.1f} ms, p99 "
+        f"{result['p99_us'] / 1000:.1f} ms; {result['requests']:,} requests, {errors} errors: "
+        f"{result['status']} answers other than 2xx/3xx, socket errors connect "
+        f"{result['connect']}, read {result['read']}, write {result['write']}, timeout "
+        f"{result['timeout']} (> {args.timeout} s)."
+    )
+    if ceiling is not None:
+        ceiling_rps = ceiling["requests"] / (ceiling["duration_us"] / 1e6)
+        print(
+            f"Ceiling under the same load: {ceiling_rps:,.0f} req/s, p99 "
+            f"{ceiling['p99_us'] / 1000:.1f} ms: the site's throughput "
+            f"{result['requests'] / seconds / ceiling_rps:.2f} × the ceiling's."
+        )
+    if publisher:
+        print(f"Publishing every {args.publish_every:g} s: {publisher.summary()}.")
+    return 1 if errors else 0
+
+
 def ceiling_run(args, var_dir):
     """The same load on the ceiling project; returns wrk's parsed LOAD-RESULT."""
     script = Path(var_dir) / "ceiling.lua"
@@ -757,6 +974,8 @@ def main(argv=None):
             return 0
         script = Path(var_dir) / "mix.lua"
         script.write_text(lua_script(rows, args.seed))
+        if args.base_url:
+            return against_base_url(args, urls, rows, count, script, var_dir)
 
         collectstatic(env)
         port = free_port()
@@ -786,14 +1005,19 @@ def main(argv=None):
             offset = access_log.stat().st_size if access_log.exists() else 0
             print(f"measuring: {args.duration} s", file=sys.stderr)
             publisher = Publisher(base, args.publish_every) if args.publish_every else None
+            updater = live_updater(args, base)
             meter.start()
             if publisher:
                 publisher.start()
+            if updater:
+                updater.start()
             try:
                 result, report = wrk(base, script, args, args.duration, [memory, meter])
             finally:
                 if publisher:
                     publisher.finish()
+                if updater:
+                    updater.finish()
             other = meter.other_cores()
             memory.sample()
             seen = server_log(access_log, offset, kinds)
@@ -835,6 +1059,8 @@ def main(argv=None):
         )
     if publisher:
         print(f"Publishing every {args.publish_every:g} s: {publisher.summary()}.")
+    if updater:
+        print(f"A live update every {args.update_every:g} s: {updater.summary()}.")
     busy = f"Other processes used {other:.2f} cores during the run"
     print(
         busy + (": **the figures are disturbed, run again**." if other > MAX_OTHER_CORES else ".")

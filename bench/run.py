@@ -70,6 +70,7 @@ TARGETS = {
     "tag": 0.20,
     "author": 0.20,
     "feed": 0.40,
+    "live story": 0.25,  # its first screen, with 2,000 updates (issue 17)
 }
 # With the page cache on (--cached, as shipped): every page >= 0.9, the feed >= 0.6,
 # and every page's p99 at most CACHED_P99 times the ceiling's.
@@ -82,6 +83,8 @@ CACHED_TARGETS = {
     "archive (month)": 0.9,
     "feed": 0.6,
     "feed, 304": 0.9,
+    "live story": 0.9,
+    "live updates, 304": 0.9,  # a poll that finds nothing new (issue 17)
 }
 CACHED_P99 = 3.0
 DEEP_PAGE_TARGET = 0.8  # page 500 of the front page, as a share of page 1
@@ -197,6 +200,7 @@ def pick_urls(database):
             "SELECT u.slug FROM articles_author u JOIN articles_byline b ON b.author_id = u.id "
             "GROUP BY u.id ORDER BY COUNT(*) DESC LIMIT 1"
         )
+        coverage = live_coverage(db, live)
     finally:
         db.close()
     # The front page leads with one story and lists the others, PAGE_SIZE a page.
@@ -213,7 +217,31 @@ def pick_urls(database):
         (f"front, page {deep}", f"/?page={deep}"),
         ("feed", "/feed/"),
         ("feed, 304", "/feed/"),  # a feed reader's poll that finds nothing new
+        *coverage,
     ]
+
+
+def live_coverage(db, live):
+    """The live story with the most updates (``bench/generate.py --live-updates``): its
+    page, and its updates endpoint as a poll that finds nothing new (``If-None-Match``:
+    the 304) asks it. None if the database has no open live coverage."""
+    row = db.execute(
+        f"SELECT a.id, a.path FROM articles_article a WHERE {live} "  # noqa: S608
+        "AND a.live_started_at IS NOT NULL AND a.live_ended_at IS NULL "
+        "ORDER BY (SELECT COUNT(*) FROM articles_liveupdate u WHERE u.story_id = a.id) DESC "
+        "LIMIT 1",
+        {"now": db_now()},
+    ).fetchone()
+    if row is None:
+        return []
+    newest = db.execute(
+        "SELECT u.id FROM articles_liveupdate u WHERE u.story_id = :story "
+        "AND u.status = 'published' AND u.published_at <= :now "
+        "ORDER BY u.published_at DESC, u.id DESC LIMIT 1",
+        {"story": row[0], "now": db_now()},
+    ).fetchone()
+    poll = f"{row[1]}updates/" + (f"?after={newest[0]}" if newest else "")
+    return [("live story", row[1]), ("live updates, 304", poll)]
 
 
 def previous_month():

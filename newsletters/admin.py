@@ -5,8 +5,9 @@ The newsletters' screens in the admin.
   day's top stories; reorder, add, drop) and preview it as the email will look, text
   and HTML. Only editors send it.
 * **Sends**: every mailing with who sent it, its progress and outcome. Editors send a
-  breaking-news alert from a live story, after a confirmation page that says how many
-  readers it will reach; and the day's topic digests.
+  breaking-news alert from a live story's page (or pick the story here), after a
+  confirmation page that shows the email and says how many readers it will reach,
+  one alert per story; and the day's topic digests.
 * **Subscribers**: editors only (addresses are personal data).
 
 Who may do what is asked of ``newsletters.access``; what a send does, of
@@ -17,16 +18,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from articles.access import may_view_story
 from articles.models import Article
 
-from . import access, content, mail, sending, tasks
+from . import access, alerts, content, mail, sending, tasks
 from .models import Briefing, BriefingItem, Delivery, Send, Subscriber
 
 
@@ -224,12 +226,14 @@ def start_send(request, model_admin, send):
 
 
 class AlertForm(forms.Form):
+    """The alert page reached from the sends' list: pick the story; the next page is
+    the story's own confirmation page (the same one its change form leads to)."""
+
     story = forms.ModelChoiceField(
         Article.objects.none(),
-        help_text="A published story. The alert's subject is its headline unless you "
-        "write another.",
+        help_text="A published story. The next page shows the email and how many readers "
+        "it reaches before anything is sent.",
     )
-    subject = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,6 +241,13 @@ class AlertForm(forms.Form):
         self.fields["story"].queryset = Article.objects.live()
         newest = Article.objects.live().order_by("-published_at").values_list("pk", "headline")
         self.fields["story"].widget.choices = [("", "---------"), *newest[:50]]
+
+
+class ConfirmAlertForm(forms.Form):
+    subject = forms.CharField(
+        max_length=200,
+        help_text="The email's subject line: the story's headline unless you write another.",
+    )
 
 
 @admin.register(Send)
@@ -313,6 +324,11 @@ class SendAdmin(RuleAdmin):
                 name="newsletters_send_alert",
             ),
             path(
+                "alert/story/<int:story_id>/",
+                self.admin_site.admin_view(self.story_alert_view),
+                name="newsletters_send_story_alert",
+            ),
+            path(
                 "digest/",
                 self.admin_site.admin_view(self.digest_view),
                 name="newsletters_send_digest",
@@ -325,36 +341,14 @@ class SendAdmin(RuleAdmin):
         return super().changelist_view(request, extra_context)
 
     def alert_view(self, request):
-        """A breaking-news alert from a published story: pick it, then confirm."""
+        """A breaking-news alert chosen from the sends' list: pick the story, then its
+        confirmation page."""
         if not access.may_send(request.user):
             raise PermissionDenied
         form = AlertForm(request.POST or None, initial={"story": request.GET.get("story")})
-        confirmed = request.POST.get("confirmed") == "yes"
         if request.method == "POST" and form.is_valid():
             story = form.cleaned_data["story"]
-            subject = form.cleaned_data["subject"] or story.headline
-            if confirmed:
-                send = start_send(
-                    request,
-                    self,
-                    Send(kind=Send.Kind.ALERT, story=story, subject=subject[:200]),
-                )
-                return redirect(reverse("admin:newsletters_send_change", args=[send.pk]))
-            return TemplateResponse(
-                request,
-                "admin/newsletters/confirm_send.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Send this breaking-news alert?",
-                    "subject": subject,
-                    "stories": content.live_items([story.pk], timezone.now()),
-                    "recipients": Subscriber.objects.receiving()
-                    .filter(breaking_alerts=True)
-                    .count(),
-                    "form": form,
-                    "opts": self.opts,
-                },
-            )
+            return redirect(reverse("admin:newsletters_send_story_alert", args=[story.pk]))
         return TemplateResponse(
             request,
             "admin/newsletters/alert.html",
@@ -364,6 +358,52 @@ class SendAdmin(RuleAdmin):
                 "form": form,
                 "opts": self.opts,
             },
+        )
+
+    def story_alert_view(self, request, story_id):
+        """The confirmation page of a story's breaking-news alert (the story's change
+        form links here): the headline, how many readers it reaches, the email as text
+        and HTML; sent by a POST. A story gets one alert (``newsletters.alerts``)."""
+        if not access.may_send(request.user):
+            raise PermissionDenied
+        story = get_object_or_404(Article, pk=story_id)
+        if not may_view_story(request.user, story):
+            raise Http404("No such story.")
+        earlier = alerts.previous(story.pk)
+        refusal = alerts.refusal(story)
+        form = ConfirmAlertForm(request.POST or None, initial={"subject": story.headline})
+        status = 200
+        if request.method == "POST":
+            if earlier is None and refusal is None and form.is_valid():
+                with transaction.atomic():
+                    send, created = alerts.send_alert(
+                        story, request.user, form.cleaned_data["subject"]
+                    )
+                    if created:
+                        self.log_addition(request, send, [{"added": {}}])
+                if created:
+                    messages.success(request, f"Breaking-news alert queued: “{send.subject}”.")
+                    return redirect(reverse("admin:newsletters_send_change", args=[send.pk]))
+                earlier = send
+            if earlier is not None or refusal:
+                status = 409  # nothing was sent; the page says why
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Send a breaking-news alert?",
+            "story": story,
+            "story_url": reverse("admin:articles_article_change", args=[story.pk]),
+            "earlier": earlier,
+            "refusal": refusal,
+            "form": form,
+            "opts": self.opts,
+        }
+        if earlier is None and refusal is None:
+            text, html, recipients = alerts.preview(
+                alerts.draft_send(story, form.data.get("subject", ""))
+            )
+            context.update(text=text, html=html, recipients=recipients)
+        return TemplateResponse(
+            request, "admin/newsletters/confirm_alert.html", context, status=status
         )
 
     def digest_view(self, request):

@@ -11,7 +11,7 @@ personalised copies a second.
 import base64
 import secrets
 from email.header import Header
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 import css_inline
 from django.conf import settings
@@ -99,6 +99,9 @@ class Letter:
         self.links = links.Maker()
         self.boundary = f"==newsroom-{secrets.token_hex(12)}=="
         self.sender = sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
+        # The bare address for SMTP's MAIL FROM, worked out once (sending.smtp_send).
+        address = parseaddr(sender)[1]
+        self.envelope_sender = address if address.isascii() and "<" not in address else ""
         self.head = (
             f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n'
             "MIME-Version: 1.0\r\n"

@@ -157,6 +157,16 @@ class Send(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # A story gets one breaking-news alert: a second would reach the same readers
+            # with the same news. Held by the database, so two editors confirming at
+            # the same moment still send one (newsletters/alerts.py).
+            models.UniqueConstraint(
+                fields=["story"],
+                condition=models.Q(kind="alert", story__isnull=False),
+                name="newsletters_one_alert_per_story",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.subject}"

@@ -429,6 +429,10 @@ if _edge_missing:
     )
 if EDGE_PURGE_BACKEND != "none" and not os.environ.get("CDN_MAX_AGE", "").strip():
     CDN_MAX_AGE = 6 * 3600
+# An edge that processes ESI (Varnish with deploy/varnish/default.vcl): story pages
+# leave their Latest-stories block to an <esi:include> of a small fragment that every
+# publication purges, so the page itself stays cached through other stories' changes.
+EDGE_ESI = env_bool("EDGE_ESI", False)
 
 # --- Email and newsletters ----------------------------------------------------
 

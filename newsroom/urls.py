@@ -123,6 +123,8 @@ urlpatterns = [
         {"fmt": "json"},
         name="story-updates-json",
     ),
+    # The Latest-stories block an edge that processes ESI fills story pages with.
+    path("fragments/latest/<id:exclude_id>/", reader.latest_fragment, name="latest-fragment"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),

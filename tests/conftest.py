@@ -16,15 +16,55 @@ SEEDS_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared"
 
 # Under pytest-xdist (make test runs two workers), tests that share an expensive
 # served site (module or session fixtures: gunicorn, Chromium) run on one worker, so
-# the site starts once, not once per worker.
-SHARED_SITES = {"tests/browser/": "browser", "tests/test_server.py": "served-site"}
+# the site starts once, not once per worker. The browser tests are the longest part of
+# the suite, so they are two groups of about equal length (the reader's pages, the
+# desk's), each starting its own site and Chromium on whichever worker takes it: one
+# group would keep one worker busy long after the other has finished.
+SHARED_SITES = {
+    "tests/browser/test_accessibility.py": "browser-readers",
+    "tests/browser/test_validators.py": "browser-readers",
+    "tests/browser/test_reading.py": "browser-readers",
+    "tests/browser/test_front_and_story.py": "browser-readers",
+    "tests/browser/test_live.py": "browser-readers",
+    "tests/browser/test_newsletters.py": "browser-readers",
+    "tests/browser/": "browser-desk",
+    "tests/test_server.py": "served-site",
+}
+
+
+# A test that asks for none of these never reaches the database, so it runs the same
+# on SQLite and PostgreSQL.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "django_db_blocker"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help=(
+            "run only the tests that use the test database (make test's PostgreSQL pass: "
+            "the others would repeat the SQLite pass exactly)"
+        ),
+    )
+
+
+def uses_database(item):
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
 
 
 def pytest_collection_modifyitems(config, items):
+    if config.getoption("--database-tests-only"):
+        kept = [item for item in items if uses_database(item)]
+        left_out = [item for item in items if not uses_database(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = kept
     for item in items:
         for prefix, group in SHARED_SITES.items():
             if item.nodeid.startswith(prefix):
                 item.add_marker(pytest.mark.xdist_group(group))
+                break
         if item.nodeid.startswith("tests/test_reliability.py") and "sqlite_site" in getattr(
             item, "fixturenames", ()
         ):

@@ -227,7 +227,7 @@ def test_a_page_of_the_story_list_costs_the_same_at_any_size(client, editor, mon
 @pytest.mark.parametrize("stories", [5, 50])
 def test_a_writers_page_costs_the_same_at_any_size(client, writer, monkeypatch, stories):
     queries = story_list_queries(client, stories, 2, monkeypatch, "&mine=1")
-    # A writer's list is two parts, their own stories then the rest, counted at once.
+    # A writer's list is two parts, their own stories then the rest, counted as one.
     assert len(queries) == 7, "\n".join(queries)
 
 

@@ -1,32 +1,14 @@
-"""The editorial calendar, and the rich-text body editor."""
-
-from datetime import timedelta
+"""The rich-text body editor (the calendar: tests/test_planning_calendar.py)."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from articles.models import Article
 
-from .factories import make_draft, make_scheduled, make_staff, make_story
+from .factories import make_staff
 from .test_workflow import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def test_calendar_lists_scheduled_and_recent_stories_by_day(client):
-    client.force_login(make_staff("ed", "Editor"))
-    tomorrow = make_scheduled("Goes out tomorrow", delay=timedelta(days=1))
-    make_story("Out yesterday", age=timedelta(days=1))
-    make_story("Long ago", age=timedelta(days=30))
-    make_draft("Just a draft")
-    html = client.get(reverse("admin:articles_article_calendar")).content.decode()
-    assert "Goes out tomorrow" in html and "Out yesterday" in html
-    assert "Long ago" not in html and "Just a draft" not in html
-    day = timezone.localtime(tomorrow.published_at)
-    assert f"{day:%A} {day.day} {day:%B %Y}" in html
-    assert html.index("Out yesterday") < html.index("Goes out tomorrow")
-    assert "Scheduled" in html
 
 
 def test_change_form_uses_the_rich_text_editor(client):

@@ -13,14 +13,22 @@ from urllib.parse import quote
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.editorial.workflow import transition
 from articles.models import Article, Correction
-from articles.reader import addresses
+from articles.reader import addresses, fragments
 from newsroom import purge
 
-from .factories import make_author, make_draft, make_section, make_staff, make_story
+from .factories import (
+    make_author,
+    make_draft,
+    make_scheduled,
+    make_section,
+    make_staff,
+    make_story,
+)
 from .servers import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_store")]
@@ -101,16 +109,16 @@ def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(clien
     expected = {
         story.path: ["all", f"story:{story.path}", "latest", "tag:ferries"],
         "/section/harbour/": ["all", "section:harbour"],
-        "/tag/ferries/": ["all", "tag:ferries"],
+        "/tag/ferries/": ["all", "tag-pages:ferries"],  # tag:ferries keys Related stories
         "/author/ana/": ["all", "author:ana"],
         "/section/harbour/feed/": ["all", "section:harbour", "feeds"],
         "/": ["all", "site", "live", "front"],  # the front shows live updates' times
-        "/feed/": ["all", "site", "feeds"],
+        "/feed/": ["all", "site", "live", "feeds"],  # listings show live updates' times
         "/sitemap.xml": ["all", "site", "sitemaps"],
         "/corrections/": ["all", "site", "corrections"],
         "/api/articles/": ["all", "site", "api"],
-        "/search/?q=ferry": ["all", "site", "search"],
-        f"/{story.published_at.year}/": ["all", "site", "archive"],
+        "/search/?q=ferry": ["all", "site", "live", "search"],
+        f"/{story.published_at.year}/": ["all", "site", "live", "archive"],
     }
     for address, keys in expected.items():
         for attempt in ("rendered", "stored"):
@@ -128,17 +136,18 @@ def test_a_tag_in_another_script_has_the_same_ascii_key_on_its_pages_and_in_purg
         story = make_story("Polls close", tags=["東京", "Élection présidentielle"])
     slugs = [tag.slug for tag in story.tags.all()]
     keys = [f"tag:{quote(slug)}" for slug in slugs]
-    for slug, key in zip(slugs, keys, strict=True):
+    pages = [f"tag-pages:{quote(slug)}" for slug in slugs]
+    for slug, key, page in zip(slugs, keys, pages, strict=True):
         response = client.get(addresses.tag(slug))
         assert response.status_code == 200
-        assert key in keys_of(response)
+        assert page in keys_of(response)
         assert all(part.isascii() and "," not in part for part in keys_of(response))
         assert key in keys_of(client.get(story.path))
     edge.calls.clear()
     with django_capture_on_commit_callbacks(execute=True):
         Correction.objects.create(article=story, text="The polls closed at eight.")
     (purged,) = edge.xkeys()
-    assert set(keys) <= purged
+    assert set(keys + pages) <= purged
 
 
 def test_editors_pages_carry_no_keys(client, newsroom):
@@ -176,6 +185,8 @@ def test_publishing_purges_the_story_its_lists_and_the_site_pages(
             "section:harbour",
             "tag:ferries",
             "tag:night",
+            "tag-pages:ferries",
+            "tag-pages:night",
             "author:ana",
         }
     ]
@@ -403,3 +414,84 @@ def test_a_restored_revision_purges_every_page(edge, newsroom, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         revisions.revert_story(first)
     assert set.union(*edge.xkeys()) >= {"all"}
+
+
+# --- EDGE_ESI: the edge fills story pages' Latest block itself ------------------
+
+
+@pytest.fixture
+def esi(settings):
+    settings.EDGE_ESI = True
+
+
+@pytest.fixture
+def latest_news(newsroom, django_capture_on_commit_callbacks):
+    """Stories around the newsroom's: a newer live one, a draft and a scheduled one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        newer = make_story("Tram works on the bridge", age=timedelta(minutes=5))
+        make_draft("Harbour strike talks (draft)")
+        make_scheduled("Budget vote tonight (scheduled)")
+    return {**newsroom, "newer": newer}
+
+
+def test_with_esi_a_story_page_leaves_its_latest_block_to_the_edge(client, esi, latest_news):
+    story = latest_news["story"]
+    fragment = reverse("latest-fragment", kwargs={"exclude_id": story.pk})
+    for attempt in ("rendered", "stored"):
+        response = client.get(story.path)
+        html = response.content.decode()
+        assert f'<esi:include src="{fragment}"/>' in html, attempt
+        assert "Tram works on the bridge" not in html, attempt  # the edge puts it there
+        assert response["Surrogate-Control"] == 'content="ESI/1.0"'
+        # Not "latest": other stories' changes purge the fragment, not this page.
+        assert keys_of(response) == ["all", f"story:{story.path}", "tag:ferries"], attempt
+
+
+def test_with_esi_older_story_pages_share_one_latest_fragment(
+    client, esi, newsroom, django_capture_on_commit_callbacks
+):
+    """Only the newest stories' pages need a Latest fragment that leaves them out: the
+    others share one, so a publication retires a dozen fragments at the edge, not one
+    per story page."""
+    with django_capture_on_commit_callbacks(execute=True):
+        older = make_story("Harbour history", age=timedelta(days=30))
+        newer = [
+            make_story(f"Bulletin {number}", age=timedelta(minutes=number + 1))
+            for number in range(fragments.EDGE_OWN_LATEST)
+        ]
+    for story, exclude_id in [(older, 0), (newsroom["story"], 0), (newer[-1], newer[-1].pk)]:
+        source = reverse("latest-fragment", kwargs={"exclude_id": exclude_id})
+        assert f'<esi:include src="{source}"/>' in client.get(story.path).content.decode()
+    shared = client.get(reverse("latest-fragment", kwargs={"exclude_id": 0})).content.decode()
+    assert [f"Bulletin {number}" in shared for number in range(6)] == [True] * 5 + [False]
+
+
+def test_the_latest_fragment_shows_public_stories_only_under_keys_every_change_purges(
+    client, esi, latest_news
+):
+    story = latest_news["story"]
+    response = client.get(reverse("latest-fragment", kwargs={"exclude_id": story.pk}))
+    assert response.status_code == 200
+    assert keys_of(response) == ["all", "site", "latest"]
+    html = response.content.decode()
+    assert "Tram works on the bridge" in html
+    assert "Ferry timetable changes" not in html  # the page it fills shows it already
+    assert "(draft)" not in html and "(scheduled)" not in html
+    # Any number is harmless: the same public list, nothing left out.
+    other = client.get(reverse("latest-fragment", kwargs={"exclude_id": 10**17})).content
+    assert b"Ferry timetable changes" in other and b"(draft)" not in other
+
+
+def test_editors_and_a_site_without_esi_get_the_latest_block_in_the_page(
+    client, settings, latest_news
+):
+    story = latest_news["story"]
+    for esi_on in (False, True):
+        settings.EDGE_ESI = esi_on
+        client.logout()
+        if esi_on:  # an editor sees the live site, put together by the origin
+            client.force_login(make_staff("desk", role="Editor"))
+        response = client.get(story.path)
+        assert b"Tram works on the bridge" in response.content, esi_on
+        assert b"esi:include" not in response.content, esi_on
+        assert "Surrogate-Control" not in response, esi_on

@@ -7,6 +7,7 @@ commit), while unrelated pages stay cached (X-Cache: HIT). Editors and cookies p
 through; while the origin is down, Varnish serves its expired copies (grace).
 """
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -98,6 +99,7 @@ def run(site, code):
 
 
 SETUP = """
+import contextlib
 import json
 from django.utils import timezone
 from datetime import timedelta
@@ -120,11 +122,12 @@ print(json.dumps({"a": a.path, "b": b.path, "d": d.pk}))
 """
 
 
-@pytest.fixture(scope="module")
-def edge(tmp_path_factory):
+@contextlib.contextmanager
+def edge_site(folder, setup=SETUP, **more):
+    """A served site behind its own Varnish, purging it, pages kept an hour; ``setup``'s
+    last line of output (JSON) joins what it yields."""
     if not shutil.which("varnishd"):
         service_missing("varnishd is not installed (apt-get install varnish varnish-modules)")
-    folder = tmp_path_factory.mktemp("edge")
     origin_port = free_port()
     varnish = Varnish(folder / "varnish", origin_port).start()
     settings = {
@@ -133,10 +136,11 @@ def edge(tmp_path_factory):
         "EDGE_PURGE_URLS": varnish.base,
         "TASKS_BACKEND": "immediate",
         "EDGE_PURGE_RETRY_SECONDS": "0.1",
+        **more,
     }
     try:
         with served_site(folder, port=origin_port, settings=settings) as site:
-            found = json.loads(run(site, SETUP).strip().splitlines()[-1])
+            found = json.loads(run(site, setup).strip().splitlines()[-1])
             # Varnish started before the origin, so its probe saw it down: wait for the
             # probe to see it up (2 good answers of 3, a second apart), or Varnish
             # answers 503 for pages it does not hold yet.
@@ -147,6 +151,12 @@ def edge(tmp_path_factory):
             yield {"site": site, "varnish": varnish, **found}
     finally:
         varnish.stop()
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory):
+    with edge_site(tmp_path_factory.mktemp("edge")) as found:
+        yield found
 
 
 # The pages of each story's world.
@@ -257,7 +267,7 @@ def test_only_loopback_may_purge_and_a_purge_names_its_count(edge):
     varnish = edge["varnish"]
     warm(varnish, ["/tag/edge-trams/"])
     request = urllib.request.Request(
-        varnish.base + "/", method="PURGE", headers={"xkey": "tag:edge-trams"}
+        varnish.base + "/", method="PURGE", headers={"xkey": "tag-pages:edge-trams"}
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
@@ -294,6 +304,115 @@ def test_grace_serves_stale_pages_while_the_origin_is_down(edge, tmp_path):
         assert b"Tram works on the bridge" in body
         # A page it never kept has nothing to fall back on.
         assert varnish.cache("/tag/edge-ferries/?never-fetched")[1] == 503
+    finally:
+        varnish.stop()
+        if origin.poll() is None:
+            origin.terminate()
+            origin.wait(timeout=20)
+
+
+# --- EDGE_ESI: Varnish fills story pages' Latest block from its own fragment --------
+
+# The newest live stories, so the Latest blocks show them whatever the demo holds.
+ESI_SETUP = SETUP.replace("timedelta(hours=1)", "timedelta(seconds=30)").replace(
+    '"d": d.pk}', '"b_id": b.pk, "d": d.pk}'
+)
+assert ESI_SETUP.count("timedelta(seconds=30)") == 1 and '"b_id"' in ESI_SETUP
+
+
+@pytest.fixture(scope="module")
+def esi_edge(tmp_path_factory):
+    with edge_site(tmp_path_factory.mktemp("esi"), ESI_SETUP, EDGE_ESI="1") as found:
+        yield found
+
+
+def test_with_esi_a_publication_reaches_other_story_pages_kept_at_the_edge(esi_edge):
+    from django.urls import reverse
+
+    varnish, page = esi_edge["varnish"], esi_edge["b"]
+    fragment = reverse("latest-fragment", kwargs={"exclude_id": esi_edge["b_id"]})
+    warm(varnish, [page])
+    assert varnish.cache(fragment) == ("HIT", 200)  # fetched for the page's include
+    status, headers, body = varnish.get(page)
+    assert b"Ferry timetable changes" in body and b"esi:include" not in body
+    assert b"Night ferry returns" not in body
+    run(
+        esi_edge["site"],
+        "from articles.models import Article; from articles.editorial.workflow import transition;"
+        "from django.contrib.auth import get_user_model;"
+        f"transition(Article.objects.get(pk={esi_edge['d']}), 'published',"
+        " get_user_model().objects.get(username='desk'))",
+    )
+    # The fragment was purged; the page was not, and its copy shows the new story.
+    assert varnish.cache(fragment) == ("MISS", 200)
+    status, headers, body = varnish.get(page)
+    assert (status, headers["X-Cache"]) == (200, "HIT")
+    latest = body[body.index(b'class="latest"') :]
+    assert b"Night ferry returns" in latest
+    # No validator of the outer page alone: a browser's copy is never confirmed as
+    # current after its Latest block changed.
+    assert "ETag" not in headers and "Last-Modified" not in headers
+    status, headers, _ = varnish.get(page, **{"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"})
+    assert status == 200
+
+
+def test_with_esi_a_withdrawn_story_leaves_other_pages_latest_blocks_at_once(esi_edge):
+    varnish, page = esi_edge["varnish"], esi_edge["b"]
+    warm(varnish, [page])
+    assert b"Ferry timetable changes" in varnish.get(page)[2]
+    run(
+        esi_edge["site"],
+        "from articles.models import Article; from articles.editorial.workflow import transition;"
+        "from django.contrib.auth import get_user_model;"
+        f"transition(Article.objects.get(path={esi_edge['a']!r}), 'withdrawn',"
+        " get_user_model().objects.get(username='desk'))",
+    )
+    status, headers, body = varnish.get(page)
+    assert (status, headers["X-Cache"]) == (200, "HIT")
+    assert b"Ferry timetable changes" not in body
+    assert varnish.cache(esi_edge["a"])[1] == 404
+
+
+def test_with_esi_editors_get_the_whole_page_from_the_origin(esi_edge):
+    varnish, page = esi_edge["varnish"], esi_edge["b"]
+    status, headers, body = varnish.get(page, Cookie="sessionid=an-editors-session")
+    assert (status, headers["X-Cache"]) == (200, "PASS")
+    assert b'class="latest"' in body and b"esi:include" not in body
+
+
+def test_with_esi_a_fragment_the_origin_cannot_give_leaves_its_place_empty(esi_edge, tmp_path):
+    """Another origin on the same database and its own Varnish: the page is kept, its
+    fragment is purged, then the origin stops: the page is served without its Latest
+    stories, never with Varnish's error page inside it."""
+    port = free_port()
+    env = {**esi_edge["site"]["env"], "EDGE_PURGE_BACKEND": "none", "CDN_MAX_AGE": "3600"}
+    origin = subprocess.Popen(
+        [str(BIN / "gunicorn"), "newsroom.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    varnish = Varnish(tmp_path / "varnish", port).start()
+    page = esi_edge["b"]
+    try:
+        deadline = time.monotonic() + 60
+        while varnish.cache(page)[1] != 200:
+            assert time.monotonic() < deadline, "the origin did not come up"
+            time.sleep(0.2)
+        status, headers, body = varnish.get(page)
+        assert headers["X-Cache"] == "HIT" and b"<li" in body[body.index(b'class="latest"') :]
+        purge = urllib.request.Request(
+            varnish.base + "/", method="PURGE", headers={"xkey": "latest"}
+        )
+        urllib.request.urlopen(purge, timeout=10).close()
+        origin.terminate()
+        origin.wait(timeout=20)
+        status, headers, body = varnish.get(page)
+        assert (status, headers["X-Cache"]) == (200, "HIT")
+        latest = body[body.index(b'class="latest"') :]
+        assert b"<ul></ul>" in latest
+        assert b"Backend fetch failed" not in body and b"503" not in body
     finally:
         varnish.stop()
         if origin.poll() is None:

@@ -87,13 +87,36 @@ def test_a_live_story_shows_its_marker_updates_newest_first_then_its_closing_tim
     assert "live.js" not in html and "Ferries cancelled." in html
 
 
-def test_listings_show_the_marker_and_the_last_update_time(client, storm, people):
-    update = post(storm, people["editor"], "Power cut in the harbour.")
-    for address in ("/", "/section/weather/", "/author/ana/"):
+def listings(story):
+    """Every kind of listing that shows ``story``: fronts, tag, author, archives, search."""
+    return [
+        "/",
+        "/section/weather/",
+        "/tag/storm/",
+        "/author/ana/",
+        f"/{timezone.localdate(story.published_at):%Y/%m}/",
+        "/archive/?section=weather",
+        "/search/?q=storm",
+    ]
+
+
+def last_update_time(update):
+    return f'datetime="{update.published_at.isoformat(timespec="seconds")}"'
+
+
+def test_every_listing_shows_the_marker_and_the_last_update_time(client, storm, people):
+    first = post(storm, people["editor"], "Power cut in the harbour.")
+    for address in listings(storm):  # stored, then changed by the next update
         html = client.get(address).content.decode()
         assert 'class="live-marker"' in html, address
-        assert f'datetime="{update.published_at.isoformat(timespec="seconds")}"' in html, address
-    assert 'class="live-marker"' in client.get("/tag/storm/").content.decode()
+        assert last_update_time(first) in html, address
+    second = post(
+        storm, people["editor"], "Power back.", published_at=timezone.now() + timedelta(seconds=1)
+    )
+    with time_machine.travel(timezone.now() + timedelta(seconds=2)):
+        for address in listings(storm):
+            html = client.get(address).content.decode()
+            assert last_update_time(second) in html, address
 
 
 def test_the_first_screen_is_bounded_and_older_updates_page(client, storm, people):
@@ -130,6 +153,28 @@ def test_a_story_page_costs_the_same_with_60_updates_as_with_5(
     make(55)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(storm.path)
+
+
+def test_a_live_first_screen_once_built_costs_what_a_plain_story_costs(
+    client, storm, people, no_page_cache, django_assert_num_queries
+):
+    plain = make_story("Council budget passes", tags=["storm"], age=timedelta(hours=3))
+    LiveUpdate.objects.bulk_create(
+        LiveUpdate(
+            story=storm, body=f"<p>Update {n}.</p>", status="published", key_event=n % 5 == 0
+        )
+        for n in range(40)
+    )
+    post(storm, people["editor"], "Pinned on top.", pinned=True)
+    for address in (storm.path, plain.path):
+        client.get(address)  # the shared fragments, and the live story's first screen
+    with CaptureQueriesContext(connection) as plain_page:
+        client.get(plain.path)
+    with django_assert_num_queries(len(plain_page.captured_queries)):
+        html = client.get(storm.path).content.decode()
+    assert "Pinned on top." in html and "Update 39." in html
+    post(storm, people["editor"], "Ferries cancelled.")  # a new stamp: built again
+    assert "Ferries cancelled." in updates_of(page(client, storm))
 
 
 # --- Visibility on every surface ------------------------------------------------
@@ -297,6 +342,7 @@ def rendered(client, address, **headers):
 
 def test_an_update_re_renders_only_the_pages_that_show_it(client, storm, people):
     quiet = make_story("Council budget passes", tags=["storm"])
+    make_story("Harbour fair opens", tags=["other"], section=make_section("Other", slug="other"))
     post(storm, people["editor"], "First update.")
     showing = [
         storm.path,
@@ -305,13 +351,16 @@ def test_an_update_re_renders_only_the_pages_that_show_it(client, storm, people)
         "/",
         "/section/weather/",
         "/author/ana/",
-    ]
-    not_showing = [
-        quiet.path,
-        "/tag/storm/",
+        "/tag/storm/",  # its listing and feeds: "tag-pages:storm"
+        "/tag/storm/feed/atom/",
         "/feed/",
         "/section/weather/feed/",
         f"/{timezone.localdate(storm.published_at):%Y}/",
+    ]
+    not_showing = [
+        quiet.path,  # Related stories under "tag:storm", which a live update leaves alone
+        "/tag/other/",
+        "/section/other/",
         "/sitemap.xml",
     ]
     for address in showing + not_showing:
@@ -406,6 +455,64 @@ def test_the_live_feeds_list_updates_newest_first(client, storm, people):
     assert feed["items"][0]["url"].startswith("http") and "#update-" in feed["items"][0]["url"]
 
 
+SITE_FEEDS = [
+    "/feed/",
+    "/feed/atom/",
+    "/feed/json/",
+    "/section/weather/feed/atom/",
+    "/tag/storm/feed/",
+    "/author/ana/feed/json/",
+]
+
+
+def entry_updated(client, address, story):
+    """The story's entry's updated time in a feed: ``<updated>`` (Atom), ``<atom:updated>``
+    (RSS) or ``date_modified`` (JSON Feed); and the feed's ETag."""
+    response = client.get(address)
+    assert response.status_code == 200, address
+    text = response.content.decode()
+    if address.endswith("json/"):
+        (item,) = [i for i in json.loads(text)["items"] if i["url"].endswith(story.path)]
+        return item["date_modified"], response["ETag"]
+    start = text.index(f"{story.path}")
+    found = re.search(r"<(?:atom:)?updated>([^<]+)</(?:atom:)?updated>", text[start:])
+    return found.group(1), response["ETag"]
+
+
+def test_the_sites_feeds_show_a_live_storys_last_update_as_its_updated_time(client, storm, people):
+    first = post(storm, people["editor"], "Winds reach 90 km/h.")
+    before = {address: entry_updated(client, address, storm) for address in SITE_FEEDS}
+    for address, (updated, _) in before.items():
+        assert updated == first.published_at.isoformat(), address
+    second = post(storm, people["editor"], "Ferries cancelled.")
+    for address in SITE_FEEDS:  # stored feeds are re-stamped by the update
+        updated, etag = entry_updated(client, address, storm)
+        assert updated == second.published_at.isoformat(), address
+        assert etag != before[address][1], address
+        assert client.get(address, HTTP_IF_NONE_MATCH=etag).status_code == 304, address
+
+
+def test_a_feed_listing_live_coverage_costs_the_same_with_60_updates_as_with_5(
+    client, storm, people, no_page_cache, django_assert_num_queries
+):
+    from articles.reader import fragments
+
+    def make(count):
+        LiveUpdate.objects.bulk_create(
+            LiveUpdate(story=storm, body="<p>x</p>", status="published") for _ in range(count)
+        )
+
+    make(5)
+    client.get("/feed/atom/")  # warm the shared fragments
+    fragments.cache.clear()
+    with CaptureQueriesContext(connection) as few:
+        client.get("/feed/atom/")
+    make(55)
+    fragments.cache.clear()
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get("/feed/atom/")
+
+
 # --- The edge cache ------------------------------------------------------------------
 
 
@@ -421,4 +528,6 @@ def test_an_update_purges_only_the_pages_that_show_it_at_the_edge(
         assert client.get("/")["xkey"].split() == ["all", "site", "live", "front"]
         with django_capture_on_commit_callbacks(execute=True):
             post(storm, people["editor"], "Ferries cancelled.")
-        assert stub.xkeys() == [{f"story:{storm.path}", "section:weather", "author:ana", "live"}]
+        assert stub.xkeys() == [
+            {f"story:{storm.path}", "section:weather", "author:ana", "tag-pages:storm", "live"}
+        ]

@@ -141,3 +141,50 @@ def test_writers_get_no_live_actions_and_cannot_set_the_banner(client):
     )
     story.refresh_from_db()
     assert story.breaking_until is None and story.live_started_at is None
+
+
+# --- A library photo with a quick update ------------------------------------------
+
+
+def test_the_quick_form_takes_a_library_photo_through_the_story_forms_autocomplete(client, storm):
+    from .test_photo_placements import library_photo
+
+    photo = library_photo(7, alt="Waves over the sea wall")
+    client.force_login(make_staff("lou", "Editor"))
+    html = client.get(reverse("admin:articles_article_change", args=[storm.pk])).content.decode()
+    quick = html[html.index('id="live-quick-add"') : html.index('id="article_form"')]
+    assert 'class="admin-autocomplete' in quick and 'data-field-name="photo"' in quick
+    response = quick_add(client, storm, photo=str(photo.pk), publish="on")
+    assert response.status_code == 200, response.content
+    assert LiveUpdate.objects.get().photo == photo
+    client.logout()
+    assert 'alt="Waves over the sea wall"' in client.get(storm.path).content.decode()
+
+
+def test_a_writer_cannot_attach_a_photo_only_anothers_draft_uses(client, storm):
+    from .test_photo_placements import library_photo, placing
+
+    walt, wendy = make_staff("walt", "Writer"), make_staff("wendy", "Writer")
+    scoop = library_photo(8, uploaded_by=walt, alt="The scoop's picture")
+    make_story("Walt's scoop", body=placing(scoop), created_by=walt, status=Article.Status.DRAFT)
+    own = library_photo(9, uploaded_by=wendy, alt="Wendy's picture")
+    client.force_login(wendy)
+    refused = quick_add(client, storm, photo=str(scoop.pk))
+    assert refused.status_code == 400 and "photo" in refused.json()["error"].lower()
+    assert not LiveUpdate.objects.exists()
+    assert quick_add(client, storm, photo=str(own.pk)).status_code == 200
+    assert LiveUpdate.objects.get().photo == own
+
+
+def test_the_desk_refuses_a_photo_the_writer_may_not_see_whatever_the_form(storm):
+    from django.core.exceptions import ValidationError
+
+    from .test_photo_placements import library_photo, placing
+
+    walt, wendy = make_staff("walt", "Writer"), make_staff("wendy", "Writer")
+    scoop = library_photo(10, uploaded_by=walt)
+    make_story("Walt's scoop", body=placing(scoop), created_by=walt, status=Article.Status.DRAFT)
+    update = LiveUpdate(story=storm, body="<p>Waves.</p>", photo=scoop)
+    with pytest.raises(ValidationError):
+        desk.save_update(update, wendy)
+    assert not LiveUpdate.objects.exists()

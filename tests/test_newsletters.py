@@ -40,6 +40,7 @@ class Mailbox:
     def __init__(self):
         self.messages = []
         self.refuse = {}
+        self.data_answers = []  # answers to the email's data before it is accepted
         self.delay = 0
         self.lock = threading.Lock()
 
@@ -53,6 +54,9 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.data_answers:
+                return self.data_answers.pop(0)
         if self.delay:
             time.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -340,6 +344,20 @@ def test_the_briefing_keeps_the_editors_order_and_only_live_stories(mailbox):
     assert send.state == Send.State.DONE and send.recipients == 1
 
 
+def test_each_copys_links_are_the_signed_links_the_reader_pages_accept(client, mailbox):
+    """``links.Maker`` signs a send's many links its own quicker way: the same tokens."""
+    from newsletters import links
+
+    reader = subscriber("reader@example.com", breaking_alerts=True)
+    maker = links.Maker()
+    with time_machine.travel(timezone.now(), tick=False):
+        for n in (1, 7, 123456789, reader.pk):
+            assert maker.url("preferences", n) == links.preferences_url(n)
+            assert maker.url("unsubscribe", n) == links.unsubscribe_url(n)
+    path = maker.url("preferences", reader.pk).removeprefix("http://testserver")
+    assert client.get(path).status_code == 200
+
+
 def test_links_carry_tracking_only_when_the_publication_turns_it_on(mailbox, settings):
     story = make_story("Budget passes")
     subscriber("reader@example.com")
@@ -402,6 +420,26 @@ def test_a_refusing_server_is_retried_until_it_accepts(mailbox):
     delivery = Delivery.objects.get()
     assert (delivery.state, delivery.attempts) == ("sent", 3)
     assert send.state == Send.State.DONE
+
+
+def test_an_email_refused_after_its_data_is_retried_or_failed_as_the_server_says(mailbox):
+    """The server's answer to the email itself (after DATA), not only to the address:
+    "not now" is tried again and sends one copy; "never" fails it and pauses the address."""
+    later, never = subscriber("later@example.com"), subscriber("never@example.com")
+    mailbox.data_answers = ["451 4.3.0 Try again later"]
+    send_now(briefing=briefing_of(make_story("Budget passes")), subject="First")
+    assert len(mailbox.to("later@example.com")) == 1
+    assert len(mailbox.to("never@example.com")) == 1
+    assert sorted(Delivery.objects.values_list("state", "attempts")) == [("sent", 1), ("sent", 2)]
+
+    Delivery.objects.all().delete()
+    mailbox.data_answers = ["554 5.7.1 Message refused"]
+    send_now(briefing=briefing_of(make_story("Next day"), days_ago=1), subject="Second")
+    copies = dict(Delivery.objects.values_list("subscriber_id", "state"))
+    assert copies == {later.pk: "failed", never.pk: "sent"}
+    assert "554" in Delivery.objects.get(subscriber=later).reason
+    later.refresh_from_db()
+    assert later.paused and not Subscriber.objects.get(pk=never.pk).paused
 
 
 def test_an_unreachable_server_is_retried_and_nothing_is_lost(mailbox, settings):
@@ -538,42 +576,6 @@ def test_a_briefing_goes_out_at_its_scheduled_time(
     with time_machine.travel(at + timedelta(seconds=1)):
         assert sending.deliver(send.pk) is None
     assert len(mailbox.to("reader@example.com")) == 1
-
-
-def test_only_editors_send_an_alert_after_confirming(
-    client, mailbox, django_capture_on_commit_callbacks
-):
-    story = make_story("Earthquake hits the coast")
-    draft = make_draft("Not yet")
-    subscriber("reader@example.com", daily_briefing=False, breaking_alerts=True)
-    writer = make_staff("wr", "Writer")
-    client.force_login(writer)
-    assert client.get("/admin/newsletters/send/alert/").status_code == 403
-    assert (
-        client.post(
-            "/admin/newsletters/send/alert/", {"story": story.pk, "confirmed": "yes"}
-        ).status_code
-        == 403
-    )
-
-    client.force_login(make_staff("ed", "Editor"))
-    assert client.post("/admin/newsletters/send/alert/", {"story": draft.pk}).status_code == 200
-    assert not Send.objects.exists()
-    page = client.post("/admin/newsletters/send/alert/", {"story": story.pk})
-    assert b"Send this breaking-news alert?" in page.content
-    assert b"1</strong> confirmed subscriber" in page.content
-    assert not Send.objects.exists() and mailbox.messages == []
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/admin/newsletters/send/alert/", {"story": story.pk, "confirmed": "yes"}
-        )
-    assert response.status_code == 302
-    send = Send.objects.get()
-    assert send.sent_by.username == "ed" and send.kind == "alert"
-    (message,) = mailbox.to("reader@example.com")
-    assert message["Subject"] == "Earthquake hits the coast"
-    assert b"1 sent" in client.get(f"/admin/newsletters/send/{send.pk}/change/").content
 
 
 def test_writers_prepare_and_preview_a_briefing_but_only_editors_send_it(

@@ -145,6 +145,10 @@ def pages(shape, with_search):
         "API list": "/api/articles/",
         "corrections": "/corrections/",
     }
+    # Page 11 is the first whose stories are found from their start (queries.DEEP).
+    found["front, page 11"] = "/?page=11"
+    if shape.big_section:
+        found["section, page 11"] = found["section"] + "?page=11"
     if shape.tags:
         found["tag"] = "/tag/{}/".format(
             one(

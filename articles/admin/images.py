@@ -16,6 +16,7 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 from .. import access
 from ..images.presentation import media_url
 from ..models import Image, PhotoPlacement
+from .lists import FastLinksChangeList
 
 LIBRARY_PAGE_SIZE = 24  # photos a page of the body editor's picker shows
 
@@ -85,6 +86,9 @@ class ImageAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["preview", "alt_text"]
     list_select_related = ["uploaded_by"]  # one query for the page, not one per photo
+    # A screenful or two of thumbnails, as the story list pages by 50: rendering the
+    # admin's rows is most of the library's cost (100 rows: 230 ms of CPU for a writer).
+    list_per_page = 50
     # One count per page: "N photos in all" would count the whole library a second time.
     show_full_result_count = False
     search_fields = ["caption", "credit", "alt_text"]
@@ -115,6 +119,9 @@ class ImageAdmin(admin.ModelAdmin):
     class Media:
         js = ["admin/newsroom/image-preview.js", "admin/newsroom/focal-point.js"]
         css = {"all": ["admin/newsroom/photos.css"]}
+
+    def get_changelist(self, request, **kwargs):
+        return FastLinksChangeList  # two links a row: reversed once a page, not 200 times
 
     def get_queryset(self, request):
         # The library, the change page, the lead-photo autocomplete and the picker alike.

@@ -9,6 +9,7 @@ asked of ``articles.access`` and every change made by ``articles.editorial.live`
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.utils.html import escape
 
 from .. import access
 from ..editorial import live as desk
-from ..models import LiveUpdate
+from ..models import Image, LiveUpdate
 from .labels import NamedFormParts
 
 INLINE_UPDATES = 30  # the newest updates editable on the story's page; older ones stay
@@ -89,8 +90,16 @@ class QuickAddForm(forms.Form):
         label="New update",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
-        help_text="A few sentences; a blank line starts a new paragraph. Links and photos: "
-        "edit the update below once it is saved.",
+        help_text="A few sentences; a blank line starts a new paragraph. Links: edit the "
+        "update below once it is saved.",
+    )
+    photo = forms.ModelChoiceField(
+        label="Photo",
+        queryset=Image.objects.none(),
+        required=False,
+        help_text="An optional photo from the library, shown with the update. Type a few "
+        "words of its caption or alt text.",
+        error_messages={"invalid_choice": "Choose a photo from the library you may use."},
     )
     key_event = forms.BooleanField(label="Key event", required=False)
     publish = forms.BooleanField(
@@ -98,6 +107,18 @@ class QuickAddForm(forms.Form):
         required=False,
         help_text="Unticked, the update is saved as a draft for an editor.",
     )
+
+    def __init__(self, *args, user, admin_site, **kwargs):
+        """The photo box is the story form's library autocomplete, offering (and
+        accepting) only the photos ``user`` may see (``access.photos_visible_to``)."""
+        super().__init__(*args, **kwargs)
+        photo = self.fields["photo"]
+        photo.widget = AutocompleteSelect(
+            LiveUpdate._meta.get_field("photo"),
+            admin_site,
+            attrs={"data-placeholder": "No photo"},
+        )
+        photo.queryset = access.photos_visible_to(user)  # also gives the widget its choices
 
     def body(self):
         paragraphs = [p.strip() for p in self.cleaned_data["text"].split("\n\n") if p.strip()]
@@ -112,10 +133,15 @@ def quick_add_view(model_admin, request, object_id):
     if story is None or not model_admin.has_view_permission(request, story):
         raise Http404("No such story.")
     wants_json = "application/json" in request.headers.get("Accept", "")
-    form = QuickAddForm(request.POST)
+    form = QuickAddForm(request.POST, user=request.user, admin_site=model_admin.admin_site)
     error = None
     if form.is_valid():
-        update = LiveUpdate(story=story, body=form.body(), key_event=form.cleaned_data["key_event"])
+        update = LiveUpdate(
+            story=story,
+            body=form.body(),
+            photo=form.cleaned_data["photo"],
+            key_event=form.cleaned_data["key_event"],
+        )
         try:
             desk.save_update(update, request.user, publish=form.cleaned_data["publish"])
         except (PermissionDenied, ValidationError) as refused:
@@ -135,14 +161,14 @@ def quick_add_view(model_admin, request, object_id):
     return HttpResponseRedirect(reverse("admin:articles_article_change", args=[story.pk]))
 
 
-def quick_add_context(request, story):
+def quick_add_context(request, story, admin_site):
     """The quick-add form for the change form's template, or None if not offered."""
     if story is None or not story.live_coverage:
         return None
     if not access.may_add_live_update(request.user, story):
         return None
     return {
-        "form": QuickAddForm(),
+        "form": QuickAddForm(user=request.user, admin_site=admin_site),
         "action": reverse("admin:articles_article_live_add", args=[story.pk]),
         "may_publish": access.may_publish_live_update(request.user),
     }

@@ -15,7 +15,7 @@ Every change an action or a form makes is recorded as one revision per story,
 and a revert touches only the story it is for (``articles.editorial.revisions``).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import reversion
 from django import forms
@@ -62,12 +62,14 @@ from ..models import (
     seo,
 )
 from ..reader import search
-from .desk import budget_lines, notes_context, planning_urls
+from .desk import notes_context
 from .filters import DeskFilter
 from .images import thumbnail, with_library_picker
 from .labels import NamedFormParts
+from .lists import FastLinksChangeList
 from .live import ACTIONS as LIVE_ACTIONS
 from .live import LIVE_FIELDS, LiveUpdateInline, quick_add_context, quick_add_view, save_inline
+from .planning import calendar_view as planning_page
 
 Status = Article.Status
 PLANNING_FIELDS = ["assignee", "planned_for", "target_words"]
@@ -266,35 +268,26 @@ class StoryPaginator(Paginator):
     more than the page. ``parts``: the list as consecutive querysets, each in an
     index's order (``queue.desk_parts``); a page may take the end of one and the
     start of the next.
+
+    The list is counted once, as a whole (``count``: one pass over an index). How
+    many stories each part holds is learnt from the page itself (a part that ends
+    inside the page says where), and counted only for a page that lies wholly beyond
+    a part: counting a writer's own stories tests "mine" on each of the 95,000
+    stories they may see (about 70 ms at 100,000 stories), which page 1 never needs.
     """
 
     def __init__(
-        self,
-        object_list,
-        per_page,
-        orphans=0,
-        allow_empty_first_page=True,
-        rows=None,
-        parts=None,
-        counts=None,
+        self, object_list, per_page, orphans=0, allow_empty_first_page=True, rows=None, parts=None
     ):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         # How to read the chosen stories: by id alone, since the list's own filters
         # would lead the database to walk their index instead of fetching 50 rows.
         self.rows = rows if rows is not None else object_list.order_by()
         self.parts = parts or [object_list]
-        # How to count the parts at once (``queue.desk_part_counts``), if not one by one.
-        self.counts = counts
-
-    @cached_property
-    def part_counts(self):
-        if self.counts is not None:
-            return self.counts()
-        return [part.count() for part in self.parts]
 
     @cached_property
     def count(self):
-        return sum(self.part_counts)
+        return self.object_list.order_by().count()
 
     def page(self, number):
         number = self.validate_number(number)
@@ -303,9 +296,15 @@ class StoryPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = []
-        for part, size in zip(self.parts, self.part_counts, strict=True):
-            if bottom < size and top > 0:
-                ids += part.values_list("pk", flat=True)[max(bottom, 0) : min(top, size)]
+        for index, part in enumerate(self.parts):
+            start = max(bottom, 0)
+            found = list(part.values_list("pk", flat=True)[start:top]) if top > start else []
+            ids += found
+            if index == len(self.parts) - 1 or start + len(found) >= top:
+                break
+            # The part ended before the page did: it holds start + len(found) stories,
+            # unless the page starts beyond its end, where only counting it says.
+            size = start + len(found) if found or start == 0 else part.count()
             bottom, top = bottom - size, top - size
         rows = {story.pk: story for story in self.rows.filter(pk__in=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
@@ -504,8 +503,16 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
 
     def get_ordering(self, request):
         """What needs attention first: the review queue, then drafts (for a writer,
-        their own stories first); see ``articles.editorial.queue``."""
+        their own stories first); see ``articles.editorial.queue``. A column the user
+        sorts by orders the list alone (the admin adds the id to break ties): with the
+        desk order's keys after it, the database sorted every story on all of them
+        (116 of 150 ms for the first page, sorted by time, at 100,000 stories)."""
+        if request.GET.get(ORDER_VAR):
+            return []
         return queue.desk_order(request.user, status=request.GET.get("status__exact"))
+
+    def get_changelist(self, request, **kwargs):
+        return FastLinksChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if queryset.model is not Article:  # the history page's log entries
@@ -519,19 +526,12 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
             .prefetch_related("bylines__author")
             .defer("body")
         )
-        parts = counts = None
-        if ORDER_VAR not in request.GET:  # the desk order, not a column the user sorts by
+        parts = None
+        if not request.GET.get(ORDER_VAR):  # the desk order, not a column the user sorts by
             stories = queryset.order_by()
             parts = queue.desk_parts(request.user, stories, request.GET.get("status__exact"))
-            counts = lambda: queue.desk_part_counts(request.user, stories)  # noqa: E731
         return StoryPaginator(
-            queryset,
-            per_page,
-            orphans,
-            allow_empty_first_page,
-            rows=rows,
-            parts=parts,
-            counts=counts,
+            queryset, per_page, orphans, allow_empty_first_page, rows=rows, parts=parts
         )
 
     def action_checkbox(self, obj):
@@ -718,55 +718,9 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
     def calendar_view(self, request):
-        """The calendar: the last week and everything scheduled, by day; or, with
-        ``period=day|week``, the planning budget of that day or week."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        now = timezone.now()
-        if request.GET.get("period") in ("day", "week"):
-            return self._planning_view(request, request.GET["period"], now)
-        stories = (
-            self.get_queryset(request)
-            .filter(status=Status.PUBLISHED, published_at__gte=now - timedelta(days=7))
-            .select_related("section")
-            .order_by("published_at")
-        )
-        days = {}
-        for story in stories:
-            day = timezone.localdate(story.published_at)
-            days.setdefault(day, []).append(story)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Editorial calendar",
-            "days": sorted(days.items()),
-            "now": now,
-            "planning": planning_urls(),
-        }
-        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
-
-    def _planning_view(self, request, period, now):
-        today = timezone.localdate(now)
-        try:
-            day = date.fromisoformat(request.GET.get("date") or today.isoformat())
-            if not date(1900, 1, 1) <= day <= date(9000, 1, 1):
-                raise ValueError(day)
-        except ValueError:
-            self.message_user(request, "That is not a date; showing today.", messages.WARNING)
-            day = today
-        start, end = desk.planning_period(period, day)
-        step = timedelta(days=7 if period == "week" else 1)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": ("Planning: the week of " if period == "week" else "Planning: ")
-            + date_format(timezone.localdate(start), "l j F Y"),
-            "period": period,
-            "planning": planning_urls(timezone.localdate(start), period, step),
-            "budget": budget_lines(desk.budget(request.user, start, end, now), period),
-            "now": now,
-        }
-        return TemplateResponse(request, "admin/articles/article/calendar.html", context)
+        """The calendar of a week, or with ``period=day|week`` the planning budget
+        (``articles.admin.planning``)."""
+        return planning_page(self, request)
 
     # --- Views with object-level checks that reversion leaves to us -----------
 
@@ -867,7 +821,7 @@ class ArticleAdmin(NamedFormParts, VersionAdmin):
             ) and self.has_change_permission(request, story)
             context.update(self._desk_context(request, story))
             context.update(notes_context(request, story))
-            context["live_quick_add"] = quick_add_context(request, story)
+            context["live_quick_add"] = quick_add_context(request, story, self.admin_site)
         return super().change_view(request, object_id, form_url, context)
 
     def render_change_form(self, request, context, *args, **kwargs):

@@ -25,7 +25,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import access
@@ -318,69 +318,3 @@ def desk_for(user, now=None, rows=BLOCK_ROWS):
 
 def unread_count(user):
     return InboxItem.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
-# --- Planning ---------------------------------------------------------------------
-
-
-def planning_period(period, day):
-    """The (start, end) of the day or the Monday-to-Sunday week holding ``day`` (a date),
-    in the newsroom's time zone."""
-    if period == "week":
-        day = day - timedelta(days=day.weekday())
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    end = timezone.make_aware(
-        datetime.combine(day + timedelta(days=7 if period == "week" else 1), time.min)
-    )
-    return start, end
-
-
-def budget(user, start, end, now=None):
-    """Every story planned, drafted, in review, scheduled or published between ``start``
-    and ``end`` that ``user`` may see (a draft or a story in review counts when it was
-    last worked on), as [(section or None, [story, ...])] in section order. Each story
-    carries ``words`` (its length at its last save, ``Article.word_count``: no body is
-    read), ``slot`` (its publication time once it has one,
-    else its planned slot) and ``open_notes``. Three queries, whatever the period holds."""
-    now = now or timezone.now()
-    in_period = (
-        Q(planned_for__gte=start, planned_for__lt=end)
-        | Q(status=Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
-        | Q(status__in=[Status.DRAFT, Status.REVIEW], updated_at__gte=start, updated_at__lt=end)
-    )
-    # The period first (each term is one an index answers), then who may see them:
-    # led by the visibility rule instead, SQLite walks every live story for a writer.
-    found = list(
-        Article.objects.filter(in_period)
-        .exclude(status=Status.WITHDRAWN)
-        .values_list("pk", flat=True)
-    )
-    stories = list(
-        access.stories_visible_to(user, Article.objects.filter(pk__in=found), now=now)
-        .select_related("section", "assignee")
-        .defer("body")
-    )
-    readable = [story.pk for story in stories if access.may_read_notes(user, story)]
-    open_counts = dict(
-        EditorialNote.objects.open()
-        .filter(article_id__in=readable)
-        .values_list("article_id")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    sections = {}
-    for story in stories:
-        story.words = story.word_count
-        story.slot = story.published_at or story.planned_for
-        story.scheduled = story.status == Status.PUBLISHED and story.published_at > now
-        # Another writer's notes are none of this user's business: not even their number.
-        story.open_notes = open_counts.get(story.pk, 0)
-        sections.setdefault(story.section, []).append(story)
-    ordered = sorted(
-        sections.items(),
-        key=lambda item: (item[0] is None, item[0].position if item[0] else 0, str(item[0] or "")),
-    )
-    return [
-        (section, sorted(rows, key=lambda s: (s.slot is None, s.slot or now, s.headline)))
-        for section, rows in ordered
-    ]

@@ -18,6 +18,7 @@ from ..access import (
     may_change_live_update,
     may_publish_live_update,
     may_run_live_coverage,
+    photos_visible_to,
 )
 from ..models import Article, LiveUpdate
 
@@ -88,6 +89,9 @@ def save_update(update, user, *, authors=None, publish=None):
         raise PermissionDenied("Only editors publish updates; save it as a draft.")
     if not (update.body or "").strip():
         raise ValidationError({"body": "An update needs some text."})
+    if update.photo_id and not photos_visible_to(user).filter(pk=update.photo_id).exists():
+        # The library's rule: another writer's draft's photo stays theirs till it is live.
+        raise ValidationError({"photo": "Choose a photo from the library you may use."})
     update.updated_by = user
     adding = update.pk is None
     with transaction.atomic(), reversion.create_revision():

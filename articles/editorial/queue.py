@@ -13,7 +13,7 @@ SQL text as the keys below), so a page is walked out of it without sorting or
 reading a story row (see ``articles.admin.stories``).
 """
 
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Value, When
 from django.db.models.expressions import RawSQL
 
 from .. import access
@@ -77,12 +77,3 @@ def desk_parts(user, stories, status=None):
         return [stories.order_by(*order)]
     mine = access.mine_q(user)
     return [stories.filter(mine).order_by(*order), stories.exclude(mine).order_by(*order)]
-
-
-def desk_part_counts(user, stories):
-    """How many stories each of ``desk_parts`` holds, in one pass over the list."""
-    if access.is_editor(user):
-        return [stories.count()]
-    mine = access.mine_q(user)
-    counted = stories.aggregate(mine=Count("pk", filter=mine), rest=Count("pk", filter=~mine))
-    return [counted["mine"], counted["rest"]]

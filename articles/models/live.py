@@ -21,7 +21,7 @@ from django_prose_editor.fields import ProseEditorField
 
 from ..text import sanitize_html, strip_control_characters
 from .fields import recorded_by
-from .version import PageStamp, scope
+from .version import TAG_PAGES, PageStamp, scope
 
 # The page stamp that counts live updates site-wide. Its value goes *down* from -1,
 # so a stamp given by an update (negative) is never one a content version gives
@@ -160,10 +160,10 @@ def stamp_live(scopes):
 
 def live_scopes(story_id):
     """What an update to the story reaches: its page (endpoint and feeds included), its
-    section's and its authors' listings. Not its tags' pages: a tag's stamp also keys
-    the Related stories of every story with that tag (``fragments.read_stamps``), which
-    must only ever rise; tag listings show the Live marker without the time."""
-    from .article import Article, Byline
+    section's, tags' and authors' listings and feeds. A tag's pages by ``TAG_PAGES``,
+    never "tag:<slug>": that stamp also keys the Related stories of every story with
+    the tag (``fragments.read_stamps``), which must only ever rise."""
+    from .article import Article, Byline, TaggedArticle
 
     row = Article.objects.filter(pk=story_id).values_list("path", "section__slug").first()
     if row is None or not row[0]:
@@ -174,4 +174,6 @@ def live_scopes(story_id):
         found.add(scope("section", section))
     authors = Byline.objects.filter(article_id=story_id).values_list("author__slug", flat=True)
     found.update(scope("author", slug) for slug in authors)
+    tags = TaggedArticle.objects.filter(content_object_id=story_id).values_list("tag__slug")
+    found.update(scope(TAG_PAGES, slug) for (slug,) in tags)
     return found

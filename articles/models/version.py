@@ -76,7 +76,15 @@ class PageStamp(models.Model):
         return f"{self.scope} at version {self.version}"
 
 
+# A tag's own pages (its listing and feeds) are kept under "tag-pages:<slug>", which
+# every change to a story with the tag stamps as it stamps "tag:<slug>". Only the
+# former is stamped by a live update (``articles.models.live``), whose stamps run down:
+# "tag:<slug>" also keys the Related stories of every story with the tag (the newest of
+# its tags' stamps, ``reader.fragments.read_stamps``), so it must only ever rise.
+TAG_PAGES = "tag-pages"
+
+
 def scope(kind, key):
     """The name of a scope of reader pages: ``kind`` is story (``key`` its address),
-    section, tag or author (``key`` its slug)."""
+    section, tag, ``TAG_PAGES`` or author (``key`` its slug)."""
     return f"{kind}:{key}"

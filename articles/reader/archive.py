@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .. import access
 from ..models import Article, Section
+from ..models.live import LIVE_SCOPE
 from . import metadata, queries
 from .pagecache import reader_page
 from .paging import Page, page_number
@@ -104,7 +105,7 @@ class ArchiveFilter(django_filters.FilterSet):
             self.form.add_error("end", "The end date is before the start date.")
 
 
-@reader_page
+@reader_page(scope=lambda: LIVE_SCOPE)  # it shows live stories' last-update times
 def archive_search(request):
     number = page_number(request.GET.get("page"))
     now = timezone.now()

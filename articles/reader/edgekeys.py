@@ -5,24 +5,29 @@ Cloudflare) can be told exactly which of its copies a change retires.
 The names follow the page cache's own scopes (``articles.models.version``), so the
 edge forgets a page exactly when the page cache would render it afresh:
 
-- ``story:<address>``, ``section:<slug>``, ``tag:<slug>``, ``author:<slug>``: a
+- ``story:<address>``, ``section:<slug>``, ``tag-pages:<slug>``, ``author:<slug>``: a
   scoped page (a story's page, a section's, tag's or author's pages and feeds);
-- a story page also names its tags (its Related stories change with a story that
-  shares one) and ``latest`` (its Latest-stories block);
+- a story page also names its tags (``tag:<slug>``: its Related stories change with a
+  story that shares one) and ``latest`` (its Latest-stories block);
 - ``site``: the pages kept under the site-wide version (the front, archives,
   search, corrections, the site's feeds, sitemaps, the API), which every change
   retires; each also names its kind (``front``, ``feeds``, ``sitemaps``, ...) for
   an operator's manual purge;
-- ``live``: the front, which shows live stories' last-update times (issue 17): a
-  live update purges it with its story's, section's and authors' keys, never ``site``;
+- ``live``: the front, archives, search and the site's feeds, which show live stories'
+  last-update times (issue 17): a live update purges it with its story's, section's,
+  tags' pages' and authors' keys, never ``site``;
 - ``all``: every page (navigation, bylines' names, photos): a change that reaches
   every page (a content version bump ``everywhere``) purges it.
 
 A change to one story purges its scopes before and after the change (the same set
 ``articles.signals`` stamps), plus ``site``; a withdrawal also purges ``latest``,
-so no Latest block at the edge keeps a story readers may no longer see. A
-publication or correction leaves other story pages' Latest blocks to their edge
-lifetime (the page cache fills them afresh on each serve; the edge cannot).
+so no Latest block at the edge keeps a story readers may no longer see. Without
+ESI, a publication or correction leaves other story pages' Latest blocks to their
+edge lifetime (the page cache fills them afresh on each serve; the edge cannot).
+With ``EDGE_ESI`` the edge fills that block itself from the Latest fragment
+(``fragments.AT_THE_EDGE``), a site-wide page (``all site latest``) that every
+change purges: a story page then no longer names ``latest``, and keeps its edge
+copy through other stories' publications and withdrawals.
 
 Keys are ASCII without spaces or commas (the separators of the ``xkey``,
 ``Surrogate-Key`` and ``Cache-Tag`` headers): a slug in another script is
@@ -59,6 +64,7 @@ KINDS = {
     "robots": "sitemaps",
     "api-articles": "api",
     "api-article": "api",
+    "latest-fragment": LATEST,  # the Latest block the edge fills story pages with (ESI)
 }
 HEADERS = ("xkey", "Surrogate-Key")  # Varnish's xkey vmod; Fastly and most others
 CLOUDFLARE_HEADER = "Cache-Tag"  # Cloudflare's, comma-separated
@@ -89,10 +95,10 @@ def page_keys(request):
     """The keys of the reader page answering ``request`` (after ``is_reader_page``)."""
     scope = getattr(request, "reader_scope", None)
     keys = [ALL, SITE if scope is None else key(scope)]
-    if scope == LIVE_SCOPE:  # the front: site-wide, and the live updates' times (issue 17)
+    if scope == LIVE_SCOPE:  # the front...: site-wide, and the live updates' times (issue 17)
         keys.insert(1, SITE)
-    if scope and scope.startswith("story:"):
-        keys.append(LATEST)
+    if scope and scope.startswith("story:") and not getattr(request, "edge_fills", False):
+        keys.append(LATEST)  # its Latest block is part of it (not an ESI include)
     kind = _kind(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
     if kind:
         keys.append(kind)

@@ -11,17 +11,25 @@ A story page is stored by the page cache under the story's own stamp, not the
 site-wide version, so its Latest and Related blocks (which change with *other*
 stories) are not baked into it: :func:`block` leaves a hole there, and the page
 cache fills it from this cache each time it serves the page (see
-``articles.reader.pagecache``).
+``articles.reader.pagecache``). With ``EDGE_ESI`` (an edge that processes ESI,
+Varnish), the Latest hole is filled with an ``<esi:include>`` of the block's own
+small address instead: the edge keeps the page for hours and the fragment under
+the keys every publication purges, so an edge copy's Latest block is as fresh as
+the origin's.
 """
 
 import functools
 from collections import OrderedDict
 
+from django.conf import settings
 from django.template import engines
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from markupsafe import Markup
 
-from . import addresses, queries
+from ..models.version import scope
+from . import addresses, live, queries
 from .presenters import present_listing
 
 LATEST_COUNT = 5
@@ -68,12 +76,22 @@ def read_stamps(request, scope, story_path=None):
     stamp under ``scope`` (None for a page kept under the site-wide version; see
     ``queries.content_stamp``)."""
     request.content_stamp, page_stamp = queries.content_stamp(scope, story_path)
+    request.page_stamp = page_stamp[:2] if page_stamp else None
     if page_stamp is not None and story_path is not None:
         # What the story's Related stories are kept under: they change only with a
         # story sharing one of its tags (that story's change stamps the tag), with
         # what every page shows, and with time (a scheduled story: ``next_publication``).
         request.related_stamp = ("tags", page_stamp[0], page_stamp[2])
     return request.content_stamp, page_stamp[:2] if page_stamp else None
+
+
+def page_stamp(request, scope):
+    """The page's own stamp under ``scope`` (see :func:`read_stamps`): read once, by the
+    page cache, for the whole request, else read here. For a view that keeps what it
+    builds in this cache (the feeds) and must see a change to its scope alone."""
+    if not hasattr(request, "page_stamp"):
+        read_stamps(request, scope)
+    return request.page_stamp
 
 
 def _moments(stamp, now):
@@ -113,15 +131,29 @@ def _macros():
     return engines["reader"].env.get_template("includes/items.html").module
 
 
-def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
-    """The Latest-stories list as HTML: the newest live stories but ``exclude_id``."""
+# With EDGE_ESI, only the newest stories' pages include a Latest fragment of their own
+# (leaving them out); every older story page includes one shared fragment, which leaves
+# nothing out (``exclude_id`` 0) since they are not among the newest it shows. So a
+# publication retires about a dozen fragments at the edge, not one per story page read.
+EDGE_OWN_LATEST = 2 * LATEST_COUNT
+
+
+def _latest_items(stamp, now, count=LATEST_COUNT):
+    """(id, item HTML) of the newest live stories: one more than shown (a page leaves
+    its own out), or with EDGE_ESI the ``EDGE_OWN_LATEST`` newest."""
 
     def build():
-        rows = present_listing(queries.latest(now, count + 1), with_bylines=False)
+        limit = max(count + 1, EDGE_OWN_LATEST if settings.EDGE_ESI else 0)
+        rows = present_listing(queries.latest(now, limit), with_bylines=False)
         item = _macros().latest_item
         return [(row["id"], item(row)) for row in rows], next_publication(stamp, now)
 
-    items = cache.get("latest", stamp, now, build)
+    return cache.get("latest", stamp, now, build)
+
+
+def latest_stories(stamp, now, exclude_id=None, count=LATEST_COUNT):
+    """The Latest-stories list as HTML: the newest live stories but ``exclude_id``."""
+    items = _latest_items(stamp, now, count)
     # Each item is Markup rendered by an autoescaping template; joining keeps it safe.
     chosen = [html for story_id, html in items if story_id != exclude_id][:count]
     return Markup("").join(chosen)
@@ -205,10 +237,61 @@ def section_blocks(stamp, now, shown=()):
     return cache.get(key, stamp, now, build)
 
 
+def live_part(request, row, now):
+    """A live story's part of its page (``live.rendered_part``: key events, pinned
+    updates, the first screen of updates, their HTML and JSON-LD), built once per
+    change to the story (its stamp, which every update moves) and per content version,
+    and again when a scheduled update comes out. The first screen of a story with
+    thousands of updates then costs a plain story's render and a lookup here, and a
+    stream of updates one build per update in each worker. Older screens (``?before=``,
+    ``?at=``) are built for each request: their addresses are too many to keep. None
+    for a story that never was live coverage."""
+    if row.get("live_started_at") is None:
+        return None
+    order, before, at = live.arguments(request)  # a 404 for a bad one
+    if before is not None or at is not None:
+        return live.rendered_part(row, now, order, before, at)
+    own = page_stamp(request, scope("story", row["path"]))
+
+    def build():
+        part = live.rendered_part(row, now, order)
+        return part, part["valid_until"]
+
+    return cache.get(
+        f"live:{row['path']}:{order}:{get_language()}", (stamp(request), own), now, build
+    )
+
+
 # --- Blocks filled in when a stored page is served ------------------------------
 
 FILLED = {"latest": latest_stories, "related": related_stories}
 BY_REQUEST = {"related": "related_stamp"}  # a finer stamp a block takes from the request
+# A block the edge may fill itself (``EDGE_ESI``): the URL name of its fragment, whose
+# address takes the block's parameters. Latest changes with every publication, while
+# the story page around it changes only with its own story: at the edge, the page is
+# then kept (and purged) on its own, and only the small fragment is purged each time.
+AT_THE_EDGE = {"latest": "latest-fragment"}
+
+
+def edge_fills(name):
+    """Whether the edge fills hole ``name`` itself (ESI) rather than the page cache."""
+    return settings.EDGE_ESI and name in AT_THE_EDGE
+
+
+def edge_include(name, params, stamp, now):
+    """The ESI tag that has the edge fetch block ``name`` for a page with these
+    parameters: a story page not among the newest shares the one Latest fragment."""
+    if name == "latest" and params["exclude_id"] not in {
+        story_id for story_id, _ in _latest_items(stamp, now)[:EDGE_OWN_LATEST]
+    }:
+        params = {**params, "exclude_id": 0}
+    return _esi_tag(AT_THE_EDGE[name], tuple(sorted(params.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _esi_tag(url_name, params):
+    source = reverse(url_name, kwargs=dict(params))
+    return Markup('<esi:include src="{}"/>').format(source)
 
 
 @functools.cache
@@ -237,9 +320,15 @@ def block(request, name, now, **params):
     """The block ``name`` of ``FILLED`` (Latest or Related stories) for this page: its
     HTML, or a :class:`Hole` when the page cache will store the page (it then lists
     ``request.page_holes``) and fill it on every serve."""
-    finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
-    html = FILLED[name](stamp(request), now, **params, **finer)
     holes = getattr(request, "page_holes", None)
+    if holes is not None and edge_fills(name):
+        # The edge fills it on each serve of its copy, so the page always keeps the
+        # block's place (an empty list if nothing is left to show), whatever it holds now.
+        html = edge_include(name, params, stamp(request), now)
+        request.edge_fills = True  # edgekeys: the page itself no longer shows the block
+    else:
+        finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
+        html = FILLED[name](stamp(request), now, **params, **finer)
     if holes is None:
         return html
     holes.append((name, params, bool(html)))
@@ -253,6 +342,9 @@ def fill(request, now, holes):
     site = stamp(request)
     filled = []
     for name, params, _ in holes:
+        if edge_fills(name):  # the same hole, filled by the edge (ESI)
+            filled.append(edge_include(name, params, site, now))
+            continue
         finer = {key: getattr(request, key, None) for key in [BY_REQUEST.get(name)] if key}
         filled.append(FILLED[name](site, now, **params, **finer))
     return filled

@@ -14,12 +14,15 @@ reader's page shows last.
 import functools
 
 from django.http import Http404
+from django.template import engines
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from markupsafe import Markup
 
 from ..images.presentation import picture
 from ..models import LiveUpdate
-from . import addresses
+from . import addresses, metadata
 from .dates import machine_time, short_date, time_of_day
 from .queries import LIVE, _aware, _one, _placeholders, db_time, read
 
@@ -122,18 +125,25 @@ def moments(story_id, now):
 
 def last_updates(story_ids, now):
     """{story id: (its newest visible update's time, its next scheduled update's time)}
-    for the live stories of a listing, in one query."""
+    for the live stories of a listing or feed, in one query: two index lookups a story
+    (``liveupdate_story_idx``), never a walk through a long story's updates."""
     if not story_ids:
         return {}
+    moment = db_time(now)
     rows = read(
-        "SELECT u.story_id AS id, "  # noqa: S608
-        "MAX(CASE WHEN u.published_at <= %s THEN u.published_at END) AS last_at, "
-        "MIN(CASE WHEN u.published_at > %s THEN u.published_at END) AS next_at "
-        f"FROM articles_liveupdate u WHERE u.story_id IN ({_placeholders(story_ids)}) "
-        "AND u.status = %s GROUP BY u.story_id",
-        [db_time(now), db_time(now), *story_ids, PUBLISHED],
+        "SELECT a.id, "  # noqa: S608
+        "(SELECT MAX(u.published_at) FROM articles_liveupdate u "
+        f" WHERE u.story_id = a.id AND {VISIBLE}) AS last_at, "
+        "(SELECT MIN(u.published_at) FROM articles_liveupdate u "
+        " WHERE u.story_id = a.id AND u.status = %s AND u.published_at > %s) AS next_at "
+        f"FROM articles_article a WHERE a.id IN ({_placeholders(story_ids)})",
+        [moment, PUBLISHED, moment, *story_ids],
     )
-    return {row["id"]: (_aware(row["last_at"]), _aware(row["next_at"])) for row in rows}
+    return {
+        row["id"]: (_aware(row["last_at"]), _aware(row["next_at"]))
+        for row in rows
+        if row["last_at"] or row["next_at"]
+    }
 
 
 # --- Presenting ----------------------------------------------------------------
@@ -142,10 +152,11 @@ def last_updates(story_ids, now):
 def present(rows):
     """Update rows as story.html and the endpoint show them: times, bylines, photo."""
     authors = update_authors([row["id"] for row in rows])
+    zone, language = timezone.get_current_timezone(), get_language()  # once, not per row
     for row in rows:
         row["anchor"] = f"update-{row['id']}"
         row["iso_date"] = machine_time(row["published_at"])
-        row["time_label"] = time_of_day(row["published_at"])
+        row["time_label"] = time_of_day(row["published_at"], zone, language)
         row["authors"] = addresses.linked(authors[row["id"]], "author")
         row["html"] = Markup(row["body"] or "")  # noqa: S704  (sanitised on every save)
         row["text"] = row["html"].striptags()  # for the JSON-LD and the key events
@@ -261,18 +272,40 @@ def story_part(row, now, *, order="newest", before=None, at=None):
     }
 
 
-def for_request(request, row, now):
-    """The live part of a story page for this request (``?order=oldest``,
-    ``?before=<id>``), or None for a story that never was live coverage."""
-    if row.get("live_started_at") is None:
-        return None
+def arguments(request):
+    """(order, before, at): what a live story page's address asks for (``?order=oldest``,
+    ``?before=<id>``, ``?at=<id>``); anything that is not an update's number is a 404."""
     order = "oldest" if request.GET.get("order") == "oldest" else "newest"
     try:
         before = update_id(request.GET.get("before"))
         at = update_id(request.GET.get("at")) if before is None else None
     except ValueError:
         raise Http404("No such update.") from None
-    return story_part(row, now, order=order, before=before, at=at)
+    return order, before, at
+
+
+@functools.cache
+def _part_macro():
+    return engines["reader"].env.get_template("includes/live.html").module.live_part
+
+
+def rendered_part(row, now, order="newest", before=None, at=None):
+    """``story_part`` with what the page prints of it done once: its HTML (``html``) and
+    its updates as the JSON-LD's BlogPostings (``blog_updates``), so a copy kept by
+    ``fragments.live_part`` costs a request nothing more."""
+    part = story_part(row, now, order=order, before=before, at=at)
+    part["blog_updates"] = metadata.blog_updates(metadata.absolute(row["path"]), part["latest"])
+    part["html"] = _part_macro()(part, row["path"])
+    return part
+
+
+def for_request(request, row, now):
+    """The live part of a story page for this request (``arguments``), or None for a
+    story that never was live coverage. Built afresh: ``fragments.live_part`` keeps the
+    first screens."""
+    if row.get("live_started_at") is None:
+        return None
+    return rendered_part(row, now, *arguments(request))
 
 
 def live_story(path, now):

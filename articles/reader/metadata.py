@@ -10,6 +10,7 @@ and 1:1 crops, see ``images.processing.cards``), and a page with no photo of its
 shows the site card (``SITE_CARD_IMAGE``): nothing here reads the database.
 """
 
+import functools
 import json
 import mimetypes
 from urllib.parse import urlencode
@@ -42,6 +43,15 @@ def absolute(address):
 def _configured_picture(address, size, alt):
     """A picture named in settings: a static file's path or an absolute address, and
     its "WIDTHxHEIGHT"."""
+    storage = settings.STORAGES["staticfiles"]["BACKEND"]
+    found = _picture(address, size, alt, settings.SITE_URL, settings.STATIC_URL, storage)
+    return dict(found)
+
+
+@functools.lru_cache(maxsize=64)
+def _picture(address, size, alt, site_url, static_url, storage):
+    """Worked out once per process and settings: every listing page shows the site card
+    and the publisher's logo, and a static file's hashed name is looked up in a manifest."""
     if not address.startswith(("https://", "http://")):
         address = absolute(static(address))
     width, _, height = size.lower().partition("x")
@@ -252,22 +262,29 @@ def story(row, data, preview=False):
     )
 
 
-def live_blog(data, row, coverage, updates):
+def live_blog(data, coverage, updates, blog_updates):
     """A live story's NewsArticle as a LiveBlogPosting (issue 17): when coverage started
     and ended, and its latest updates (``updates``, newest first, visible ones only) as
-    BlogPostings, each addressed by its permalink on the page."""
+    BlogPostings (``blog_updates``, made by :func:`blog_updates` with the part)."""
     data = {**data, "@type": "LiveBlogPosting", "coverageStartTime": coverage["started_iso"]}
     if "closed_iso" in coverage:
         data["coverageEndTime"] = coverage["closed_iso"]
     if updates and updates[0]["iso_date"] > data["dateModified"]:
         data["dateModified"] = updates[0]["iso_date"]
-    data["liveBlogUpdate"] = [
+    data["liveBlogUpdate"] = blog_updates
+    return data
+
+
+def blog_updates(url, updates):
+    """A live story's updates (presented, newest first) as BlogPostings, each addressed
+    by its permalink on the story's page at ``url``."""
+    return [
         {
             "@type": "BlogPosting",
             "headline": _words(update["text"], 110),
             "articleBody": _words(update["text"], 5000),
             "datePublished": update["iso_date"],
-            "url": f"{row['url']}#{update['anchor']}",
+            "url": f"{url}#{update['anchor']}",
             **(
                 {"author": [{"@type": "Person", "name": a["name"]} for a in update["authors"]]}
                 if update["authors"]
@@ -276,7 +293,6 @@ def live_blog(data, row, coverage, updates):
         }
         for update in updates
     ]
-    return data
 
 
 def _words(text, length):

@@ -542,7 +542,7 @@ class PageCacheMiddleware:
         return conditional(request, response, response["ETag"], ready.entry.last_modified)
 
     def render_and_store(self, request, key, now):
-        if settings.PAGE_CACHE and health.usable():
+        if self.storing():
             request.page_holes = []  # a story page leaves holes for its Latest and Related
         response = self.get_response(request)
         if not storable(response):
@@ -551,6 +551,8 @@ class PageCacheMiddleware:
                 patch_cache_control(response, no_cache=True)
             return self.uncached(response)
         edgekeys.label(request, response)  # stored with the page: hits carry them too
+        if getattr(request, "edge_fills", False):  # a hole the edge fills (fragments.block)
+            response["Surrogate-Control"] = 'content="ESI/1.0"'
         headers_from_above(request, response)
         until = (
             fragments.next_publication(request.content_stamp, now),
@@ -573,7 +575,7 @@ class PageCacheMiddleware:
         if not holes:
             entry = self.entry(response, last_modified, valid_until)
             seconds = lifetime(now, valid_until)
-            if seconds > 0:
+            if seconds > 0 and self.storing():
                 entry.compressed()  # once, stored with the page
                 self.store(key, entry, seconds)
             response = encoding.encode(request, response, entry.gzipped or None)
@@ -642,8 +644,13 @@ class PageCacheMiddleware:
         return entry
 
     @staticmethod
-    def store(key, entry, seconds):
-        if not settings.PAGE_CACHE or not health.usable():
+    def storing():
+        """Pages are kept (with PAGE_CACHE=0, or while the cache is failing, every
+        request renders and nothing is made only for keeping)."""
+        return settings.PAGE_CACHE and health.usable()
+
+    def store(self, key, entry, seconds):
+        if not self.storing():
             return
         try:
             caches["pages"].set(key, entry, seconds)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from markupsafe import Markup, escape
 
 from ..images.presentation import picture
@@ -10,8 +11,8 @@ from . import addresses, live, metadata, queries
 from .dates import long_date, machine_time, short_date, time_of_day
 
 
-def _dates(row):
-    row["date_label"] = short_date(row["published_at"])
+def _dates(row, zone=None, language=None):
+    row["date_label"] = short_date(row["published_at"], zone, language)
     row["iso_date"] = machine_time(row["published_at"])
     return row
 
@@ -21,13 +22,14 @@ def moment(value):
     return f"{short_date(value)}, {time_of_day(value)}"
 
 
-def present_listing(rows, with_bylines=True, now=None, live_times=True):
+def present_listing(rows, with_bylines=True, now=None):
     """Listing rows with their dates formatted and, if asked, their bylines; a live
-    story's with its Live marker (and, if ``live_times``, its last update's time)."""
+    story's with its Live marker (and, with the bylines, its last update's time)."""
     by_story = queries.bylines([row["id"] for row in rows]) if with_bylines else {}
-    live.mark_listing(rows, now or timezone.now(), with_times=with_bylines and live_times)
+    live.mark_listing(rows, now or timezone.now(), with_times=with_bylines)
+    zone, language = timezone.get_current_timezone(), get_language()
     for row in rows:
-        _dates(row)
+        _dates(row, zone, language)
         row["authors"] = addresses.linked(by_story.get(row["id"], []), "author")
         if row["section_slug"]:
             row["section_url"] = addresses.section(row["section_slug"])
@@ -82,7 +84,9 @@ def _story_details(row, authors, tags, notes, preview=False, live=None):
         row.get("social_title", ""),
         row.get("social_description", ""),
     )
-    row["word_count"] = word_count(row["body"] or "")
+    # Kept by every save (Article.word_count): counting it here parsed the body's
+    # markup on every render.
+    row["word_count"] = row["word_count"] or 0
     row["reading_minutes"] = reading_minutes(row["word_count"])
     row["show_reading_time"] = settings.STORY_READING_TIME
     row["sharing"] = sharing(row, preview, live)
@@ -131,6 +135,7 @@ def present_instance(article, tags=None):
         "section_name": section.name if section else None,
         "section_slug": section.slug if section else None,
         "body": article.body,
+        "word_count": word_count(article.body or ""),  # a preview may never be saved
         "slug": article.slug,
         "revised_at": article.revised_at,
         "image_renditions": image.renditions if image else None,
@@ -184,5 +189,5 @@ def sharing(row, preview=False, live=None):
     if row["section_name"]:
         data["articleSection"] = row["section_name"]
     if live is not None:
-        data = metadata.live_blog(data, row, live["coverage"], live["latest"])
+        data = metadata.live_blog(data, live["coverage"], live["latest"], live["blog_updates"])
     return metadata.story(row, data, preview=preview)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ..models.live import LIVE_SCOPE
-from ..models.version import scope
+from ..models.version import TAG_PAGES, scope
 from . import addresses, edgekeys, fragments, live, metadata, queries, search
 from .addresses import feed_links, feeds_of
 from .pagecache import reader_page
@@ -49,21 +49,22 @@ def render(request, template, context, status=200):
     return response
 
 
-def story_page(request, fetch, now, also=(), live_times=False):
+def story_page(request, fetch, now, also=()):
     """The page of stories ``?page=`` asks for, ``fetch(now, limit, offset)`` giving them,
-    presented with ``also`` (other rows shown on the same page). ``live_times``: show a
-    live story's last-update time, only on pages a live update re-stamps (the front,
-    section and author pages: ``articles.models.live.live_scopes``)."""
+    presented with ``also`` (other rows shown on the same page), a live story's with
+    its last-update time: every listing is re-stamped by a live update (the front,
+    archives and search under the ``live`` stamp, sections, tags and authors by
+    ``articles.models.live.live_scopes``)."""
     page = Page.fetch(
         page_number(request.GET.get("page")), lambda limit, offset: fetch(now, limit, offset)
     )
-    present_listing(page.stories + list(also), now=now, live_times=live_times)
+    present_listing(page.stories + list(also), now=now)
     return page
 
 
-def listing(request, fetch, title, description, live_times=False, **context):
+def listing(request, fetch, title, description, **context):
     now = timezone.now()
-    page = story_page(request, fetch, now, live_times=live_times)
+    page = story_page(request, fetch, now)
     return render(
         request,
         "listing.html",
@@ -98,7 +99,6 @@ def top_of_front(request, section_id, now, fallback_lead, fetch):
         lambda now, limit, offset: fetch(now, limit, offset, shown),
         now,
         also=[s for s in [lead, *secondary] if s],
-        live_times=True,
     )
     if page.number > 1:
         return None, [], page
@@ -158,7 +158,7 @@ def story(request, year, month, day, slug):
             return HttpResponsePermanentRedirect(moved_to)
         raise Http404("No such story.")
     stamp = fragments.stamp(request)
-    live_part = live.for_request(request, row, now)  # None unless it is live coverage
+    live_part = fragments.live_part(request, row, now)  # None unless it is live coverage
     story = present_story(row, now, live_part)
     tag_ids = [tag["id"] for tag in story["tags"]]
     edgekeys.shows(request, *(scope("tag", tag["slug"]) for tag in story["tags"]))  # Related
@@ -179,6 +179,21 @@ def story(request, year, month, day, slug):
     )
     if live_part and live_part["valid_until"]:
         response.valid_until = live_part["valid_until"]  # a scheduled update comes out
+    return response
+
+
+@reader_page(query=())
+def latest_fragment(request, exclude_id):
+    """A story page's Latest-stories block alone (its list items), for an edge that fills
+    the page's hole itself (``EDGE_ESI``, ``fragments.AT_THE_EDGE``). Kept like the front,
+    under the site-wide version (surrogate keys ``all site latest``), so every change
+    purges it while the pages including it stay cached. Public stories only, as every
+    reader page; ``exclude_id`` is only left out of the list, so any number is harmless
+    (0, which no story has, is the fragment older stories' pages share)."""
+    now = timezone.now()
+    html = fragments.latest_stories(fragments.stamp(request), now, exclude_id=exclude_id)
+    response = HttpResponse(html)
+    response["X-Robots-Tag"] = "noindex"  # a piece of pages, not a page
     return response
 
 
@@ -223,7 +238,7 @@ def section(request, slug):
     )
 
 
-@reader_page(query=("page",), scope=lambda slug: scope("tag", slug))
+@reader_page(query=("page",), scope=lambda slug: scope(TAG_PAGES, slug))
 def tag(request, slug):
     found = queries.tag_by_slug(slug, timezone.now())
     if found is None:
@@ -258,13 +273,18 @@ def author(request, slug):
         % {"author": found["name"], "site": settings.SITE_NAME},
         intro=found["bio"],
         kind="author",
-        live_times=True,
         feed=("author", slug),
         feed_title=found["name"],
     )
 
 
-@reader_page(query=("page",))
+def _listing_live(**_):
+    """A page kept under the site-wide version that lists stories with their last-update
+    times (archives, search): kept under the live updates' stamp too, as the front."""
+    return LIVE_SCOPE
+
+
+@reader_page(query=("page",), scope=_listing_live)
 def archive(request, year, month=None, day=None):
     """Stories of one year, month or day in the newsroom's zone.
 
@@ -310,7 +330,7 @@ def archive(request, year, month=None, day=None):
     )
 
 
-@reader_page
+@reader_page(scope=_listing_live)
 def search_page(request):
     """Full-text search; any query a reader can type gets results or "nothing found"."""
     query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]

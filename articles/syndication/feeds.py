@@ -9,9 +9,15 @@ which made a feed three to four times slower (docs/perf-notes.md). Jinja2's
 autoescaping gives XML-safe text; characters XML forbids are stripped first.
 
 A built feed is kept in the worker's fragment cache under the site-wide content
-version, until the next scheduled story goes live. Its ETag and Last-Modified
-let a feed reader's poll that finds nothing new end in a 304 for the price of
-one small query.
+version and the feed's own page stamp, until the next scheduled story goes live.
+Its ETag and Last-Modified let a feed reader's poll that finds nothing new end in
+a 304 for the price of one small query.
+
+A live story's entry is updated when its last update came out (issue 17): its
+``<updated>`` (Atom), ``<atom:updated>`` (RSS, as for a correction) and
+``date_modified`` (JSON Feed). So a live update re-stamps the feeds that list the
+story (``models.live.live_scopes``: its section's, tags' and authors'), and the
+site's feeds are kept under the ``live`` stamp as the front is.
 """
 
 import hashlib
@@ -30,8 +36,9 @@ from django.utils.http import http_date
 
 from ..embeds import embeds_as_links
 from ..images.presentation import media_url
-from ..models.version import scope
-from ..reader import addresses, fragments, queries
+from ..models.live import LIVE_SCOPE
+from ..models.version import TAG_PAGES, scope
+from ..reader import addresses, fragments, live, queries
 from ..reader.dates import rfc2822
 from ..reader.pagecache import reader_page
 from ..text import strip_control_characters
@@ -78,10 +85,12 @@ def _image(row):
     }
 
 
-def entry(row, authors, tags):
-    """One story as every feed format needs it."""
+def entry(row, authors, tags, last_update=None):
+    """One story as every feed format needs it; ``last_update``: a live story's newest
+    update's time, its updated time if later than the story's own."""
     clean = strip_control_characters
-    updated = max(t for t in (row["published_at"], row["updated_at"], row["revised_at"]) if t)
+    times = (row["published_at"], row["updated_at"], row["revised_at"], last_update)
+    updated = max(t for t in times if t)
     return {
         "id": guid(row["id"]),
         "link": settings.SITE_URL + row["path"],
@@ -143,6 +152,7 @@ class BuiltFeed:
     body: str
     etag: str
     last_modified: datetime
+    valid_until: datetime | None = None  # a live story's next scheduled update
 
 
 def build(kind, slug, fmt, now):
@@ -151,7 +161,12 @@ def build(kind, slug, fmt, now):
         return None
     rows = source.fetch(now, FEED_LENGTH, columns=queries.STORY_COLUMNS)
     authors, tags = queries.labels([row["id"] for row in rows])
-    items = [entry(row, authors[row["id"]], tags[row["id"]]) for row in rows]
+    # One query, and only when the feed lists live coverage: its last update's time.
+    covered = live.last_updates([row["id"] for row in rows if row.get("live_started_at")], now)
+    items = [
+        entry(row, authors[row["id"]], tags[row["id"]], covered.get(row["id"], (None,))[0])
+        for row in rows
+    ]
     updated = max((item["updated"] for item in items), default=now)
     context = {
         "title": strip_control_characters(source.title),
@@ -168,7 +183,8 @@ def build(kind, slug, fmt, now):
     else:
         body = engines["reader"].get_template(TEMPLATES[fmt]).render(context)
     etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-    return BuiltFeed(body, etag, updated.replace(microsecond=0))
+    upcoming = min((times[1] for times in covered.values() if times[1]), default=None)
+    return BuiltFeed(body, etag, updated.replace(microsecond=0), upcoming)
 
 
 def json_feed(context):
@@ -203,19 +219,30 @@ def json_item(item):
 
 
 def feed_scope(kind="latest", slug="", fmt="rss"):
-    """A section's, tag's or author's feed goes stale with its page; the site's with the site."""
-    return None if kind == "latest" else scope(kind, slug)
+    """A section's, tag's or author's feed goes stale with its page; the site's with the
+    site and with live updates (it shows live stories' last-update times), as the front."""
+    if kind == "latest":
+        return LIVE_SCOPE
+    return scope(TAG_PAGES if kind == "tag" else kind, slug)
+
+
+def _built(kind, slug, fmt, now, stamp):
+    feed = build(kind, slug, fmt, now)
+    until = [fragments.next_publication(stamp, now), feed and feed.valid_until]
+    return feed, min((moment for moment in until if moment), default=None)
 
 
 @reader_page(query=(), scope=feed_scope)
 def serve(request, kind="latest", slug="", fmt="rss"):
     now = timezone.now()
     stamp = fragments.stamp(request)
+    # Kept under the feed's own stamp too: a live update changes it, not the site's.
+    own = fragments.page_stamp(request, feed_scope(kind, slug, fmt))
     feed = fragments.cache.get(
         f"feed:{kind}:{slug}:{fmt}",
-        stamp,
+        (stamp, own),
         now,
-        lambda: (build(kind, slug, fmt, now), fragments.next_publication(stamp, now)),
+        lambda: _built(kind, slug, fmt, now, stamp),
     )
     if feed is None:
         raise Http404("No such feed.")
@@ -227,4 +254,5 @@ def serve(request, kind="latest", slug="", fmt="rss"):
     response = not_modified or HttpResponse(feed.body, content_type=addresses.CONTENT_TYPES[fmt])
     response["ETag"] = feed.etag
     response["Last-Modified"] = http_date(modified)
+    response.valid_until = feed.valid_until  # a listed live story's scheduled update
     return response

@@ -61,6 +61,11 @@ sub vcl_recv {
     # Every other reader gets the same page whatever their cookies (analytics, the
     # CSRF token): the origin's page cache ignores them too.
     unset req.http.Cookie;
+    # A fragment fetched for a page's <esi:include> (the backend side may tell).
+    unset req.http.X-Esi-Level;
+    if (req.esi_level > 0) {
+        set req.http.X-Esi-Level = req.esi_level;
+    }
     # Grace: a page past its lifetime is served while a fresh copy is fetched, for a
     # few seconds normally, and for hours while the origin fails its health check.
     if (std.healthy(req.backend_hint)) {
@@ -70,6 +75,19 @@ sub vcl_recv {
 }
 
 sub vcl_backend_response {
+    # A story page whose Latest block is an <esi:include> (EDGE_ESI): Varnish fills it
+    # from the fragment's own copy, which every publication purges (its key "site"),
+    # while the page stays cached. Only the origin's say-so turns ESI on.
+    if (beresp.http.Surrogate-Control ~ "ESI/1\.0") {
+        unset beresp.http.Surrogate-Control;
+        set beresp.do_esi = true;
+        set beresp.http.X-Esi = "1";
+    }
+    # A fragment the origin cannot give (down, or an error) leaves its place empty in
+    # the page around it, never an error page inside it.
+    if (bereq.http.X-Esi-Level && beresp.status >= 500) {
+        return (error(200, "Fragment unavailable"));
+    }
     # Only what the origin says may be kept is kept: an answer without Cache-Control
     # is not given Varnish's default lifetime (two minutes).
     if (!beresp.http.Cache-Control && !beresp.http.Expires) {
@@ -84,7 +102,27 @@ sub vcl_backend_response {
     set beresp.keep = 1h;
 }
 
+sub vcl_backend_error {
+    if (bereq.http.X-Esi-Level) {
+        set beresp.status = 200;
+        set beresp.http.Cache-Control = "no-store";
+        set beresp.ttl = 0s;
+        set beresp.uncacheable = true;
+        synthetic("");
+        return (deliver);
+    }
+}
+
 sub vcl_deliver {
+    # A page put together from fragments has no validators of its own: its ETag and
+    # Last-Modified are the outer page's, which do not change when a fragment does.
+    if (resp.http.X-Esi) {
+        unset resp.http.X-Esi;
+        if (req.esi_level == 0) {
+            unset resp.http.ETag;
+            unset resp.http.Last-Modified;
+        }
+    }
     if (obj.uncacheable) {
         set resp.http.X-Cache = "PASS";
     } elsif (obj.hits > 0) {

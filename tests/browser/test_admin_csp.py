@@ -1,8 +1,9 @@
 """The admin under the same Content Security Policy as the reader site, in Chromium.
 
 Walks the screens an editor uses (the desk, the story list, the story form with its
-body editor, photo picker and live preview, history, a revision, the photo library and
-a photo, the calendar and the planning budget, pins) and fails on any script, style,
+body editor, photo picker and live preview, live coverage's quick-add form with its photo
+box, history, a revision, the photo library and a photo, the calendar and the planning
+budget, pins, a breaking-news alert's confirmation page) and fails on any script, style,
 frame or connection the policy refused: a widget that needed inline script would
 otherwise break silently in front of an editor, or the policy would have to be loosened.
 """
@@ -88,9 +89,26 @@ def test_an_editors_screens_run_under_the_policy(site, watched):
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     change_url = page.url
 
+    # Live coverage opened from the list: the quick-add form, its photo autocomplete
+    # (the story form's) and its script posting an update without a reload.
+    story_id = re.search(r"/article/(\d+)/change/", change_url).group(1)
+    page.goto(base + "/admin/articles/article/")
+    page.check(f"input.action-select[value='{story_id}']")
+    page.select_option("select[name=action]", "open_coverage")
+    page.click("button[name=index]")
+    expect(page.locator(".messagelist")).to_contain_text("Live coverage opened")
+    page.goto(change_url)
+    quick = page.locator("#live-quick-add")
+    quick.locator(".select2-selection").click()
+    expect(page.locator(".select2-results__option").first).to_be_visible()
+    page.keyboard.press("Escape")
+    quick.locator("textarea").fill("Ferries stop at noon.")
+    quick.locator("button[type=submit]").click()
+    expect(quick.locator(".live-quick-add-status")).to_contain_text("Update")
+
     page.goto(change_url.replace("/change/", "/history/"))
     page.locator("#change-history tbody tr").last.locator("a").click()  # a revision
-    page.locator(".prose-editor > .ProseMirror").wait_for()
+    page.locator(".prose-editor > .ProseMirror").first.wait_for()  # the body (and an update's)
 
     for address in (
         "/admin/",
@@ -104,5 +122,15 @@ def test_an_editors_screens_run_under_the_policy(site, watched):
     page.goto(base + "/admin/articles/image/")
     page.locator("#result_list a[href*='/change/']").first.click()
     expect(page.locator(".focal-picker img")).to_be_visible()
+
+    # A published story's breaking-news alert: the confirmation page shows the email
+    # in a sandboxed frame (srcdoc, so the policy's frame-src needs nothing added).
+    page.goto(base + "/admin/articles/article/?status__exact=published")
+    page.locator("#result_list a[href*='/change/']").first.click()
+    page.get_by_role("link", name="Send breaking-news alert…").click()
+    expect(page.locator(".nr-alert-recipients")).to_be_visible()
+    expect(page.frame_locator("iframe.nr-email-preview").locator("body")).to_contain_text(
+        "Breaking news"
+    )
 
     assert refused(page, console) == []

@@ -35,6 +35,9 @@ OBVIOUS = [
     ("/sitemap-nonsense.xml", 404),
     ("/sitemap-stories.xml?p=abc", 404),
     ("/media/images/../../secret.txt", 400),
+    ("/fragments/latest/abc/", 404),
+    ("/fragments/latest/-1/", 404),
+    ("/fragments/latest/99999999999999999999/", 404),
 ]
 
 

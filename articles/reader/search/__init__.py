@@ -6,7 +6,9 @@ On the embedded SQLite database the index is an FTS5 table; on PostgreSQL it is 
 story is indexed, drafts included, and the LIVE rule is applied when searching,
 so a scheduled story is found from its time on and a withdrawn one at once,
 without reindexing. The index is kept current by ``articles.signals`` in the
-same transaction as the change.
+same transaction as the change, except where one change touches thousands of
+stories (a tag renamed or merged): those are re-indexed by a task once it commits
+(``tasks.py``).
 """
 
 import html

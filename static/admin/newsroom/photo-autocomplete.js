@@ -1,4 +1,5 @@
-// Shows a thumbnail beside each photo offered by the lead-photo autocomplete.
+// Shows a thumbnail beside each photo offered by the lead-photo autocomplete (and the
+// live quick-add form's photo box).
 // Django's own autocomplete.js sets Select2 up when the page is ready; this waits
 // for that, then sets it up again with a template that adds the thumbnail.
 "use strict";
@@ -37,7 +38,8 @@
     const $ = window.django && window.django.jQuery;
     const selects = $ && $.fn.select2 && $(
       "select.admin-autocomplete[data-model-name='article'][data-field-name='lead_image'], " +
-      "select.admin-autocomplete[data-model-name='article'][data-field-name='social_image']"
+      "select.admin-autocomplete[data-model-name='article'][data-field-name='social_image'], " +
+      "#live-quick-add select.admin-autocomplete[data-field-name='photo']"
     );
     const ready = selects && selects.length && selects.toArray().every(
       (el) => $(el).hasClass("select2-hidden-accessible")
