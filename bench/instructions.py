@@ -179,7 +179,7 @@ def hit_steps(url):
     return [
         ("the request object (WSGIRequest)", request),
         ("+ is it a reader page (resolve, cached), session cookie?", resolved),
-        ("+ the stamps: one query through Django's cursor", stamped),
+        ("+ the stamps: one query (queries.content_stamp)", stamped),
         ("+ the page key (host, address, digest)", keyed),
         ("+ the kept copy (recent)", found),
         ("+ the response: body, headers, Cache-Control, 304 check", answered),
@@ -194,14 +194,20 @@ def measured_steps(url, requests):
     django.setup(set_prefix=False)  # as get_wsgi_application() does
 
     from django.core import signals
+    from django.core.cache import caches
     from django.core.handlers.wsgi import WSGIHandler
     from django.test.utils import override_settings
 
+    from articles.reader import pagecache
     from bench.profile_pages import environ_for
 
     labels = []
     for label, stack in hit_stacks():
         with override_settings(MIDDLEWARE=stack):
+            # Each stack stores its own copy: what is stored depends on what is above
+            # the page cache (pagecache.headers_from_above).
+            pagecache.recent.clear()
+            caches["pages"].clear()
             application = WSGIHandler()
             for _ in range(WARMUP):
                 status = serve(application, url)
