@@ -39,8 +39,8 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def serve(application, url):
-    """One request through the WSGI application, as gunicorn would make it; returns the status."""
+def environ_for(url):
+    """The WSGI environ of a GET of ``url``, as gunicorn would make it."""
     from django.test import RequestFactory
 
     path, _, query = url.partition("?")
@@ -48,8 +48,23 @@ def serve(application, url):
     environ.update(QUERY_STRING=query, SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1")
     if os.environ.get("BENCH_ACCEPT_ENCODING"):  # bench/instructions.py --gzip
         environ["HTTP_ACCEPT_ENCODING"] = os.environ["BENCH_ACCEPT_ENCODING"]
+    return environ
+
+
+def serve(application, url, extra=None, answered=None):
+    """One request through the WSGI application, as gunicorn would make it; returns the
+    status. ``extra``: more environ entries (request headers); ``answered``: a list the
+    response's headers are appended to."""
+    environ = environ_for(url)
+    environ.update(extra or {})
     status = []
-    response = application(environ, lambda code, headers, exc_info=None: status.append(code))
+
+    def start_response(code, headers, exc_info=None):
+        status.append(code)
+        if answered is not None:
+            answered.append(headers)
+
+    response = application(environ, start_response)
     try:
         for _ in response:
             pass

@@ -61,7 +61,8 @@ class OldAddressMiddleware:
             or path.startswith(self.never_old)
         ):
             return self.get_response(request)
-        if "p" in request.GET and request.path.endswith("/"):
+        # Only an address with a query can be ``/?p=``: the rest never parse one here.
+        if request.META.get("QUERY_STRING") and "p" in request.GET and path.endswith("/"):
             target = moved_to(request.path, request.GET)
             if target:
                 return HttpResponsePermanentRedirect(target)

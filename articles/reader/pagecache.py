@@ -65,7 +65,9 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
+from django.http.response import ResponseHeaders
+from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -79,6 +81,7 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
 # Not stored with a page: set again on each serve (or never sent from the cache).
 _UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length", "etag", "last-modified"}
+PAGE_CACHE = "articles.reader.pagecache.PageCacheMiddleware"
 KEY_FORMAT = 3  # bumped when Entry changes: another format's entries are never read
 
 
@@ -161,17 +164,7 @@ class Entry:
     def response(self, request):
         """The page as sent to ``request``'s client: gzipped if it takes gzip. (The
         stored headers already say Vary: Accept-Encoding.)"""
-        compressed = self.compressed() if encoding.accepts_gzip(request) else None
-        content = compressed or self.content
-        response = HttpResponse(content, status=self.status)
-        for name, value in self.headers:
-            response[name] = value
-        if compressed:
-            response["Content-Encoding"] = "gzip"
-        response["Content-Length"] = str(len(content))
-        response["ETag"] = encoding.gzip_etag(self.etag) if compressed else self.etag
-        response["Last-Modified"] = http_date(self.last_modified)
-        return response
+        return Ready(self).response(request)
 
     def filled(self, request, now, strict=True):
         """The page with its holes filled as of the request's stamps and ``now`` (an
@@ -202,6 +195,85 @@ class Entry:
             last_modified,
             valid_until,
         )
+
+
+# What a 304 made from a stored page carries (lower-cased): the headers
+# django.utils.cache's _not_modified copies, and SecurityMiddleware's (headers_from_above).
+_NOT_MODIFIED_KEEPS = (
+    "cache-control",
+    "content-location",
+    "date",
+    "etag",
+    "expires",
+    "last-modified",
+    "vary",
+    "x-content-type-options",
+    "referrer-policy",
+    "cross-origin-opener-policy",
+    "strict-transport-security",
+)
+
+
+class Ready:
+    """An entry ready to send, kept with it in :data:`recent`: each encoding's body and
+    its whole header list, built once per process and entry instead of on every hit.
+
+    Setting a header on a response checks and converts its name and value
+    (``ResponseHeaders.__setitem__``); a stored page has a dozen (the CSP, the edge's
+    keys, Vary...) plus its validators, and doing that on every hit cost more than
+    the rest of building the response. The headers here went through that check when
+    the page was rendered (they are the rendered response's own, ``Entry.headers``), so
+    the prepared list is exactly what setting them one by one makes, and it is copied
+    into each response as it is: the same headers, in the same order, as before."""
+
+    __slots__ = ("entry", "variants")
+
+    def __init__(self, entry):
+        self.entry = entry
+        self.variants = {}  # takes gzip → (body, {lowercased name: (name, value)})
+
+    def variant(self, gzipped):
+        found = self.variants.get(gzipped)
+        if found is None:
+            entry = self.entry
+            compressed = entry.compressed() if gzipped else None
+            content = compressed or entry.content
+            headers = [*entry.headers]
+            if compressed:
+                headers.append(("Content-Encoding", "gzip"))
+            headers += [
+                ("Content-Length", str(len(content))),
+                ("ETag", encoding.gzip_etag(entry.etag) if compressed else entry.etag),
+                ("Last-Modified", http_date(entry.last_modified)),
+            ]
+            store = ResponseHeaders(headers)._store  # checked once, here
+            # A 304 carries what Django's get_conditional_response copies onto one, and
+            # what SecurityMiddleware above would add to it (stored with the page).
+            kept = {name: store[name] for name in _NOT_MODIFIED_KEEPS if name in store}
+            found = self.variants[gzipped] = (content, store, kept)
+        return found
+
+    def response(self, request):
+        """A new response for ``request`` (gzipped if it takes gzip), as
+        ``Entry.response`` made it header by header."""
+        content, store, _ = self.variant(encoding.accepts_gzip(request))
+        response = HttpResponse(content, status=self.entry.status)
+        response.headers._store.update(store)
+        return response
+
+    def not_modified(self, request):
+        """A 304 if the client sent back exactly this copy's ETag in If-None-Match and no
+        other precondition, as get_conditional_response answers it; else None (Django's
+        own check then decides: several tags, weak ones, dates, If-Match...)."""
+        meta = request.META
+        if "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
+            return None
+        _, store, kept = self.variant(encoding.accepts_gzip(request))
+        if meta.get("HTTP_IF_NONE_MATCH") != store["etag"][1]:
+            return None
+        response = HttpResponseNotModified()
+        response.headers._store.update(kept)
+        return response
 
 
 class CacheHealth:
@@ -243,20 +315,25 @@ class Recent:
         self.max_entries = max_entries
 
     def get(self, key, request, now):
+        """The page's :class:`Ready` copy, or None."""
         found = self.entries.get(key)
         if found is None:
             return None
-        entry, stamps = found
-        if stamps != self.stamps(request) or (entry.valid_until and now >= entry.valid_until):
+        ready, stamps = found
+        until = ready.entry.valid_until
+        if stamps != self.stamps(request) or (until and now >= until):
             return None
         self.entries.move_to_end(key)
-        return entry
+        return ready
 
     def put(self, key, entry, request):
-        self.entries[key] = (entry, self.stamps(request))
+        """Keep ``entry`` (ready to serve) and return its :class:`Ready` copy."""
+        ready = Ready(entry)
+        self.entries[key] = (ready, self.stamps(request))
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)
+        return ready
 
     @staticmethod
     def stamps(request):
@@ -313,6 +390,8 @@ def cache_address(request):
     names = getattr(request, "reader_query", None)
     if names is None:
         return request.get_full_path()
+    if not request.META.get("QUERY_STRING"):
+        return request.path  # what the pairs below make of no query, without parsing one
     pairs = sorted((name, value) for name in names for value in request.GET.getlist(name))
     return request.path + ("?" + urlencode(pairs) if pairs else "")
 
@@ -335,7 +414,7 @@ def lifetime(now, valid_until, most=None):
     return max(seconds, 0)
 
 
-def public_headers(response, now, valid_until):
+def cdn_control(now, valid_until):
     """Cache-Control for browsers (always revalidate, cheap with the ETag) and a CDN."""
     # Not cut at the page cache's own lifetime: an edge told of changes (EDGE_PURGE_BACKEND)
     # may keep a page for hours.
@@ -344,7 +423,26 @@ def public_headers(response, now, valid_until):
     control = f"public, max-age=0, s-maxage={shared}"
     if stale:
         control += f", stale-while-revalidate={stale}"
-    response["Cache-Control"] = control
+    return control
+
+
+def public_headers(response, now, valid_until):
+    response["Cache-Control"] = cdn_control(now, valid_until)
+
+
+SECURITY = "django.middleware.security.SecurityMiddleware"
+
+
+def headers_from_above(request, response):
+    """Give a page about to be stored the headers Django's SecurityMiddleware, above the
+    page cache, adds to every answer (nosniff, Referrer-Policy, COOP, HSTS over HTTPS),
+    by asking it: they are then stored with the page, and on a hit its ``setdefault``
+    finds each one already there instead of setting and checking it again (an eighth
+    of a hit's work). They depend only on settings and the scheme, which is part of
+    the page's key, so every hit gets what it got before, in a different order."""
+    middleware = settings.MIDDLEWARE
+    if SECURITY in middleware and middleware.index(SECURITY) < middleware.index(PAGE_CACHE):
+        SecurityMiddleware(lambda request: response).process_response(request, response)
 
 
 def storable(response):
@@ -356,8 +454,20 @@ def storable(response):
     return "cookie" not in response.get("Vary", "").lower()
 
 
+# The request headers that make a request conditional (RFC 9110 section 13.1).
+_CONDITIONS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 def conditional(request, response, etag, last_modified):
     """A 304 (headers only) for a browser or CDN that already holds this page, else the page."""
+    meta = request.META
+    if not any(name in meta for name in _CONDITIONS):
+        return response  # what get_conditional_response answers, without its parsing
     return get_conditional_response(
         request, etag=etag, last_modified=last_modified, response=response
     )
@@ -381,7 +491,10 @@ class PageCacheMiddleware:
         )
         previous = seen.observe(version, time.monotonic())
         key = page_key(request, version if page_stamp is None else page_stamp)
-        entry = (recent.get(key, request, now) if settings.PAGE_CACHE else None) or self.fetch(key)
+        ready = recent.get(key, request, now) if settings.PAGE_CACHE else None
+        if ready is not None:  # the usual hit: served as this process last served it
+            return self.respond(request, ready, now)
+        entry = self.fetch(key)
         if entry is not None and (entry.valid_until is None or now < entry.valid_until):
             response = self.serve(request, key, entry, now)
             if response is not None:
@@ -413,11 +526,20 @@ class PageCacheMiddleware:
             entry = entry.filled(request, now, strict)
             if entry is None:
                 return None
-        if settings.PAGE_CACHE:
-            recent.put(key, entry, request)
-        response = entry.response(request)
-        public_headers(response, now, entry.valid_until)
-        return conditional(request, response, response["ETag"], entry.last_modified)
+        ready = recent.put(key, entry, request) if settings.PAGE_CACHE else Ready(entry)
+        return PageCacheMiddleware.respond(request, ready, now)
+
+    @staticmethod
+    def respond(request, ready, now):
+        """The page ready to send (a 304 if the client holds it), with its CDN lifetime."""
+        control = cdn_control(now, ready.entry.valid_until)  # ASCII we made: set as it is
+        response = ready.not_modified(request)
+        if response is not None:  # the reader's copy is this one
+            response.headers._store["cache-control"] = ("Cache-Control", control)
+            return response
+        response = ready.response(request)
+        response.headers._store["cache-control"] = ("Cache-Control", control)
+        return conditional(request, response, response["ETag"], ready.entry.last_modified)
 
     def render_and_store(self, request, key, now):
         if self.storing():
@@ -431,6 +553,7 @@ class PageCacheMiddleware:
         edgekeys.label(request, response)  # stored with the page: hits carry them too
         if getattr(request, "edge_fills", False):  # a hole the edge fills (fragments.block)
             response["Surrogate-Control"] = 'content="ESI/1.0"'
+        headers_from_above(request, response)
         until = (
             fragments.next_publication(request.content_stamp, now),
             getattr(response, "valid_until", None),

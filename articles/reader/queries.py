@@ -17,7 +17,7 @@ import functools
 import json
 from datetime import UTC
 
-from django.db import connection, connections, router
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -105,7 +105,54 @@ def reading():
     """The connection reader queries run on: the primary, or the read replica when the
     database router sends this request's reads there (``newsroom/routers.py``; it never
     does inside a transaction, for an editor, or just after this client wrote)."""
+    if not router.routers:  # no replica: what db_for_read answers, without asking
+        return connections[DEFAULT_DB_ALIAS]
     return connections[router.db_for_read(Article)]
+
+
+@functools.lru_cache(maxsize=8)
+def _qmark(sql):
+    """``sql`` in SQLite's parameter style, as Django's SQLite cursor converts it."""
+    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX  # only ever on SQLite
+
+    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+
+
+def _one_row(sql, params):
+    """The one row of a query run on every request, cached pages included.
+
+    Through Django's cursor, reading the content stamp cost a cached page about
+    150,000 instructions, four times what SQLite spends on it (a CursorWrapper made
+    and closed, the async and thread checks twice, a regex over the SQL, a wrapper
+    made around ``fetchone``: ``bench/instructions.py --steps``). On SQLite the row
+    is read here with the DB-API connection Django holds, through everything that
+    matters of Django's path: the health check and an open connection, the broken
+    transaction check, Django's error classes (``wrap_database_errors``), and the
+    connection's ``execute_wrappers`` (the metrics' query count sees it). When
+    queries are being logged (``DEBUG``, tests counting queries) or on another
+    database, it goes through Django's cursor as every other query."""
+    db = reading()
+    if db.vendor != "sqlite" or db.queries_logged:
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    db.close_if_health_check_failed()
+    if db.connection is None:
+        db.ensure_connection()
+    db.validate_thread_sharing()
+    db.validate_no_broken_transaction()
+    raw = db.connection.cursor()
+
+    def execute(sql, params, many, context):
+        return raw.execute(_qmark(sql), params)
+
+    for wrapper in reversed(db.execute_wrappers):  # as CursorWrapper runs them
+        execute = functools.partial(wrapper, execute)
+    try:
+        with db.wrap_database_errors:
+            return execute(sql, params, False, {"connection": db, "cursor": raw}).fetchone()
+    finally:
+        raw.close()
 
 
 def read(sql, params):
@@ -641,37 +688,33 @@ def content_stamp(scope=None, story_path=None):
     Read from the same database as the page itself (the replica for a reader's page
     when there is one): a replica only moves forward, so a page rendered after reading
     version V there holds V's content or newer, never older (docs/deploy.md)."""
-    with reading().cursor() as cursor:
-        if scope is None:
-            cursor.execute("SELECT version, changed_at FROM articles_contentversion WHERE id = 1")
-            row = cursor.fetchone()
-            return (_stamp(*row) if row else (0, None)), None
-        if scope == LIVE_SCOPE:
-            # A site-wide page showing live stories' last-update times (the front): the
-            # site-wide version and the live updates' stamp (articles.models.live).
-            cursor.execute(
-                "SELECT version, changed_at, "
-                "(SELECT version FROM articles_pagestamp WHERE scope = %s) "
-                "FROM articles_contentversion WHERE id = 1",
-                [LIVE_SCOPE],
-            )
-            row = cursor.fetchone()
-            if not row:
-                return (0, None), None
-            # Before any live update, such a page is kept as any site-wide page is.
-            return _stamp(row[0], row[1]), (row[0], row[2], None) if row[2] else None
-        cursor.execute(
-            "SELECT version, changed_at, shared_version, "
-            "(SELECT version FROM articles_pagestamp WHERE scope = %s), "
-            "(SELECT MAX(ps.version) FROM articles_article a "
-            " JOIN articles_taggedarticle ta ON ta.content_object_id = a.id "
-            " JOIN taggit_tag t ON t.id = ta.tag_id "
-            " JOIN articles_pagestamp ps ON ps.scope = 'tag:' || t.slug "
-            " WHERE a.path = %s) "
+    if scope is None:
+        row = _one_row("SELECT version, changed_at FROM articles_contentversion WHERE id = 1", [])
+        return (_stamp(*row) if row else (0, None)), None
+    if scope == LIVE_SCOPE:
+        # A site-wide page showing live stories' last-update times (the front): the
+        # site-wide version and the live updates' stamp (articles.models.live).
+        row = _one_row(
+            "SELECT version, changed_at, "
+            "(SELECT version FROM articles_pagestamp WHERE scope = %s) "
             "FROM articles_contentversion WHERE id = 1",
-            [scope, story_path],
+            [LIVE_SCOPE],
         )
-        row = cursor.fetchone()
+        if not row:
+            return (0, None), None
+        # Before any live update, such a page is kept as any site-wide page is.
+        return _stamp(row[0], row[1]), (row[0], row[2], None) if row[2] else None
+    row = _one_row(
+        "SELECT version, changed_at, shared_version, "
+        "(SELECT version FROM articles_pagestamp WHERE scope = %s), "
+        "(SELECT MAX(ps.version) FROM articles_article a "
+        " JOIN articles_taggedarticle ta ON ta.content_object_id = a.id "
+        " JOIN taggit_tag t ON t.id = ta.tag_id "
+        " JOIN articles_pagestamp ps ON ps.scope = 'tag:' || t.slug "
+        " WHERE a.path = %s) "
+        "FROM articles_contentversion WHERE id = 1",
+        [scope, story_path],
+    )
     if not row:
         return (0, None), (0, None, None)
     return _stamp(row[0], row[1]), (row[2], row[3], row[4])
