@@ -310,7 +310,9 @@ class Recent:
     stamps it was filled under are current. It saves reading (unpickling) the entry
     and filling the holes on each request: a hit costs a dictionary lookup."""
 
-    def __init__(self, max_entries=200):
+    # Each kept page holds its body in both encodings beside the cache's pickled copy:
+    # the worker's memory bound (100 MB, issue 13) counts them twice.
+    def __init__(self, max_entries=120):
         self.entries = OrderedDict()
         self.max_entries = max_entries
 
