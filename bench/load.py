@@ -683,107 +683,19 @@ class ServerCpuMeter:
 # --- Publishing under load ---------------------------------------------------
 
 
-class Publisher:
-    """Publishes a story every ``every`` seconds through the ORM and times how long
-    each takes to show on the front page (polled every 20 ms, at most 30 s)."""
+class Ticker:
+    """Does something every ``every`` seconds in a thread while the load runs (the first
+    after half of that) and times how long each takes to show where readers look
+    (polled every 20 ms, at most ``PATIENCE`` seconds)."""
 
     POLL = 0.02
     PATIENCE = 30.0
+    SHOWN = "done; shown"  # the summary's words: "N <SHOWN> after median ..."
+    NONE = "nothing was shown"
 
     def __init__(self, base, every):
-        self.base = base
-        self.every = every
-        self.appeared = []  # seconds from the commit to the front page showing it
-        self.missing = 0
-        self.ids = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def start(self):
-        self.thread.start()
-
-    def finish(self):
-        self.stop.set()
-        self.thread.join(timeout=self.PATIENCE + 10)
-        from django.db import connection
-
-        from articles.models import Article
-
-        Article.objects.filter(id__in=self.ids).delete()
-        connection.close()
-
-    def run(self):
-        from django.db import connection, models
-
-        from articles.models import Article, Byline, Section, TaggedArticle
-
-        section = Section.objects.order_by("id").first()
-        author_id = Byline.objects.values_list("author_id", flat=True).first()
-        # Tagged like a real story: the two most used tags, whose pages are in the mix
-        # and whose stories' Related blocks it joins (the costly case for a publication).
-        tags = list(
-            TaggedArticle.objects.values_list("tag__name", flat=True)
-            .annotate(uses=models.Count("id"))
-            .order_by("-uses")[:2]
-        )
-        number = 0
-        while not self.stop.wait(self.every if number else self.every / 2):
-            number += 1
-            headline = f"Load test bulletin {number} {time.time_ns()}"
-            story = Article(
-                headline=headline,
-                dek="Published while readers load the site.",
-                body="<p>Published by bench/load.py --publish-every.</p>",
-                status=Article.Status.PUBLISHED,
-                section=section,
-            )
-            story.save()
-            if author_id:
-                Byline.objects.create(article=story, author_id=author_id, position=0)
-            if tags:
-                story.tags.add(*tags)
-            committed = time.monotonic()
-            self.ids.append(story.id)
-            self.wait_for(headline, committed)
-        connection.close()
-
-    def wait_for(self, headline, committed):
-        needle = headline.encode()
-        while time.monotonic() - committed < self.PATIENCE:
-            try:
-                with urllib.request.urlopen(self.base + "/", timeout=5) as response:  # noqa: S310
-                    if needle in response.read():
-                        self.appeared.append(time.monotonic() - committed)
-                        return
-            except OSError:
-                pass
-            time.sleep(self.POLL)
-        self.missing += 1
-
-    def summary(self):
-        if not self.appeared:
-            return f"no story appeared on the front page ({self.missing} missing)"
-        ordered = sorted(self.appeared)
-        return (
-            f"{len(ordered)} stories published; on the front page after "
-            f"median {statistics.median(ordered) * 1000:.0f} ms, "
-            f"max {ordered[-1] * 1000:.0f} ms"
-            + (f"; {self.missing} not within {self.PATIENCE:.0f} s" if self.missing else "")
-        )
-
-
-class Updater:
-    """Posts a live update every ``every`` seconds through the desk's function and times
-    how long each takes to reach a reader polling the story's updates endpoint with the
-    newest update they saw (polled every 20 ms, at most 35 s: the issue's bound)."""
-
-    POLL = 0.02
-    PATIENCE = 35.0
-
-    def __init__(self, base, every, story_id, path, newest):
         self.base, self.every = base, every
-        self.story_id, self.path, self.newest = story_id, path, newest
-        self.appeared, self.missing, self.ids = [], 0, []
+        self.appeared, self.missing, self.ids = [], 0, []  # seconds from each commit
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -793,51 +705,28 @@ class Updater:
     def finish(self):
         self.stop.set()
         self.thread.join(timeout=self.PATIENCE + 10)
-        from django.contrib.auth import get_user_model
         from django.db import connection
 
-        from articles.models import LiveUpdate
-
-        LiveUpdate.objects.filter(id__in=self.ids).delete()
-        get_user_model().objects.filter(username=self.EDITOR).delete()
+        self.clean_up()
         connection.close()
 
-    EDITOR = "bench-load-live-desk"
-
     def run(self):
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
         from django.db import connection
 
-        from articles.editorial import live as desk
-        from articles.models import LiveUpdate
-
-        editor, _ = get_user_model().objects.get_or_create(
-            username=self.EDITOR, defaults={"is_staff": True}
-        )
-        editor.groups.add(Group.objects.get(name="Editor"))
+        self.prepare()
         number = 0
         while not self.stop.wait(self.every if number else self.every / 2):
             number += 1
-            update = LiveUpdate(
-                story_id=self.story_id,
-                body=f"<p>Live update {number} posted by bench/load.py --update-every.</p>",
-            )
-            desk.save_update(update, editor, publish=True)
+            shown = self.post(number)
             committed = time.monotonic()
-            self.ids.append(update.id)
-            self.wait_for(update.id, committed)
+            self.wait_until(shown, committed)
         connection.close()
 
-    def wait_for(self, update_id, committed):
-        address = f"{self.base}{self.path}updates/?after={self.newest}"
+    def wait_until(self, shown, committed):
         while time.monotonic() - committed < self.PATIENCE:
             try:
-                with urllib.request.urlopen(address, timeout=5) as response:  # noqa: S310
-                    shown = [item["id"] for item in json.loads(response.read())["updates"]]
-                if update_id in shown:
+                if shown():
                     self.appeared.append(time.monotonic() - committed)
-                    self.newest = update_id
                     return
             except (OSError, ValueError, KeyError):
                 pass
@@ -846,14 +735,121 @@ class Updater:
 
     def summary(self):
         if not self.appeared:
-            return f"no update reached a poller ({self.missing} missing)"
+            return f"{self.NONE} ({self.missing} missing)"
         ordered = sorted(self.appeared)
         return (
-            f"{len(ordered)} updates posted; seen by a poller after "
+            f"{len(ordered)} {self.SHOWN} after "
             f"median {statistics.median(ordered) * 1000:.0f} ms, "
             f"max {ordered[-1] * 1000:.0f} ms"
             + (f"; {self.missing} not within {self.PATIENCE:.0f} s" if self.missing else "")
         )
+
+
+class Publisher(Ticker):
+    """Publishes a story every ``every`` seconds through the ORM and times how long
+    each takes to show on the front page."""
+
+    SHOWN = "stories published; on the front page"
+    NONE = "no story appeared on the front page"
+
+    def prepare(self):
+        from django.db import models
+
+        from articles.models import Byline, Section, TaggedArticle
+
+        self.section = Section.objects.order_by("id").first()
+        self.author_id = Byline.objects.values_list("author_id", flat=True).first()
+        # Tagged like a real story: the two most used tags, whose pages are in the mix
+        # and whose stories' Related blocks it joins (the costly case for a publication).
+        self.tags = list(
+            TaggedArticle.objects.values_list("tag__name", flat=True)
+            .annotate(uses=models.Count("id"))
+            .order_by("-uses")[:2]
+        )
+
+    def post(self, number):
+        from articles.models import Article, Byline
+
+        headline = f"Load test bulletin {number} {time.time_ns()}"
+        story = Article(
+            headline=headline,
+            dek="Published while readers load the site.",
+            body="<p>Published by bench/load.py --publish-every.</p>",
+            status=Article.Status.PUBLISHED,
+            section=self.section,
+        )
+        story.save()
+        if self.author_id:
+            Byline.objects.create(article=story, author_id=self.author_id, position=0)
+        if self.tags:
+            story.tags.add(*self.tags)
+        self.ids.append(story.id)
+        needle = headline.encode()
+
+        def on_the_front():
+            with urllib.request.urlopen(self.base + "/", timeout=5) as response:  # noqa: S310
+                return needle in response.read()
+
+        return on_the_front
+
+    def clean_up(self):
+        from articles.models import Article
+
+        Article.objects.filter(id__in=self.ids).delete()
+
+
+class Updater(Ticker):
+    """Posts a live update every ``every`` seconds through the desk's function and times
+    how long each takes to reach a reader polling the story's updates endpoint with the
+    newest update they saw (at most 35 s: the issue's bound)."""
+
+    PATIENCE = 35.0
+    SHOWN = "updates posted; seen by a poller"
+    NONE = "no update reached a poller"
+    EDITOR = "bench-load-live-desk"
+
+    def __init__(self, base, every, story_id, path, newest):
+        super().__init__(base, every)
+        self.story_id, self.path, self.newest = story_id, path, newest
+
+    def prepare(self):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+
+        self.editor, _ = get_user_model().objects.get_or_create(
+            username=self.EDITOR, defaults={"is_staff": True}
+        )
+        self.editor.groups.add(Group.objects.get(name="Editor"))
+
+    def post(self, number):
+        from articles.editorial import live as desk
+        from articles.models import LiveUpdate
+
+        update = LiveUpdate(
+            story_id=self.story_id,
+            body=f"<p>Live update {number} posted by bench/load.py --update-every.</p>",
+        )
+        desk.save_update(update, self.editor, publish=True)
+        self.ids.append(update.id)
+
+        def seen_by_a_poller():
+            address = f"{self.base}{self.path}updates/?after={self.newest}"
+            with urllib.request.urlopen(address, timeout=5) as response:  # noqa: S310
+                shown = [item["id"] for item in json.loads(response.read())["updates"]]
+            if update.id in shown:
+                self.newest = update.id
+                return True
+            return False
+
+        return seen_by_a_poller
+
+    def clean_up(self):
+        from django.contrib.auth import get_user_model
+
+        from articles.models import LiveUpdate
+
+        LiveUpdate.objects.filter(id__in=self.ids).delete()
+        get_user_model().objects.filter(username=self.EDITOR).delete()
 
 
 def live_updater(args, base):
