@@ -274,17 +274,22 @@ def test_only_loopback_may_purge_and_a_purge_names_its_count(edge):
     assert varnish.cache("/tag/edge-trams/") == ("MISS", 200)
 
 
-def test_grace_serves_stale_pages_while_the_origin_is_down(edge, tmp_path):
-    """Another origin on the same database with pages kept one second, and its own Varnish."""
-    port = free_port()
-    env = {**edge["site"]["env"], "CDN_MAX_AGE": "1", "EDGE_PURGE_BACKEND": "none"}
-    origin = subprocess.Popen(
+def another_origin(env, port):
+    """A second gunicorn on the same database, for a test that stops its origin."""
+    return subprocess.Popen(
         [str(BIN / "gunicorn"), "newsroom.wsgi:application", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def test_grace_serves_stale_pages_while_the_origin_is_down(edge, tmp_path):
+    """Another origin on the same database with pages kept one second, and its own Varnish."""
+    port = free_port()
+    env = {**edge["site"]["env"], "CDN_MAX_AGE": "1", "EDGE_PURGE_BACKEND": "none"}
+    origin = another_origin(env, port)
     varnish = Varnish(tmp_path / "varnish", port).start()
     try:
         deadline = time.monotonic() + 60
@@ -386,13 +391,7 @@ def test_with_esi_a_fragment_the_origin_cannot_give_leaves_its_place_empty(esi_e
     stories, never with Varnish's error page inside it."""
     port = free_port()
     env = {**esi_edge["site"]["env"], "EDGE_PURGE_BACKEND": "none", "CDN_MAX_AGE": "3600"}
-    origin = subprocess.Popen(
-        [str(BIN / "gunicorn"), "newsroom.wsgi:application", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    origin = another_origin(env, port)
     varnish = Varnish(tmp_path / "varnish", port).start()
     page = esi_edge["b"]
     try:
