@@ -3,6 +3,7 @@
 Every value can be overridden by the environment (or gunicorn's own flags).
 Why these values, measured: docs/deploy.md and docs/benchmarks.md."""
 
+import logging
 import multiprocessing
 import os
 import re
@@ -78,8 +79,17 @@ class AccessLog(Logger):
         if not self.access_log_enabled:
             return
         try:
+            log = self.access_log
+            if not log.isEnabledFor(logging.INFO):
+                return
             atoms = SafeAtoms(self.atoms(resp, req, environ, request_time))
-            self.access_log.info(self.cfg.access_log_format, atoms)
+            # log.info() would first look for its caller in the stack (the record's
+            # file and line, which the access line does not print): the record is made
+            # directly, with the same message, arguments and handlers.
+            record = log.makeRecord(
+                log.name, logging.INFO, __file__, 0, self.cfg.access_log_format, (atoms,), None
+            )
+            log.handle(record)
         except Exception:  # as gunicorn does: a broken line never fails the request
             self.error(traceback.format_exc())
 
