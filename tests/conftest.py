@@ -8,6 +8,7 @@ from django.test import override_settings
 from articles.reader import fragments, pagecache
 from newsroom.settings import redis_caches
 
+from . import servers
 from .factories import make_staff
 from .servers import RedisServer
 
@@ -82,6 +83,14 @@ def test_settings():
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def built_sites(tmp_path_factory, worker_id):
+    """served_site builds each demo site once per test run and copies it after: in the
+    run's own temporary folder, shared by its pytest-xdist workers."""
+    root = tmp_path_factory.getbasetemp()
+    servers.BUILT_SITES = (root if worker_id == "master" else root.parent) / "built-sites"
 
 
 @pytest.fixture(scope="session")
