@@ -86,11 +86,13 @@ def test_settings():
 
 
 @pytest.fixture(autouse=True, scope="session")
-def built_sites(tmp_path_factory, worker_id):
+def built_sites(tmp_path_factory):
     """served_site builds each demo site once per test run and copies it after: in the
-    run's own temporary folder, shared by its pytest-xdist workers."""
+    run's own temporary folder, which a pytest-xdist worker's is a folder of."""
     root = tmp_path_factory.getbasetemp()
-    servers.BUILT_SITES = (root if worker_id == "master" else root.parent) / "built-sites"
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    servers.BUILT_SITES = root / "built-sites"
 
 
 @pytest.fixture(scope="session")
