@@ -8,6 +8,7 @@ from django.test import override_settings
 from articles.reader import fragments, pagecache
 from newsroom.settings import redis_caches
 
+from . import servers
 from .factories import make_staff
 from .servers import RedisServer
 
@@ -82,6 +83,16 @@ def test_settings():
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def built_sites(tmp_path_factory):
+    """served_site builds each demo site once per test run and copies it after: in the
+    run's own temporary folder, which a pytest-xdist worker's is a folder of."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    servers.BUILT_SITES = root / "built-sites"
 
 
 @pytest.fixture(scope="session")

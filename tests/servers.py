@@ -1,7 +1,9 @@
 """A real gunicorn serving a real SQLite file, as `make run` does, for tests that need one."""
 
+import fcntl
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,6 +48,51 @@ def manage(env, *args):
     ).stdout
 
 
+# Where served_site keeps the demo sites it has built, to copy rather than build again
+# (set per test run by tests/conftest.py; None: build every site in place).
+BUILT_SITES = None
+
+BUILD = """
+import io
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
+call_command("load_demo", *{demo_options!r}, stdout=io.StringIO())
+created = io.StringIO()
+call_command("create_staff", "desk", role="editor", name="Desk Editor", stdout=created)
+print(created.getvalue())
+"""
+
+
+def build_site(env, demo_options):
+    """Migrate, collect static files, load the demo, create an editor (one process: each
+    ``manage.py`` start costs seconds of imports); return the editor's password."""
+    created = manage(env, "shell", "-c", BUILD.format(demo_options=list(demo_options)))
+    return re.search(r"Password: (\S+)", created).group(1)
+
+
+def copy_of_built_site(folder, demo_options):
+    """The demo site built once per test run (per ``demo_options``, shared by the
+    pytest-xdist workers, the first one builds it) and copied into ``folder``: its
+    SQLite file and its var/ (static files, demo photos). Building takes ~20 s of CPU;
+    a copy, a fraction of a second. What the site serves is the same: its content
+    does not depend on the port or the settings the test adds."""
+    key = "demo" + "".join(demo_options).replace("-", "_")
+    built = BUILT_SITES / key
+    BUILT_SITES.mkdir(parents=True, exist_ok=True)
+    with open(BUILT_SITES / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (built / "password").exists():
+            built.mkdir(exist_ok=True)
+            build_env = site_environment(built, 8000)
+            (built / "password").write_text(build_site(build_env, demo_options))
+    for name in ["newsroom.sqlite3", "newsroom.sqlite3-wal"]:
+        if (built / name).exists():
+            shutil.copyfile(built / name, folder / name)
+    shutil.copytree(built / "var", folder / "var", dirs_exist_ok=True)
+    return (built / "password").read_text()
+
+
 @contextmanager
 def served_site(folder, demo_options=(), database_url=None, workers=2, port=None, settings=None):
     """Migrate, collect static files, load the demo, create an editor; then serve.
@@ -55,11 +102,10 @@ def served_site(folder, demo_options=(), database_url=None, workers=2, port=None
     The server's log (errors, warnings) goes to ``folder / "server.log"``."""
     port = port or free_port()
     env = {**site_environment(folder, port, database_url), **(settings or {})}
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
-    manage(env, "load_demo", *demo_options)
-    created = manage(env, "create_staff", "desk", "--role", "editor", "--name", "Desk Editor")
-    password = re.search(r"Password: (\S+)", created).group(1)
+    if database_url is None and BUILT_SITES is not None:
+        password = copy_of_built_site(folder, demo_options)
+    else:
+        password = build_site(env, demo_options)
     log = folder / "server.log"
     with open(log, "wb") as log_file:
         server = subprocess.Popen(
