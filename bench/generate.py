@@ -493,6 +493,13 @@ class DjangoWriter:
     def insert(self, table, names, rows):
         if not rows:
             return
+        if self.connection.vendor == "postgresql":  # COPY, as PostgresWriter: several times faster
+            with self.connection.cursor() as cursor:
+                statement = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+                with cursor.cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            return
         with self.connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 -- names from the model
