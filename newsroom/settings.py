@@ -340,12 +340,14 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        # About 30 KB a page and its gzipped copy: at most ~15 MB per worker (a
-        # worker stays under 100 MB at full load with 400; with 500 it reached 101 MB).
+        # A page is kept gzipped only (articles/reader/pagecache.py: about 7 KB, a story
+        # page's parts 5 KB), so PAGE_CACHE_ENTRIES pages take ~7 KB each per worker:
+        # enough for every page of a busy mix (~700 addresses, bench/renders.py) and the
+        # copies of the version before, in less memory than 400 uncompressed ones took.
         "pages": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "pages",
-            "OPTIONS": {"MAX_ENTRIES": 400},
+            "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 1500)},
         },
     }
 

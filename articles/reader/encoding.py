@@ -46,6 +46,11 @@ def compress(content):
     return gzip.compress(content, compresslevel=LEVEL, mtime=0)
 
 
+def decompress(compressed):
+    """The page from its gzipped bytes (a stored page is kept compressed only)."""
+    return gzip.decompress(compressed)
+
+
 def gzip_etag(etag):
     """The compressed copy's ETag: another representation, so another strong tag."""
     return etag[:-1] + '-gz"' if etag.endswith('"') else etag

@@ -59,6 +59,7 @@ import hashlib
 import logging
 import re
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,7 +83,7 @@ RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
 # Not stored with a page: set again on each serve (or never sent from the cache).
 _UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length", "etag", "last-modified"}
 PAGE_CACHE = "articles.reader.pagecache.PageCacheMiddleware"
-KEY_FORMAT = 3  # bumped when Entry changes: another format's entries are never read
+KEY_FORMAT = 4  # bumped when Entry changes: another format's entries are never read
 
 
 def reader_page(view=None, *, query=None, scope=None):
@@ -152,6 +153,42 @@ class Entry:
     holes: list | None = None
     # ``content`` gzipped (articles.reader.encoding), made once per entry.
     gzipped: bytes | None = None
+
+    # Kept once, compressed: the page cache holds each page's gzipped bytes only (and a
+    # page with holes, its parts deflated), not the page beside them, so the same memory
+    # holds about four times the pages. Whole pages falling out of a worker's cache, not
+    # publications, were most of the renders under load (bench/renders.py, issue 13),
+    # and inflating 30 KB costs a few dozen microseconds against a render's 10-50 ms.
+    # Only a client without gzip (or a filled story page) needs the page itself, which
+    # is then inflated once per copy read from the cache.
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        if self.gzipped:
+            state.pop("content", None)  # inflated from ``gzipped`` when asked for
+        if self.parts is not None:
+            state["parts"] = (
+                [len(part) for part in self.parts],
+                zlib.compress(b"".join(self.parts), encoding.LEVEL),
+            )
+        return state
+
+    def __setstate__(self, state):
+        if state.get("parts") is not None:
+            lengths, packed = state["parts"]
+            joined, parts, start = zlib.decompress(packed), [], 0
+            for length in lengths:
+                parts.append(joined[start : start + length])
+                start += length
+            state["parts"] = parts
+        self.__dict__.update(state)
+
+    def __getattr__(self, name):
+        """``content`` left out of the stored copy: the gzipped bytes, inflated (once)."""
+        gzipped = self.__dict__.get("gzipped")
+        if name != "content" or not gzipped:
+            raise AttributeError(name)
+        self.content = encoding.decompress(gzipped)
+        return self.content
 
     def compressed(self):
         """The gzipped page, or None if it is not worth compressing (kept as b"")."""
