@@ -438,6 +438,35 @@ def test_json_ld_is_a_live_blog_posting_with_the_latest_20_updates(client, storm
     )
 
 
+def test_the_blog_postings_are_serialised_once_per_change_not_per_request(
+    client, storm, people, no_page_cache, monkeypatch
+):
+    """The BlogPostings are a third of a live page: they are serialised with the live
+    part kept in the fragment cache, and a request only puts them into its JSON-LD,
+    which stays valid and safe inside its <script> whatever the updates say."""
+    import json as json_module
+
+    from articles.reader import metadata
+
+    post(storm, people["editor"], "Tide <b>4 m</b> &amp; rising &lt;/script&gt;&lt;!-- \ue000")
+    page(client, storm)  # the live part is built and kept
+    serialised, original = [], json_module.dumps
+
+    def dumps(data, **options):
+        text = original(data, **options)
+        serialised.append(text)
+        return text
+
+    monkeypatch.setattr(metadata.json, "dumps", dumps)
+    html = page(client, storm)
+    assert serialised and not any('"BlogPosting"' in text for text in serialised)
+    (update,) = json_ld(html)["liveBlogUpdate"]
+    assert update["articleBody"] == "Tide 4 m & rising </script><!-- \ue000"
+    script = html[html.index('type="application/ld+json">') :]
+    assert script.index("</script>") > script.index("LiveBlogPosting")
+    assert "<!--" not in script[: script.index("</script>")]
+
+
 def test_a_plain_story_stays_a_news_article(client):
     story = make_story("Plain")
     assert json_ld(page(client, story))["@type"] == "NewsArticle"

@@ -203,10 +203,20 @@ def navigation(stamp, now):
 SECTION_BLOCK_SIZE = 3
 
 
-def section_blocks(stamp, now, shown=()):
+class Blocks(Markup):
+    """HTML that goes stale by itself at ``valid_until`` (a scheduled live update moves
+    a last-update time it shows), so the page around it is kept no longer."""
+
+    valid_until = None
+
+
+def section_blocks(stamp, now, shown=(), live_stamp=None):
     """The home page's "latest in each section" blocks, as HTML, leaving out the stories
     ``shown`` (rows) elsewhere on the page: each section is read that many stories
-    further, so a block still holds its three when the top and Latest show its newest."""
+    further, so a block still holds its three when the top and Latest show its newest.
+    A live story's card shows its last update's time, as every listing does, so the
+    blocks are kept under the ``live`` stamp (``live_stamp``) too, and go stale at its
+    next scheduled update (``Blocks.valid_until``)."""
     shown_ids = {row["id"] for row in shown}
 
     def build():
@@ -224,17 +234,21 @@ def section_blocks(stamp, now, shown=()):
                 chosen = by_section.setdefault(row["section_slug"], [])
                 if len(chosen) < SECTION_BLOCK_SIZE:
                     chosen.append(row)
-        present_listing([row for rows in by_section.values() for row in rows], with_bylines=False)
+        rows = [row for rows in by_section.values() for row in rows]
+        present_listing(rows, with_bylines=False)
+        live.mark_listing(rows, now)  # the Live marker with its last update's time
         blocks = [(s, by_section[s["slug"]]) for s in sections if s["slug"] in by_section]
-        html = (
+        html = Blocks(
             engines["reader"].env.get_template("includes/section_blocks.html").render(blocks=blocks)
         )
-        return Markup(html), next_publication(stamp, now)  # noqa: S704  (autoescaped)
+        html.valid_until = live.listing_valid_until(rows)
+        moments = (next_publication(stamp, now), html.valid_until)
+        return html, min((moment for moment in moments if moment), default=None)
 
     # Every reader of page one under one content version is shown the same stories;
     # the key names them anyway, so the blocks can never repeat one.
     key = "section-blocks:" + ",".join(map(str, sorted(shown_ids)))
-    return cache.get(key, stamp, now, build)
+    return cache.get(key, (stamp, live_stamp), now, build)
 
 
 def live_part(request, row, now):

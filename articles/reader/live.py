@@ -294,7 +294,9 @@ def rendered_part(row, now, order="newest", before=None, at=None):
     its updates as the JSON-LD's BlogPostings (``blog_updates``), so a copy kept by
     ``fragments.live_part`` costs a request nothing more."""
     part = story_part(row, now, order=order, before=before, at=at)
-    part["blog_updates"] = metadata.blog_updates(metadata.absolute(row["path"]), part["latest"])
+    part["blog_updates"] = metadata.Serialised(  # once, not per request
+        metadata.blog_updates(metadata.absolute(row["path"]), part["latest"])
+    )
     part["html"] = _part_macro()(part, row["path"])
     return part
 

@@ -120,7 +120,14 @@ def front(request):
         lambda now, limit, offset, shown: queries.latest(now, limit, offset, exclude_ids=shown),
     )
     stamp = fragments.stamp(request)
-    return render(
+    blocks = (
+        fragments.section_blocks(
+            stamp, now, shown(lead, secondary, page), fragments.page_stamp(request, LIVE_SCOPE)
+        )
+        if page.number == 1
+        else None
+    )
+    response = render(
         request,
         "front.html",
         {
@@ -129,16 +136,16 @@ def front(request):
             "stamp": stamp,
             "lead": lead,
             "secondary": secondary,
-            "section_blocks": (
-                fragments.section_blocks(stamp, now, shown(lead, secondary, page))
-                if page.number == 1
-                else ""
-            ),
+            "section_blocks": blocks or "",
             "meta": metadata.listing(
                 request, settings.SITE_NAME, "", shown(lead, secondary, page), front=True
             ),
         },
     )
+    if blocks is not None and blocks.valid_until:  # a scheduled live update in a block
+        moments = (response.valid_until, blocks.valid_until)
+        response.valid_until = min(moment for moment in moments if moment)
+    return response
 
 
 def story_path(year, month, day, slug):
