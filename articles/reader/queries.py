@@ -15,7 +15,7 @@ returns exactly the stories ``live()`` returns.
 
 import functools
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
@@ -99,6 +99,9 @@ TIME_COLUMNS = (
     "live_started_at",
     "live_ended_at",
 )
+
+
+JSON_COLUMNS = ("image_renditions", "social_image_renditions")
 
 
 def reading():
@@ -198,12 +201,16 @@ def read(sql, params):
             cursor.execute(sql, params)
             names = [column[0] for column in cursor.description]
             rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    # Which columns need it is known from the statement, not asked again of each row.
+    times = [key for key in TIME_COLUMNS if key in names]
+    documents = [key for key in JSON_COLUMNS if key in names]
     for row in rows:
-        for key in TIME_COLUMNS:
-            if key in row:
-                row[key] = _aware(row[key])
-        for key in ("image_renditions", "social_image_renditions"):
-            if isinstance(row.get(key), str):  # SQLite keeps JSON as text
+        for key in times:
+            value = row[key]
+            if value is not None and (type(value) is not datetime or value.tzinfo is None):
+                row[key] = _aware(value)
+        for key in documents:
+            if isinstance(row[key], str):  # SQLite keeps JSON as text
                 row[key] = json.loads(row[key])
     return rows
 
