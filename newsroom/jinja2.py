@@ -59,6 +59,23 @@ def static(path):
 REMEMBERED_LIMIT = 5000
 _remembered = {}
 
+# Raw columns that presenters turn into what a page prints (``date_label`` and
+# ``iso_date``, ``coverage``, ``thumb``): no remembered macro prints them (a test reads
+# the templates), so they are left out of a row's key. An aware datetime's repr()
+# cost more than all of a row's text.
+UNPRINTED = frozenset(("published_at", "live_started_at", "live_ended_at", "image_renditions"))
+
+
+def _shown(args):
+    return repr(
+        tuple(
+            {key: value for key, value in arg.items() if key not in UNPRINTED}
+            if type(arg) is dict
+            else arg
+            for arg in args
+        )
+    )
+
 
 def remember(macro, *args):
     """``macro(*args)``, rendered once per process for the same arguments.
@@ -82,7 +99,7 @@ def remember(macro, *args):
     # they are, and is built in C: a tenth of the cost of walking them in Python. An
     # object shown by its address says nothing of its values (and a new one may reuse
     # the address): such arguments are rendered every time.
-    shown = repr(args)
+    shown = _shown(args)
     if " at 0x" in shown:
         return macro(*args)
     key = (code, language(), shown)
