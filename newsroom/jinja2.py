@@ -30,6 +30,15 @@ class Template(jinja2.Template):
         finally:
             _rendering_language.reset(token)
 
+    def _get_default_module(self, ctx=None):
+        """The module ``{% from ... import %}`` gives, as Jinja2 decides it, but with
+        the globals compared as sets built in C: Jinja2 subtracts the template's globals
+        view (a ChainMap) from the page's, testing each of some twenty names through
+        ChainMap.__contains__ in Python, on every import of every render."""
+        if ctx is not None and not (ctx.globals_keys - set(self.globals)):
+            ctx = None  # no global the imported template lacks: its cached module
+        return super()._get_default_module(ctx)
+
 
 @functools.lru_cache(maxsize=256)
 def _fixed_url(name, prefix, urlconf):
