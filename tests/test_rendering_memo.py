@@ -111,3 +111,18 @@ def test_a_story_moved_to_another_day_shows_its_new_date_at_once(client, no_page
     after = client.get(page).content.decode()
     earlier = str(story.published_at.year)
     assert f'datetime="{earlier}' in after and f'datetime="{earlier}' not in before
+
+
+def test_an_imported_macro_sees_the_globals_its_page_has_and_no_other():
+    """Template._get_default_module: Jinja2's decision, made with sets."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"m.html": "{% macro show() %}[{{ extra }}]{% endmacro %}"}),
+        autoescape=True,
+    )
+    env.template_class = reader_jinja.Template
+    page = '{% from "m.html" import show %}{{ show() }}'
+    assert env.from_string(page).render() == "[]"
+    assert env.from_string(page, globals={"extra": "X"}).render() == "[X]"
+    assert env.from_string(page).render() == "[]"
