@@ -95,16 +95,13 @@ from bench.run import (  # noqa: E402
     CEILING_URL,
     GRACE,
     MAX_OTHER_CORES,
-    TICKS_PER_SECOND,
+    CpuMeter,
     MemoryWatch,
     add_env_option,
-    busy_ticks,
-    children,
     collectstatic,
     fetch,
     free_port,
     parse_checked,
-    process_ticks,
     server_environment,
     start_ceiling,
     start_gunicorn,
@@ -622,64 +619,6 @@ def error_log_notes(error_log):
 
 # --- Other processes --------------------------------------------------------
 
-BACKEND_TITLE = re.compile(r"postgres: (?:\S+: )?\S+ (\S+) ")
-
-
-def postgres_backends(database):
-    """The PostgreSQL server processes of connections to ``database`` (from their titles)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes().split(b"\0", 1)[0].decode(errors="replace")
-        except OSError:
-            continue
-        match = BACKEND_TITLE.match(title + " ")
-        if match and match.group(1) == database:
-            found.append(int(entry.name))
-    return found
-
-
-class ServerCpuMeter:
-    """How much CPU other processes took while a run went on, in cores: run.py's
-    ``CpuMeter`` (the machine's busy time minus the run's own), with more of the run
-    counted as its own. gunicorn.conf.py replaces a worker every ~2,000 requests, and
-    on PostgreSQL the database's server processes do part of every request (and end
-    with the worker that connected). So every process of the run (gunicorn's master
-    and workers, the benchmark database's server processes) is sampled while wrk
-    runs, and a process that ended keeps the time it had when last seen.
-    """
-
-    def __init__(self, master, database=None):
-        self.master = master
-        self.database = database
-        self.latest = {}  # pid: CPU ticks when last seen
-
-    def sample(self):
-        pids = [self.master, *children(self.master)]
-        if self.database:
-            pids += postgres_backends(self.database)
-        for pid in pids:
-            self.latest[pid] = max(process_ticks(pid), self.latest.get(pid, 0))
-
-    def _ticks(self):
-        self.sample()
-        ours = os.times()
-        own = (ours.user + ours.system + ours.children_user + ours.children_system) * (
-            TICKS_PER_SECOND
-        )
-        return busy_ticks(), own + sum(self.latest.values()), time.monotonic()
-
-    def start(self):
-        self._start = self._ticks()
-
-    def other_cores(self):
-        busy, ours, now = self._ticks()
-        busy0, ours0, then = self._start
-        return max(0.0, (busy - busy0) - (ours - ours0)) / TICKS_PER_SECOND / (now - then)
-
-
 # --- Publishing under load ---------------------------------------------------
 
 
@@ -980,9 +919,9 @@ def main(argv=None):
         try:
             wait_until_ready(server, base, error_log)
             memory = MemoryWatch(server.pid)
-            meter = ServerCpuMeter(
+            meter = CpuMeter(
                 server.pid,
-                urlsplit(args.database_url).path.lstrip("/") if args.database_url else None,
+                database=urlsplit(args.database_url or "").path.lstrip("/") or None,
             )
             # One address of each kind must answer 200 before any load.
             for kind, items in urls.items():

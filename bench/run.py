@@ -2,6 +2,7 @@
 Measure the reader pages against the ceiling, the way docs/perf-notes.md describes.
 
     python bench/run.py --database /tmp/bench.sqlite3 [--duration 10] [--connections 16]
+    python bench/run.py --database-url postgres://newsroom:newsroom@127.0.0.1:5432/newsroom_bench
 
 Runs ``collectstatic`` into a temporary directory and starts two gunicorns on
 free ports of 127.0.0.1, with the same flags (2 sync workers, the project's own
@@ -52,6 +53,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from shutil import which
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 CEILING_DIR = ROOT / "bench" / "ceiling"
@@ -60,6 +62,7 @@ CONFIG = ROOT / "gunicorn.conf.py"
 BIN = Path(sys.executable).parent
 PAGE_SIZE = 20  # articles.reader.paging.PAGE_SIZE
 DEEP_PAGE = 500
+POSTGRES = ("postgres", "postgresql")
 GRACE = 5  # seconds a wrk run may overrun its duration before it is killed
 
 # Lowest acceptable ratio to the ceiling, from the speed issue (issue 13).
@@ -125,7 +128,13 @@ def parse_checked(parser, argv):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    parser.add_argument("--database", type=Path, required=True, help="made by bench/generate.py")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--database", type=Path, help="a SQLite file made by bench/generate.py")
+    target.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL database filled by bench/generate.py --database-url",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per page (%(default)s)")
     parser.add_argument("--connections", type=int, default=16, help="wrk -c (%(default)s)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds per page (%(default)s)")
@@ -152,8 +161,10 @@ def parse_args(argv=None):
     )
     add_env_option(parser)
     args = parse_checked(parser, argv)
-    if not args.database.is_file():
+    if args.database is not None and not args.database.is_file():
         parser.error(f"{args.database} does not exist; make it with bench/generate.py")
+    if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
+        parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
     if min(args.duration, args.connections, args.workers, args.rounds) < 1:
         parser.error("--duration, --connections, --workers and --rounds must be positive")
     if min(args.warmup, args.retries, args.patience) < 0:
@@ -164,26 +175,51 @@ def parse_args(argv=None):
 # --- Which pages ------------------------------------------------------------
 
 
-def db_now():
-    """The current time as Django stores it in SQLite (UTC text), for comparisons."""
-    return str(datetime.now(UTC).replace(tzinfo=None))
+class Archive:
+    """The benchmark's database, read-only, for picking addresses: a SQLite file or a
+    PostgreSQL URL. Queries name their parameters ``:name`` (SQLite's style)."""
+
+    def __init__(self, database=None, url=None):
+        self.url = url
+        if url is None:
+            self.connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        else:
+            import psycopg
+
+            self.connection = psycopg.connect(url, autocommit=True)
+
+    def now(self):
+        """The current time as the database compares it: UTC text in SQLite (as Django
+        stores it there), an aware time for PostgreSQL."""
+        now = datetime.now(UTC)
+        return str(now.replace(tzinfo=None)) if self.url is None else now
+
+    def execute(self, sql, params=None):
+        if self.url is not None:
+            sql = re.sub(r":(\w+)", r"%(\1)s", sql)
+        return self.connection.execute(sql, params or {})
+
+    def close(self):
+        self.connection.close()
 
 
-def pick_urls(database):
+def pick_urls(database, url=None):
     """One address per page kind, chosen from the database: well-used ones, all live."""
     live = "a.status = 'published' AND a.published_at <= :now"
-    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    db = Archive(database, url)
     try:
 
         def one(sql):
-            row = db.execute(sql, {"now": db_now()}).fetchone()
+            row = db.execute(sql, {"now": db.now()}).fetchone()
             if row is None:
-                raise SystemExit(f"{database} has no live stories; make it with bench/generate.py")
+                raise SystemExit(
+                    f"{database or url} has no live stories; make it with bench/generate.py"
+                )
             return row
 
         (count,) = one(f"SELECT COUNT(*) FROM articles_article a WHERE {live}")  # noqa: S608
         if count < 2:
-            raise SystemExit(f"{database} has {count} live stories; benchmarks need more")
+            raise SystemExit(f"{database or url} has {count} live stories; benchmarks need more")
         (story,) = one(
             f"SELECT a.path FROM articles_article a WHERE {live} "  # noqa: S608
             f"ORDER BY a.published_at DESC, a.id DESC LIMIT 1 OFFSET {min(100, count - 1)}"
@@ -230,7 +266,7 @@ def live_coverage(db, live):
         "AND a.live_started_at IS NOT NULL AND a.live_ended_at IS NULL "
         "ORDER BY (SELECT COUNT(*) FROM articles_liveupdate u WHERE u.story_id = a.id) DESC "
         "LIMIT 1",
-        {"now": db_now()},
+        {"now": db.now()},
     ).fetchone()
     if row is None:
         return []
@@ -238,7 +274,7 @@ def live_coverage(db, live):
         "SELECT u.id FROM articles_liveupdate u WHERE u.story_id = :story "
         "AND u.status = 'published' AND u.published_at <= :now "
         "ORDER BY u.published_at DESC, u.id DESC LIMIT 1",
-        {"story": row[0], "now": db_now()},
+        {"story": row[0], "now": db.now()},
     ).fetchone()
     poll = f"{row[1]}updates/" + (f"?after={newest[0]}" if newest else "")
     return [("live story", row[1]), ("live updates, 304", poll)]
@@ -261,16 +297,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def server_environment(database, var_dir, extra=()):
+def server_environment(database, var_dir, extra=(), url=None):
     """A clean environment: only what the settings need, nothing from the caller's shell.
 
-    ``extra``: NAME=VALUE strings added last (``--env``), for experiments.
+    ``extra``: NAME=VALUE strings added last (``--env``), for experiments; ``url``, a
+    PostgreSQL database's, instead of the SQLite file ``database``.
     """
     keep = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TZ") if name in os.environ}
     return {
         **keep,
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": url or f"sqlite:///{database}",
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -463,25 +500,56 @@ def process_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+BACKEND_TITLE = re.compile(r"postgres: (?:\S+: )?\S+ (\S+) ")
+
+
+def postgres_backends(database):
+    """The PostgreSQL server processes of connections to ``database`` (from their titles)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().split(b"\0", 1)[0].decode(errors="replace")
+        except OSError:
+            continue
+        match = BACKEND_TITLE.match(title + " ")
+        if match and match.group(1) == database:
+            found.append(int(entry.name))
+    return found
+
+
 class CpuMeter:
     """How much CPU other processes took while a run went on, in cores.
 
-    The machine's busy time minus that of gunicorn (master and workers), this
-    process and its finished children (wrk). Someone running a test suite on
-    the same two cores shows up here, and the run is repeated.
+    The machine's busy time minus the run's own: this process and its finished
+    children (wrk), gunicorn's masters and workers, and on PostgreSQL the benchmark
+    database's server processes, which do part of every request (and end with the
+    worker that connected). Someone running a test suite on the same two cores shows
+    up here, and the run is repeated. gunicorn.conf.py replaces a worker every ~2,000
+    requests, so the run's processes are sampled while wrk runs (``sample``, as a
+    watcher), and a process that ended keeps the time it had when last seen.
     """
 
-    def __init__(self, *masters):
+    def __init__(self, *masters, database=None):
         self.masters = masters
+        self.database = database
+        self.latest = {}  # pid: CPU ticks when last seen
+
+    def sample(self):
+        pids = [pid for master in self.masters for pid in [master, *children(master)]]
+        if self.database:
+            pids += postgres_backends(self.database)
+        for pid in pids:
+            self.latest[pid] = max(process_ticks(pid), self.latest.get(pid, 0))
 
     def _ticks(self):
+        self.sample()
         ours = os.times()
         own = (ours.user + ours.system + ours.children_user + ours.children_system) * (
             TICKS_PER_SECOND
         )
-        pids = [pid for master in self.masters for pid in [master, *children(master)]]
-        server = sum(process_ticks(pid) for pid in pids)
-        return busy_ticks(), server + own, time.monotonic()
+        return busy_ticks(), own + sum(self.latest.values()), time.monotonic()
 
     def start(self):
         self._start = self._ticks()
@@ -604,7 +672,8 @@ def report(pages, sizes, results, memory, count, args):
     ceiling = statistics.median(run.requests_per_second for run in ceilings)
     ceiling_p99 = statistics.median(run.p99_ms for run in ceilings)
     lines = [
-        f"{count:,} live stories · wrk -t1 -c{args.connections} -d{args.duration}s · "
+        f"{count:,} live stories ({'SQLite' if args.database_url is None else 'PostgreSQL'})"
+        f" · wrk -t1 -c{args.connections} -d{args.duration}s · "
         f"gunicorn {args.workers} sync workers, the project's gunicorn.conf.py · "
         "ceiling: bench/ceiling (separate project, same flags) · "
         f"{args.rounds} round(s) · "
@@ -654,11 +723,12 @@ def report(pages, sizes, results, memory, count, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    database = args.database.resolve()
-    count, pages = pick_urls(database)
+    database = args.database.resolve() if args.database is not None else None
+    count, pages = pick_urls(database, args.database_url)
     results = {name: [] for name, _ in pages}
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as var_dir:
-        env = server_environment(database, var_dir, [f"PAGE_CACHE={int(args.cached)}", *args.env])
+        settings = [f"PAGE_CACHE={int(args.cached)}", *args.env]
+        env = server_environment(database, var_dir, settings, url=args.database_url)
         collectstatic(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -671,7 +741,8 @@ def main(argv=None):
             server = start_gunicorn(env, port, args.workers, log)
             wait_until_ready(server, base, log)
             memory = MemoryWatch(server.pid).watch()
-            meter = CpuMeter(server.pid, ceiling_server.pid)
+            database_name = urlsplit(args.database_url or "").path.lstrip("/") or None
+            meter = CpuMeter(server.pid, ceiling_server.pid, database=database_name)
             bases = {name: ceiling_base if name == "ceiling" else base for name, _ in pages}
             sizes, headers = {}, {}
             for name, url in pages:

@@ -1,13 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
 
-from articles.ingest.importing import (
-    ImportOptions,
-    StoryFormatError,
-    import_story,
-    read_story_file,
-    story_files,
-)
+from articles.ingest.importing import ImportOptions, import_files
 
 
 class Command(BaseCommand):
@@ -48,30 +41,16 @@ class Command(BaseCommand):
             tags=options["tags"],
             author=options["author"],
         )
-        imported = present = failed = 0
-        for path in story_files(options["paths"]):
-            if not path.exists():
-                self.stderr.write(f"{path}: no such file or folder")
-                failed += 1
-                continue
-            try:
-                article, created = import_story(read_story_file(path), import_options)
-            except StoryFormatError as error:
-                where = f"{path}:{error.line}" if error.line else str(path)
-                self.stderr.write(f"{where}: {error}")
-                failed += 1
-                continue
-            except DatabaseError as error:
-                self.stderr.write(f"{path}: not saved, the database refused it: {error}")
-                failed += 1
-                continue
-            if created:
-                imported += 1
-                state = "draft" if import_options.draft else article.path
-                self.stdout.write(f"imported {path} -> {state}")
+        counts = dict.fromkeys(["imported", "present", "failed"], 0)
+        for outcome in import_files(options["paths"], import_options):
+            counts[outcome.kind] += 1
+            if outcome.kind == "failed":
+                self.stderr.write(f"{outcome.where}: {outcome.detail}")
+            elif outcome.kind == "imported":
+                self.stdout.write(f"imported {outcome.path} -> {outcome.detail}")
             else:
-                present += 1
-                self.stdout.write(f"already present {path} -> {article.path or 'draft'}")
+                self.stdout.write(f"already present {outcome.path} -> {outcome.detail}")
+        imported, present, failed = counts.values()
         summary = f"Imported {imported}, already present {present}, failed {failed}."
         if failed:
             raise CommandError(summary)
