@@ -70,8 +70,10 @@ HEADERS = ("xkey", "Surrogate-Key")  # Varnish's xkey vmod; Fastly and most othe
 CLOUDFLARE_HEADER = "Cache-Tag"  # Cloudflare's, comma-separated
 
 
+@functools.lru_cache(maxsize=4096)
 def key(scope):
-    """The surrogate key of a page-cache scope ("story:/2026/11/28/slug/", "tag:rain")."""
+    """The surrogate key of a page-cache scope ("story:/2026/11/28/slug/", "tag:rain"),
+    quoted once per process: a story page names its own and its tags' on every render."""
     return quote(scope, safe="/:-_.~@")
 
 

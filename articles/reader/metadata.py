@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
 from markupsafe import Markup
 
@@ -136,11 +136,19 @@ def website():
             "@type": "SearchAction",
             "target": {
                 "@type": "EntryPoint",
-                "urlTemplate": absolute(reverse("search")) + "?q={search_term_string}",
+                "urlTemplate": absolute(_search_address(get_script_prefix(), settings.ROOT_URLCONF))
+                + "?q={search_term_string}",
             },
             "query-input": "required name=search_term_string",
         },
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _search_address(prefix, urlconf):
+    """The search page's address, worked out once per process (the front asks for it
+    on every render)."""
+    return reverse("search")
 
 
 def canonical(request, keep=("page",)):
@@ -212,6 +220,7 @@ def listing(request, title, description, stories, front=False, keep=("page",)):
     WebSite with its search action. ``keep``: the query values that choose what it shows."""
     url = canonical(request, keep)
     description = description or site_description()
+    site = settings.SITE_URL
     collection = {
         "@type": "CollectionPage",
         "@id": url,
@@ -225,7 +234,7 @@ def listing(request, title, description, stories, front=False, keep=("page",)):
             "@type": "ItemList",
             "numberOfItems": len(stories),
             "itemListElement": [
-                {"@type": "ListItem", "position": position, "url": absolute(story["path"])}
+                {"@type": "ListItem", "position": position, "url": site + story["path"]}
                 for position, story in enumerate(stories, 1)
             ],
         },

@@ -149,7 +149,9 @@ def channel(kind, slug, now):
 
 @dataclass
 class BuiltFeed:
-    body: str
+    # Encoded once when built: a full-content feed runs to a few hundred kilobytes,
+    # and encoding it to UTF-8 on every request was a tenth of an uncached feed's cost.
+    body: bytes
     etag: str
     last_modified: datetime
     valid_until: datetime | None = None  # a live story's next scheduled update
@@ -182,7 +184,8 @@ def build(kind, slug, fmt, now):
         body = json_feed(context)
     else:
         body = engines["reader"].get_template(TEMPLATES[fmt]).render(context)
-    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    body = body.encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     upcoming = min((times[1] for times in covered.values() if times[1]), default=None)
     return BuiltFeed(body, etag, updated.replace(microsecond=0), upcoming)
 
