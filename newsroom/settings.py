@@ -83,6 +83,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements are prepared only when asked (the content stamp read on every cached
+    # hit, articles.reader.queries._one_row); never automatically (Django's default
+    # turns preparing off altogether). docs/deploy.md: connection poolers.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000_000
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web server has several workers writing to one file. WAL lets readers
     # carry on during a write; IMMEDIATE transactions take the write lock at
@@ -111,6 +116,7 @@ if DATABASE_REPLICA_URL:
     )
     # A replica that cannot be reached must not hold a reader for long: the primary answers.
     DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["OPTIONS"]["prepare_threshold"] = 1_000_000_000  # as the primary
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"]
 
