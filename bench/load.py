@@ -97,7 +97,9 @@ from bench.run import (  # noqa: E402
     MAX_OTHER_CORES,
     CpuMeter,
     MemoryWatch,
+    add_database_options,
     add_env_option,
+    check_database_url,
     collectstatic,
     fetch,
     free_port,
@@ -126,7 +128,6 @@ ARCHIVE_SHARE = 0.15  # of the story requests: older stories, found through sear
 RECENT_OFFSET = 10  # story weights 1 / (rank + RECENT_OFFSET), newest first
 FEED_FORMATS = {"feed/": 0.7, "feed/atom/": 0.2, "feed/json/": 0.1}  # share of a feed's readers
 SITE_FEEDS = 0.55  # share of the feed requests for the site's own feeds (the rest: sections)
-POSTGRES = ("postgres", "postgresql")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # --base-url: never another machine
 
 # Words that make poor searches (PostgreSQL drops most of them anyway).
@@ -142,13 +143,7 @@ STOP_WORDS = set(
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--database", type=Path, help="a SQLite file made by bench/generate.py")
-    target.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="a PostgreSQL database filled by bench/generate.py --database-url",
-    )
+    add_database_options(parser)
     parser.add_argument(
         "--base-url",
         metavar="URL",
@@ -224,8 +219,7 @@ def parse_args(argv=None):
         parser.error("use --cached/--uncached and --database/--database-url, not --env")
     if args.database is not None and not args.database.is_file():
         parser.error(f"{args.database} does not exist; make it with bench/generate.py")
-    if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
-        parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
+    check_database_url(parser, args)
     if args.base_url is not None:
         address = urlsplit(args.base_url)
         if address.scheme != "http" or address.hostname not in LOOPBACK:

@@ -126,8 +126,8 @@ def parse_checked(parser, argv):
     return args
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+def add_database_options(parser):
+    """``--database`` (a SQLite file) or ``--database-url`` (PostgreSQL), one required."""
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--database", type=Path, help="a SQLite file made by bench/generate.py")
     target.add_argument(
@@ -135,6 +135,16 @@ def parse_args(argv=None):
         metavar="URL",
         help="a PostgreSQL database filled by bench/generate.py --database-url",
     )
+
+
+def check_database_url(parser, args):
+    if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
+        parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip())
+    add_database_options(parser)
     parser.add_argument("--duration", type=int, default=10, help="seconds per page (%(default)s)")
     parser.add_argument("--connections", type=int, default=16, help="wrk -c (%(default)s)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds per page (%(default)s)")
@@ -163,8 +173,7 @@ def parse_args(argv=None):
     args = parse_checked(parser, argv)
     if args.database is not None and not args.database.is_file():
         parser.error(f"{args.database} does not exist; make it with bench/generate.py")
-    if args.database_url is not None and urlsplit(args.database_url).scheme not in POSTGRES:
-        parser.error("--database-url must be a postgres:// URL (use --database for SQLite)")
+    check_database_url(parser, args)
     if min(args.duration, args.connections, args.workers, args.rounds) < 1:
         parser.error("--duration, --connections, --workers and --rounds must be positive")
     if min(args.warmup, args.retries, args.patience) < 0:
