@@ -98,11 +98,15 @@ $(LIGHTHOUSE):
 # in either pass, so a second run would repeat the first exactly.
 # TEST_WORKERS: pytest-xdist workers (auto: one per core; 0 runs in this process).
 # Tests sharing a served site stay on one worker (tests/conftest.py, xdist_group).
+# Tests marked alone (Lighthouse's performance score) run after that pass, serially:
+# run beside other tests, a simulated phone's blocking time measures the load instead.
 TEST_WORKERS ?= auto
 XDIST = -n $(TEST_WORKERS) --dist loadgroup
 test: $(STAMP) $(AXE) $(VNU) $(LIGHTHOUSE)
 	@echo "== Test suite on SQLite =="
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) -m "not alone"
+	@echo "== The tests marked alone, one at a time with nothing else running: they time the machine as well as the page =="
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m alone
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "== Test suite on PostgreSQL: the tests that use the test database (tests/browser and own_database ran above, on databases of their own) =="; \
 	  DATABASE_URL="$$TEST_POSTGRES_URL" SECRET_KEY=test-only-not-secret-$$$$-0123456789abcdefghijklmnopqrstuvwxyz \

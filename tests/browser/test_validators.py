@@ -99,9 +99,14 @@ def lighthouse_scores(url, desktop, folder, attempt):
         for audit in data["audits"].values()
         if audit.get("score") is not None and audit["score"] < 0.9
     }
-    return scores, failing
+    # With how fast Lighthouse found this machine's CPU in that run, for a failure to say.
+    return scores, {"host benchmarkIndex": data["environment"]["benchmarkIndex"], **failing}
 
 
+# Alone: the simulated phone is this machine's CPU slowed 4x, so a test running beside
+# it adds its work to the page's blocking time (CI once scored the front 0.92 so, where
+# a quiet machine scores 0.98-0.99). make test runs these after the parallel pass.
+@pytest.mark.alone
 @pytest.mark.parametrize("form_factor", ["mobile", "desktop"])
 @pytest.mark.parametrize("kind", ["home", "story"])
 def test_lighthouse_scores_95_in_every_category(site, reader_pages, kind, form_factor, tmp_path):
@@ -111,11 +116,10 @@ def test_lighthouse_scores_95_in_every_category(site, reader_pages, kind, form_f
         service_missing(
             f"Lighthouse is not installed at {LIGHTHOUSE} (make test installs it with npm)"
         )
-    # One run, and a second only if the first falls short: the performance score
-    # measures this machine's CPU as well as the page (the simulated 4x slower phone
-    # multiplies whatever else runs at the time), and Chrome sometimes loses a trace.
+    # One run, and another only if one falls short: the performance score measures
+    # this machine's CPU as well as the page, and Chrome sometimes loses a trace.
     results = []
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         scores, failing = lighthouse_scores(
             site["base"] + reader_pages[kind], form_factor == "desktop", tmp_path, attempt
         )
