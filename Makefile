@@ -104,13 +104,13 @@ TEST_WORKERS ?= auto
 XDIST = -n $(TEST_WORKERS) --dist loadgroup
 test: $(STAMP) $(AXE) $(VNU) $(LIGHTHOUSE)
 	@echo "== Test suite on SQLite =="
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) -m "not alone"
+	$(BIN)/python -m pytest $(XDIST) --durations=30 $(PYTEST_ARGS) -m "not alone"
 	@echo "== The tests marked alone, one at a time with nothing else running: they time the machine as well as the page =="
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m alone
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "== Test suite on PostgreSQL: the tests that use the test database (tests/browser and own_database ran above, on databases of their own) =="; \
 	  DATABASE_URL="$$TEST_POSTGRES_URL" SECRET_KEY=test-only-not-secret-$$$$-0123456789abcdefghijklmnopqrstuvwxyz \
-	    $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) --ignore=tests/browser -m "not own_database" --database-tests-only; \
+	    $(BIN)/python -m pytest $(XDIST) --durations=30 $(PYTEST_ARGS) --ignore=tests/browser -m "not own_database" --database-tests-only; \
 	else \
 	  echo "SKIPPED: the PostgreSQL pass (set TEST_POSTGRES_URL=postgres://user:pass@host/db to run it; .ci/run does)"; \
 	fi
