@@ -102,7 +102,12 @@ $(LIGHTHOUSE):
 # run beside other tests, a simulated phone's blocking time measures the load instead.
 TEST_WORKERS ?= auto
 XDIST = -n $(TEST_WORKERS) --dist loadgroup
+# The demo sites served_site builds (tests/servers.py) are kept here for every pass of
+# one `make test`, so the pass of the tests marked alone copies rather than builds again.
+TEST_SITES = $(CURDIR)/.cache/test-sites
+test: export NEWSROOM_TEST_BUILT_SITES = $(TEST_SITES)
 test: $(STAMP) $(AXE) $(VNU) $(LIGHTHOUSE)
+	@rm -rf $(TEST_SITES)
 	@echo "== Test suite on SQLite =="
 	$(BIN)/python -m pytest $(XDIST) --durations=30 $(PYTEST_ARGS) -m "not alone"
 	@echo "== The tests marked alone, one at a time with nothing else running: they time the machine as well as the page =="

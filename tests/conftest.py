@@ -55,6 +55,10 @@ def uses_database(item):
     return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
 
 
+# tryfirst: pytest-xdist reads each test's xdist_group in a pytest_collection_modifyitems
+# of its own, registered after this file; without it the groups below are added too
+# late and every test of a shared site is a unit of its own (pytest-xdist issue 1241).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--database-tests-only"):
         kept = [item for item in items if uses_database(item)]
@@ -89,7 +93,12 @@ def test_settings():
 @pytest.fixture(autouse=True, scope="session")
 def built_sites(tmp_path_factory):
     """served_site builds each demo site once per test run and copies it after: in the
-    run's own temporary folder, which a pytest-xdist worker's is a folder of."""
+    run's own temporary folder, which a pytest-xdist worker's is a folder of; or in
+    NEWSROOM_TEST_BUILT_SITES, which `make test` sets to one folder for all its passes,
+    so the pass of the tests marked alone copies the site the first pass built."""
+    if os.environ.get("NEWSROOM_TEST_BUILT_SITES"):
+        servers.BUILT_SITES = Path(os.environ["NEWSROOM_TEST_BUILT_SITES"])
+        return
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent
