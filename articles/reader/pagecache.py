@@ -436,12 +436,15 @@ def cache_address(request):
 
 
 def page_key(request, version):
-    """``version``: the site-wide version, or a scoped page's (shared, scope) stamp."""
+    """``version``: the site-wide version, or a scoped page's (shared, scope) stamp.
+    The edge backend is part of the key: it decides which surrogate-key header a page
+    carries (``edgekeys.label``), so a hit never carries another setting's headers."""
     if isinstance(version, tuple):
         version = "{}.{}".format(*version)
     address = f"{request.scheme}://{request.get_host()}{cache_address(request)}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"page{KEY_FORMAT}:{release()}:{version}:{digest}"
+    edge = settings.EDGE_PURGE_BACKEND
+    return f"page{KEY_FORMAT}:{release()}:{edge}:{version}:{digest}"
 
 
 def lifetime(now, valid_until, most=None):
