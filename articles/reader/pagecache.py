@@ -63,10 +63,13 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseNotModified, QueryDict
 from django.http.response import ResponseHeaders
 from django.middleware.security import SecurityMiddleware
@@ -85,6 +88,37 @@ RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
 _UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length", "etag", "last-modified"}
 PAGE_CACHE = "articles.reader.pagecache.PageCacheMiddleware"
 KEY_FORMAT = 4  # bumped when Entry changes: another format's entries are never read
+
+# The settings every hit reads (and newsroom.metrics, for every request).
+HIT_SETTINGS = (
+    "PAGE_CACHE",
+    "PAGE_CACHE_SECONDS",
+    "CDN_MAX_AGE",
+    "CDN_STALE_SECONDS",
+    "SESSION_COOKIE_NAME",
+    "ROOT_URLCONF",
+    "EDGE_PURGE_BACKEND",
+)
+_hit_settings = None
+
+
+def hit_settings():
+    """:data:`HIT_SETTINGS`' values, read once per process (and again after one changes:
+    ``override_settings`` sends ``setting_changed``). Each ``settings.NAME`` is a call
+    of LazySettings' ``__getattribute__`` in Python and an AttributeError raised and
+    caught inside it (its ``_mask_wrapped`` check): ~2,000 instructions, and a hit read
+    ten of them; here each is an attribute of a plain object."""
+    global _hit_settings
+    if _hit_settings is None:
+        _hit_settings = SimpleNamespace(**{name: getattr(settings, name) for name in HIT_SETTINGS})
+    return _hit_settings
+
+
+@receiver(setting_changed)
+def _hit_setting_changed(setting, **kwargs):
+    global _hit_settings
+    if setting in HIT_SETTINGS:
+        _hit_settings = None
 
 
 def reader_page(view=None, *, query=None, scope=None):
@@ -117,7 +151,7 @@ def reader_page(view=None, *, query=None, scope=None):
 def is_reader_page(request):
     if request.method not in {"GET", "HEAD"}:
         return False
-    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    urlconf = getattr(request, "urlconf", None) or hit_settings().ROOT_URLCONF
     found = reader_address(request.path_info, urlconf)
     request.reader_query, request.reader_scope, request.reader_story = found[1:]
     return found[0]
@@ -458,14 +492,14 @@ def page_key(request, version):
         version = "{}.{}".format(*version)
     address = f"{request.scheme}://{request.get_host()}{cache_address(request)}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    edge = settings.EDGE_PURGE_BACKEND
+    edge = hit_settings().EDGE_PURGE_BACKEND
     return f"page{KEY_FORMAT}:{release()}:{edge}:{version}:{digest}"
 
 
 def lifetime(now, valid_until, most=None):
     """Seconds a page may still be kept: ``most`` (the page cache's maximum unless
     said), cut at ``valid_until``."""
-    seconds = settings.PAGE_CACHE_SECONDS if most is None else most
+    seconds = hit_settings().PAGE_CACHE_SECONDS if most is None else most
     if valid_until is not None:
         seconds = min(seconds, int((valid_until - now).total_seconds()))
     return max(seconds, 0)
@@ -475,8 +509,9 @@ def cdn_control(now, valid_until):
     """Cache-Control for browsers (always revalidate, cheap with the ETag) and a CDN."""
     # Not cut at the page cache's own lifetime: an edge told of changes (EDGE_PURGE_BACKEND)
     # may keep a page for hours.
-    shared = lifetime(now, valid_until, settings.CDN_MAX_AGE)
-    stale = min(settings.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
+    conf = hit_settings()
+    shared = lifetime(now, valid_until, conf.CDN_MAX_AGE)
+    stale = min(conf.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
     control = f"public, max-age=0, s-maxage={shared}"
     if stale:
         control += f", stale-while-revalidate={stale}"
@@ -539,7 +574,8 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not is_reader_page(request):
             return self.uncached(self.get_response(request))
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        conf = hit_settings()
+        if conf.SESSION_COOKIE_NAME in request.COOKIES:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
@@ -548,7 +584,7 @@ class PageCacheMiddleware:
         )
         previous = seen.observe(version, time.monotonic())
         key = page_key(request, version if page_stamp is None else page_stamp)
-        ready = recent.get(key, request, now) if settings.PAGE_CACHE else None
+        ready = recent.get(key, request, now) if conf.PAGE_CACHE else None
         if ready is not None:  # the usual hit: served as this process last served it
             return self.respond(request, ready, now)
         entry = self.fetch(key)
