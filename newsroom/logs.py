@@ -34,9 +34,9 @@ _STORE_NAME = HEADER.lower()
 
 
 def incoming_id(request):
-    given = request.META.get(_META_NAME, "")
+    given = request.META.get(_META_NAME)
     # 32 random hex digits, as uuid4().hex was, without building a UUID on every request.
-    return given if _SANE.fullmatch(given) else secrets.token_hex(16)
+    return given if given and _SANE.fullmatch(given) else secrets.token_hex(16)
 
 
 class RequestIdMiddleware:

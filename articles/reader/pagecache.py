@@ -329,7 +329,10 @@ class Ready:
         """A new response for ``request`` (gzipped if it takes gzip), as
         ``Entry.response`` made it header by header."""
         content, store, _ = self.variant(encoding.accepts_gzip(request))
-        response = HttpResponse(content, status=self.entry.status)
+        # Its own Content-Type given, so the response does not make a default one first
+        # (from the charset setting and a regular expression) only to have it replaced.
+        content_type = store.get("content-type", (None, None))[1]
+        response = HttpResponse(content, status=self.entry.status, content_type=content_type)
         response.headers._store.update(store)
         return response
 
@@ -343,7 +346,9 @@ class Ready:
         _, store, kept = self.variant(encoding.accepts_gzip(request))
         if meta.get("HTTP_IF_NONE_MATCH") != store["etag"][1]:
             return None
-        response = HttpResponseNotModified()
+        # A content type given (which a 304 then drops), so none is made first from the
+        # charset setting and a regular expression.
+        response = HttpResponseNotModified(content_type="")
         response.headers._store.update(kept)
         return response
 
@@ -507,9 +512,18 @@ def lifetime(now, valid_until, most=None):
 
 def cdn_control(now, valid_until):
     """Cache-Control for browsers (always revalidate, cheap with the ETag) and a CDN."""
+    conf = hit_settings()
+    if valid_until is None:  # the same for every such page until a setting changes
+        steady = getattr(conf, "steady_control", None)
+        if steady is None:
+            steady = conf.steady_control = _cdn_control(conf, now, None)
+        return steady
+    return _cdn_control(conf, now, valid_until)
+
+
+def _cdn_control(conf, now, valid_until):
     # Not cut at the page cache's own lifetime: an edge told of changes (EDGE_PURGE_BACKEND)
     # may keep a page for hours.
-    conf = hit_settings()
     shared = lifetime(now, valid_until, conf.CDN_MAX_AGE)
     stale = min(conf.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
     control = f"public, max-age=0, s-maxage={shared}"
