@@ -474,7 +474,7 @@ def cache_address(request):
         return request.path  # what kept_query makes of no query, without parsing one
     # The bytes request.GET parses: a WSGI string holds them as latin-1 (PEP 3333).
     raw = query.encode("iso-8859-1") if isinstance(request, WSGIRequest) else query
-    return request.path + kept_query(raw, names, request.encoding)
+    return request.path + kept_query(raw, tuple(names), request.encoding)
 
 
 @functools.lru_cache(maxsize=4096)
