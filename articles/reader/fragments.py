@@ -255,9 +255,9 @@ def section_blocks(stamp, now, shown=(), live_stamp=None):
 
 def live_part(request, row, now):
     """A live story's part of its page (``live.rendered_part``: key events, pinned
-    updates, the first screen of updates, their HTML and JSON-LD encoded to UTF-8 for
-    ``live.splice``), built once per change to the story (its stamp, which every update
-    moves) and per content version, and again when a scheduled update comes out. The first screen of a story with
+    updates, the first screen of updates, their HTML and JSON-LD), built once per
+    change to the story (its stamp, which every update moves) and per content version,
+    and again when a scheduled update comes out. The first screen of a story with
     thousands of updates then costs a plain story's render and a lookup here, and a
     stream of updates one build per update in each worker. Older screens (``?before=``,
     ``?at=``) are built for each request: their addresses are too many to keep. None
