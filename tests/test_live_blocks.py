@@ -134,11 +134,11 @@ def test_with_esi_the_edges_latest_fragment_shows_the_marker_and_an_update_keeps
         item = next(i for i in response.content.decode().split("<li>") if f">{HEADLINE}<" in i)
         return 'class="live-marker"' in item
 
-    assert not marked()
     with EdgeStub() as stub:
-        settings.EDGE_PURGE_BACKEND = "varnish"
+        settings.EDGE_PURGE_BACKEND = "varnish"  # pages carry the keys Varnish reads
         settings.EDGE_PURGE_URLS = [stub.url]
         settings.EDGE_PURGE_RETRY_SECONDS = 0
+        assert not marked()
         with django_capture_on_commit_callbacks(execute=True):
             desk.open_coverage(storm, editor)
         assert "site" in set.union(*stub.xkeys())
