@@ -36,7 +36,7 @@ percent-encoded.
 A page carries its keys only in the header its edge reads (:data:`BACKEND_HEADERS`:
 Varnish's ``xkey``, Fastly's ``Surrogate-Key``, Cloudflare's ``Cache-Tag``), and none
 without an edge to purge (``EDGE_PURGE_BACKEND=none``, the default): every header a
-page sends is work for gunicorn on every hit (its checks cost ~9,000 instructions a
+page sends is work for gunicorn on every hit (its checks cost ~7,500 instructions a
 header, ``bench/gunicorn_costs.py``), and keys nobody reads are bytes for nothing.
 The page cache keys stored pages by the backend too (``pagecache.page_key``), so a
 hit always carries exactly the headers a render under the same settings would.
