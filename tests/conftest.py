@@ -1,5 +1,6 @@
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,39 @@ def pytest_collection_modifyitems(config, items):
             item, "fixturenames", ()
         ):
             item.add_marker(pytest.mark.xdist_group("reliability-site"))
+
+
+# What each pytest-xdist worker did (make test prints it after each parallel pass): its
+# tests' time and when its last test ended. A worker ending long before the other sat
+# idle while the other finished a long group or test: balance them.
+WORKERS = {}  # worker id -> [tests, seconds in tests, seconds from the start to its last end]
+
+
+def pytest_sessionstart(session):
+    session.config.newsroom_started = time.monotonic()
+
+
+def pytest_runtest_logreport(report):
+    node = getattr(report, "node", None)  # set by pytest-xdist on the controller only
+    worker = getattr(getattr(node, "gateway", None), "id", None)
+    started = getattr(getattr(node, "config", None), "newsroom_started", None)
+    if worker is None or started is None:
+        return
+    done = WORKERS.setdefault(worker, [0, 0.0, 0.0])
+    done[0] += report.when == "call"
+    done[1] += report.duration
+    done[2] = time.monotonic() - started
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not WORKERS:
+        return
+    terminalreporter.section("time per pytest-xdist worker")
+    for worker, (tests, busy, ended) in sorted(WORKERS.items()):
+        terminalreporter.write_line(
+            f"{worker}: {tests} tests, {busy:.0f} s in tests, its last one ended "
+            f"{ended:.0f} s after the start"
+        )
 
 
 @pytest.fixture(autouse=True, scope="session")
