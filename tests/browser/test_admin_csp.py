@@ -71,7 +71,7 @@ def test_the_admin_sends_a_policy_without_unsafe_inline_scripts(site, page):
 
 def test_an_editors_screens_run_under_the_policy(site, watched):
     page, console = watched
-    log_in(page, site)
+    log_in(page, site, fresh=True)  # the login page runs under the policy too
     base = site["base"]
 
     page.goto(base + "/admin/articles/article/add/")
