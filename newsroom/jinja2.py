@@ -76,15 +76,17 @@ _remembered = {}
 UNPRINTED = frozenset(("published_at", "live_started_at", "live_ended_at", "image_renditions"))
 
 
+def _without_unprinted(row):
+    # A copy made in C less a few keys, not a comprehension over every column: the
+    # same dict, in the same order, for a tenth of the Python steps.
+    row = row.copy()
+    for key in UNPRINTED:
+        row.pop(key, None)
+    return row
+
+
 def _shown(args):
-    return repr(
-        tuple(
-            {key: value for key, value in arg.items() if key not in UNPRINTED}
-            if type(arg) is dict
-            else arg
-            for arg in args
-        )
-    )
+    return repr(tuple(_without_unprinted(arg) if type(arg) is dict else arg for arg in args))
 
 
 def remember(macro, *args):
