@@ -78,3 +78,20 @@ def test_translated_phrases_are_escaped_and_formatted_as_jinja_does():
     with translation.override("de"):
         assert render("{{ _('Search') }}") == "Suchen"
     assert render("{{ _('Search') }}") == "Search"
+
+
+def test_a_renamed_section_names_its_feeds_at_once(client, no_page_cache, settings):
+    section = make_section("Harbour")
+    make_story("Harbour reopens", section=section)
+    path = f"/section/{section.slug}/"
+    html = client.get(path).content.decode()
+    assert 'title="Newsroom: Harbour (RSS)"' in html
+    section.name = "Port & Harbour"
+    section.save()
+    html = client.get(path).content.decode()
+    assert 'title="Newsroom: Port &amp; Harbour (RSS)"' in html
+    assert "Newsroom: Harbour (RSS)" not in html
+    settings.SITE_NAME = "The Gazette"
+    html = client.get(path).content.decode()
+    assert 'title="The Gazette: Port &amp; Harbour (Atom)"' in html
+    assert 'title="The Gazette: latest stories (JSON Feed)"' in html
