@@ -95,27 +95,3 @@ def test_a_renamed_section_names_its_feeds_at_once(client, no_page_cache, settin
     html = client.get(path).content.decode()
     assert 'title="The Gazette: Port &amp; Harbour (Atom)"' in html
     assert 'title="The Gazette: latest stories (JSON Feed)"' in html
-
-
-def json_ld(html):
-    import json
-    import re
-
-    return json.loads(
-        re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
-    )
-
-
-def test_the_site_and_publisher_nodes_follow_the_settings_at_once(client, no_page_cache, settings):
-    story = make_story("Harbour reopens")
-    graph = json_ld(client.get("/").content.decode())["@graph"]
-    assert [node["@type"] for node in graph] == ["CollectionPage", "WebSite", "Organization"]
-    assert graph[2]["name"] == "Newsroom"
-    settings.SITE_NAME = "The Gazette"
-    settings.SITE_SAME_AS = ["https://social.example/@gazette"]
-    graph = json_ld(client.get("/").content.decode())["@graph"]
-    assert graph[1]["name"] == "The Gazette"
-    assert graph[2]["sameAs"] == ["https://social.example/@gazette"]
-    publisher = json_ld(client.get(story.path).content.decode())["publisher"]
-    assert publisher["name"] == "The Gazette"
-    assert publisher["@id"] == settings.SITE_URL + "/#organization"

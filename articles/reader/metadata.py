@@ -17,8 +17,6 @@ import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
@@ -147,23 +145,6 @@ def website():
 
 
 @functools.lru_cache(maxsize=8)
-def _site_nodes(prefix):
-    return Serialised(website()), Serialised(organization())
-
-
-def site_nodes():
-    """The WebSite and the publisher as serialised JSON, built once per process and URL
-    prefix (and again after any settings change): every listing and story page carries
-    them, and building and encoding them was a few percent of a listing's render."""
-    return _site_nodes(get_script_prefix())
-
-
-@receiver(setting_changed)
-def _forget_site_nodes(**kwargs):
-    _site_nodes.cache_clear()
-
-
-@functools.lru_cache(maxsize=8)
 def _search_address(prefix, urlconf):
     """The search page's address, worked out once per process (the front asks for it
     on every render)."""
@@ -258,7 +239,7 @@ def listing(request, title, description, stories, front=False, keep=("page",)):
             ],
         },
     }
-    graph = [collection, *site_nodes()]
+    graph = [collection, website(), organization()]
     return head(
         description,
         url=url,
@@ -315,7 +296,7 @@ def story(row, data, preview=False):
     data = {
         **data,
         "image": [_image_object(picture) for picture in images],
-        "publisher": site_nodes()[1],
+        "publisher": organization(),
     }
     return head(
         seo["description"],
