@@ -467,6 +467,50 @@ def test_the_blog_postings_are_serialised_once_per_change_not_per_request(
     assert "<!--" not in script[: script.index("</script>")]
 
 
+def test_a_long_live_page_hashes_only_what_surrounds_its_kept_part_per_request(
+    client, storm, people, no_page_cache, monkeypatch
+):
+    """The live part (the updates' HTML and BlogPostings, two thirds of a long live
+    page) is encoded and hashed once, when it is built: a request hashes the page
+    around it for the ETag, and the reader still gets the whole page."""
+    import hashlib
+
+    for n in range(25):
+        post(storm, people["editor"], f"Update {n}: " + "the harbour wall holds. " * 12)
+    page(client, storm)  # the live part is built and kept
+    hashed, md5 = [], hashlib.md5
+
+    def counting(data=b"", **options):
+        hashed.append(len(data))
+        return md5(data, **options)
+
+    monkeypatch.setattr(hashlib, "md5", counting)
+    response = client.get(storm.path)
+    html = response.content.decode()
+    assert "Update 24: the harbour wall holds." in updates_of(html)
+    assert len(json_ld(html)["liveBlogUpdate"]) == 20
+    assert hashed and sum(hashed) < len(response.content) / 2
+
+
+def test_a_live_page_keeps_one_etag_in_every_worker_until_it_changes(
+    client, storm, people, no_page_cache
+):
+    """The ETag is a digest of the page and its kept part: the same wherever the part is
+    built (each worker builds its own), so a 304 answers a reader from any worker, and
+    a new one with each update."""
+    from articles.reader import fragments
+
+    post(storm, people["editor"], "Power cut in the harbour.")
+    first = client.get(storm.path)
+    fragments.cache.clear()  # another worker: the live part built again
+    again = client.get(storm.path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    post(storm, people["editor"], "Power back.")
+    fresh = client.get(storm.path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert fresh.status_code == 200 and fresh["ETag"] != first["ETag"]
+    assert "Power back." in updates_of(fresh.content.decode())
+
+
 def test_a_plain_story_stays_a_news_article(client):
     story = make_story("Plain")
     assert json_ld(page(client, story))["@type"] == "NewsArticle"

@@ -145,6 +145,7 @@ def _latest_items(stamp, now, count=LATEST_COUNT):
     def build():
         limit = max(count + 1, EDGE_OWN_LATEST if settings.EDGE_ESI else 0)
         rows = present_listing(queries.latest(now, limit), with_bylines=False)
+        live.mark_listing(rows, now, with_times=False)  # the Live marker, no time (issue 17)
         item = _macros().latest_item
         return [(row["id"], item(row)) for row in rows], next_publication(stamp, now)
 
@@ -172,6 +173,7 @@ def related_stories(stamp, now, story_id, tag_ids, related_stamp=None):
         rows = present_listing(
             queries.related(story_id, tag_ids, now, RELATED_COUNT), with_bylines=False
         )
+        live.mark_listing(rows, now, with_times=False)  # the Live marker, no time (issue 17)
         item = _macros().latest_item
         return Markup("").join(item(row) for row in rows), next_publication(stamp, now)
 

@@ -184,6 +184,8 @@ def story(request, year, month, day, slug):
             "stamp": stamp,
         },
     )
+    if live_part:
+        live.splice(response, live_part)  # its HTML and BlogPostings, encoded once
     if live_part and live_part["valid_until"]:
         response.valid_until = live_part["valid_until"]  # a scheduled update comes out
     return response
