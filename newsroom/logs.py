@@ -30,12 +30,13 @@ request_id = contextvars.ContextVar("request_id", default="-")
 # Read from META, not request.headers: this runs on every request, stored pages
 # included, and request.headers builds a dictionary of every header when first asked.
 _META_NAME = "HTTP_" + HEADER.upper().replace("-", "_")
+_STORE_NAME = HEADER.lower()
 
 
 def incoming_id(request):
-    given = request.META.get(_META_NAME, "")
+    given = request.META.get(_META_NAME)
     # 32 random hex digits, as uuid4().hex was, without building a UUID on every request.
-    return given if _SANE.fullmatch(given) else secrets.token_hex(16)
+    return given if given and _SANE.fullmatch(given) else secrets.token_hex(16)
 
 
 class RequestIdMiddleware:
@@ -50,7 +51,10 @@ class RequestIdMiddleware:
         # the middleware has returned. The id is cleared when the request has finished.
         request_id.set(request.request_id)
         response = self.get_response(request)
-        response[HEADER] = request.request_id
+        # Set as ResponseHeaders would store it, without its check of the name and value
+        # on every answer: both are ASCII with no line break (a new id is hex; one given
+        # passed _SANE). A Django ResponseHeaders keeps headers by lower-cased name.
+        response.headers._store[_STORE_NAME] = (HEADER, request.request_id)
         return response
 
 

@@ -107,16 +107,29 @@ def view_kind(path, urlconf):
     return match.url_name or "other"
 
 
-def cache_result(request, response):
-    """How the page cache answered (None: not a reader page)."""
+@functools.lru_cache(maxsize=4096)
+def kind_of(path, urlconf):
+    """(view kind, is it a reader page) for an address: both asked of every request,
+    found by one cached lookup."""
     from articles.reader.pagecache import reader_address
+
+    return view_kind(path, urlconf), reader_address(path, urlconf)[0]
+
+
+def cache_result(request, response, reader=None):
+    """How the page cache answered (None: not a reader page). ``reader``: whether the
+    address is a reader page, if the caller knows (see :func:`kind_of`)."""
+    from articles.reader.pagecache import hit_settings, reader_address
 
     if request.method not in {"GET", "HEAD"}:
         return None
-    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
-    if not reader_address(request.path_info, urlconf)[0]:
+    conf = hit_settings()
+    if reader is None:
+        urlconf = getattr(request, "urlconf", None) or conf.ROOT_URLCONF
+        reader = reader_address(request.path_info, urlconf)[0]
+    if not reader:
         return None
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if conf.SESSION_COOKIE_NAME in request.COOKIES:
         return "bypass"
     if request.resolver_match is not None:  # the view ran: the page was rendered
         return "miss"
@@ -147,7 +160,10 @@ class MetricsMiddleware:
     """Counts and times every request (first in MIDDLEWARE, so cached pages too)."""
 
     def __init__(self, get_response):
+        from articles.reader.pagecache import hit_settings
+
         self.get_response = get_response
+        self.hit_settings = hit_settings
         for connection in connections.all(initialized_only=True):  # opened before this
             counting(connection)
 
@@ -160,14 +176,14 @@ class MetricsMiddleware:
         finally:
             _queries.reset(token)
         elapsed = time.perf_counter() - started
-        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
-        kind = view_kind(request.path_info, urlconf)
+        urlconf = getattr(request, "urlconf", None) or self.hit_settings().ROOT_URLCONF
+        kind, reader = kind_of(request.path_info, urlconf)
         method = request.method if request.method in _METHODS else "other"
         requests, latency, queried = series(kind, method, response.status_code)
         requests.inc()
         latency.observe(elapsed)
         queried.observe(queries[0])
-        result = cache_result(request, response)
+        result = cache_result(request, response, reader)
         if result:
             cache_series(result).inc()
         return response

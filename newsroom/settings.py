@@ -403,7 +403,8 @@ if TASKS_BACKEND == "rq":
 
 # --- Edge cache --------------------------------------------------------------
 
-# Reader pages carry surrogate keys (xkey, Surrogate-Key, Cache-Tag headers); after a
+# Reader pages carry surrogate keys in the header the backend's edge reads (varnish: xkey,
+# fastly: Surrogate-Key, cloudflare: Cache-Tag; none without a backend); after a
 # change commits, a task on the "purge" queue tells the edge to drop exactly the pages
 # it retired (newsroom/purge.py). EDGE_PURGE_BACKEND: "none" (the default), "varnish"
 # (PURGE with xkey to each of EDGE_PURGE_URLS, deploy/varnish/default.vcl), "fastly"

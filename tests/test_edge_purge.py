@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,13 +101,31 @@ def newsroom(django_capture_on_commit_callbacks):
     return {"section": section, "author": author, "story": story}
 
 
+# The header each edge reads a page's keys from, and their separator.
+EDGE_HEADERS = {
+    "varnish": ("xkey", " "),
+    "fastly": ("Surrogate-Key", " "),
+    "cloudflare": ("Cache-Tag", ","),
+}
+KEY_HEADERS = [header for header, _ in EDGE_HEADERS.values()]
+
+
 def keys_of(response):
     return response["xkey"].split()
 
 
-def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(client, newsroom):
-    story = newsroom["story"]
-    expected = {
+def key_headers(response):
+    return [header for header in KEY_HEADERS if header in response]
+
+
+@pytest.fixture
+def varnish_keys(settings):
+    """Pages carry the keys Varnish reads (its purges are not what the test is about)."""
+    settings.EDGE_PURGE_BACKEND = "varnish"
+
+
+def expected_keys(story):
+    return {
         story.path: ["all", f"story:{story.path}", "latest", "tag:ferries"],
         "/section/harbour/": ["all", "section:harbour"],
         "/tag/ferries/": ["all", "tag-pages:ferries"],  # tag:ferries keys Related stories
@@ -120,13 +139,44 @@ def test_reader_pages_name_what_they_show_and_stored_copies_keep_the_names(clien
         "/search/?q=ferry": ["all", "site", "live", "search"],
         f"/{story.published_at.year}/": ["all", "site", "live", "archive"],
     }
-    for address, keys in expected.items():
+
+
+@pytest.mark.parametrize("backend", EDGE_HEADERS)
+def test_reader_pages_name_what_they_show_to_their_edge_and_stored_copies_keep_the_names(
+    client, newsroom, backend
+):
+    """Each edge gets the keys in the one header it reads, and only that one."""
+    header, separator = EDGE_HEADERS[backend]
+    with override_settings(EDGE_PURGE_BACKEND=backend):
+        for address, keys in expected_keys(newsroom["story"]).items():
+            for attempt in ("rendered", "stored"):
+                response = client.get(address)
+                assert response.status_code == 200, address
+                assert response[header].split(separator) == keys, (address, attempt)
+                assert key_headers(response) == [header], (address, attempt)
+
+
+def test_a_site_without_an_edge_sends_no_surrogate_keys(client, settings, newsroom):
+    """The default install tells no edge of changes: its pages carry no keys at all."""
+    assert settings.EDGE_PURGE_BACKEND == "none"
+    for address in expected_keys(newsroom["story"]):
         for attempt in ("rendered", "stored"):
             response = client.get(address)
             assert response.status_code == 200, address
-            assert keys_of(response) == keys, (address, attempt)
-            assert response["Surrogate-Key"] == " ".join(keys)
-            assert response["Cache-Tag"] == ",".join(keys)
+            assert key_headers(response) == [], (address, attempt)
+
+
+def test_a_stored_page_carries_the_keys_of_the_edge_it_is_served_for(client, newsroom):
+    """The backend is part of the page's key: a page stored for one edge is never served,
+    with its headers, to another (or to a site that has none)."""
+    story = newsroom["story"]
+    for backend in ["none", *EDGE_HEADERS, "none"]:
+        with override_settings(EDGE_PURGE_BACKEND=backend):
+            expected = [EDGE_HEADERS[backend][0]] if backend != "none" else []
+            for address in (story.path, "/section/harbour/", "/"):
+                for attempt in ("rendered", "stored"):
+                    found = key_headers(client.get(address))
+                    assert found == expected, (backend, address, attempt)
 
 
 def test_a_tag_in_another_script_has_the_same_ascii_key_on_its_pages_and_in_purges(
@@ -150,7 +200,7 @@ def test_a_tag_in_another_script_has_the_same_ascii_key_on_its_pages_and_in_purg
     assert set(keys + pages) <= purged
 
 
-def test_editors_pages_carry_no_keys(client, newsroom):
+def test_editors_pages_carry_no_keys(client, newsroom, varnish_keys):
     client.force_login(make_staff("desk", role="Editor"))
     response = client.get(newsroom["story"].path)
     assert "private" in response["Cache-Control"]
@@ -420,7 +470,8 @@ def test_a_restored_revision_purges_every_page(edge, newsroom, django_capture_on
 
 
 @pytest.fixture
-def esi(settings):
+def esi(settings, varnish_keys):
+    """ESI as deploy/varnish/default.vcl does it: Varnish fills the holes, and reads xkey."""
     settings.EDGE_ESI = True
 
 

@@ -32,6 +32,14 @@ copy through other stories' publications and withdrawals.
 Keys are ASCII without spaces or commas (the separators of the ``xkey``,
 ``Surrogate-Key`` and ``Cache-Tag`` headers): a slug in another script is
 percent-encoded.
+
+A page carries its keys only in the header its edge reads (:data:`BACKEND_HEADERS`:
+Varnish's ``xkey``, Fastly's ``Surrogate-Key``, Cloudflare's ``Cache-Tag``), and none
+without an edge to purge (``EDGE_PURGE_BACKEND=none``, the default): every header a
+page sends is work for gunicorn on every hit (its checks cost ~7,500 instructions a
+header, ``bench/gunicorn_costs.py``), and keys nobody reads are bytes for nothing.
+The page cache keys stored pages by the backend too (``pagecache.page_key``), so a
+hit always carries exactly the headers a render under the same settings would.
 """
 
 import functools
@@ -66,8 +74,14 @@ KINDS = {
     "api-article": "api",
     "latest-fragment": LATEST,  # the Latest block the edge fills story pages with (ESI)
 }
-HEADERS = ("xkey", "Surrogate-Key")  # Varnish's xkey vmod; Fastly and most others
-CLOUDFLARE_HEADER = "Cache-Tag"  # Cloudflare's, comma-separated
+# The header each edge reads a page's keys from, and their separator, by
+# EDGE_PURGE_BACKEND: the xkey vmod (deploy/varnish/default.vcl), Fastly, Cloudflare.
+BACKEND_HEADERS = {
+    "none": (),
+    "varnish": (("xkey", " "),),
+    "fastly": (("Surrogate-Key", " "),),
+    "cloudflare": (("Cache-Tag", ","),),
+}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -109,11 +123,14 @@ def page_keys(request):
 
 
 def label(request, response):
-    """Put the page's keys on a response that readers share (and the page cache stores)."""
+    """Put the page's keys on a response that readers share (and the page cache stores),
+    in the header the configured edge reads; nothing when no edge is told of changes."""
+    headers = BACKEND_HEADERS.get(settings.EDGE_PURGE_BACKEND, ())
+    if not headers:
+        return
     keys = page_keys(request)
-    for header in HEADERS:
-        response[header] = " ".join(keys)
-    response[CLOUDFLARE_HEADER] = ",".join(keys)
+    for header, separator in headers:
+        response[header] = separator.join(keys)
 
 
 def change_keys(scopes=(), everywhere=False, withdrawn=False):

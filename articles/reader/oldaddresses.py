@@ -61,8 +61,11 @@ class OldAddressMiddleware:
             or path.startswith(self.never_old)
         ):
             return self.get_response(request)
-        # Only an address with a query can be ``/?p=``: the rest never parse one here.
-        if request.META.get("QUERY_STRING") and "p" in request.GET and path.endswith("/"):
+        # Only an address with a query can be ``/?p=``, and only one whose query holds a
+        # "p" (or a %-escape, "%70"): the rest (a live page's ``?after=`` poll) never
+        # parse one here.
+        query = request.META.get("QUERY_STRING")
+        if query and ("p" in query or "%" in query) and "p" in request.GET and path.endswith("/"):
             target = moved_to(request.path, request.GET)
             if target:
                 return HttpResponsePermanentRedirect(target)

@@ -63,10 +63,14 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse, HttpResponseNotModified
+from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpResponse, HttpResponseNotModified, QueryDict
 from django.http.response import ResponseHeaders
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
@@ -84,6 +88,37 @@ RETRY_AFTER_FAILURE = 5  # seconds without the cache after it failed
 _UNSAFE_HEADERS = {"set-cookie", "date", "cache-control", "content-length", "etag", "last-modified"}
 PAGE_CACHE = "articles.reader.pagecache.PageCacheMiddleware"
 KEY_FORMAT = 4  # bumped when Entry changes: another format's entries are never read
+
+# The settings every hit reads (and newsroom.metrics, for every request).
+HIT_SETTINGS = (
+    "PAGE_CACHE",
+    "PAGE_CACHE_SECONDS",
+    "CDN_MAX_AGE",
+    "CDN_STALE_SECONDS",
+    "SESSION_COOKIE_NAME",
+    "ROOT_URLCONF",
+    "EDGE_PURGE_BACKEND",
+)
+_hit_settings = None
+
+
+def hit_settings():
+    """:data:`HIT_SETTINGS`' values, read once per process (and again after one changes:
+    ``override_settings`` sends ``setting_changed``). Each ``settings.NAME`` is a call
+    of LazySettings' ``__getattribute__`` in Python and an AttributeError raised and
+    caught inside it (its ``_mask_wrapped`` check): ~2,000 instructions, and a hit read
+    ten of them; here each is an attribute of a plain object."""
+    global _hit_settings
+    if _hit_settings is None:
+        _hit_settings = SimpleNamespace(**{name: getattr(settings, name) for name in HIT_SETTINGS})
+    return _hit_settings
+
+
+@receiver(setting_changed)
+def _hit_setting_changed(setting, **kwargs):
+    global _hit_settings
+    if setting in HIT_SETTINGS:
+        _hit_settings = None
 
 
 def reader_page(view=None, *, query=None, scope=None):
@@ -116,7 +151,7 @@ def reader_page(view=None, *, query=None, scope=None):
 def is_reader_page(request):
     if request.method not in {"GET", "HEAD"}:
         return False
-    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    urlconf = getattr(request, "urlconf", None) or hit_settings().ROOT_URLCONF
     found = reader_address(request.path_info, urlconf)
     request.reader_query, request.reader_scope, request.reader_story = found[1:]
     return found[0]
@@ -294,7 +329,10 @@ class Ready:
         """A new response for ``request`` (gzipped if it takes gzip), as
         ``Entry.response`` made it header by header."""
         content, store, _ = self.variant(encoding.accepts_gzip(request))
-        response = HttpResponse(content, status=self.entry.status)
+        # Its own Content-Type given, so the response does not make a default one first
+        # (from the charset setting and a regular expression) only to have it replaced.
+        content_type = store.get("content-type", (None, None))[1]
+        response = HttpResponse(content, status=self.entry.status, content_type=content_type)
         response.headers._store.update(store)
         return response
 
@@ -308,7 +346,9 @@ class Ready:
         _, store, kept = self.variant(encoding.accepts_gzip(request))
         if meta.get("HTTP_IF_NONE_MATCH") != store["etag"][1]:
             return None
-        response = HttpResponseNotModified()
+        # A content type given (which a 304 then drops), so none is made first from the
+        # charset setting and a regular expression.
+        response = HttpResponseNotModified(content_type="")
         response.headers._store.update(kept)
         return response
 
@@ -429,25 +469,42 @@ def cache_address(request):
     names = getattr(request, "reader_query", None)
     if names is None:
         return request.get_full_path()
-    if not request.META.get("QUERY_STRING"):
-        return request.path  # what the pairs below make of no query, without parsing one
-    pairs = sorted((name, value) for name in names for value in request.GET.getlist(name))
-    return request.path + ("?" + urlencode(pairs) if pairs else "")
+    query = request.META.get("QUERY_STRING")
+    if not query:
+        return request.path  # what kept_query makes of no query, without parsing one
+    # The bytes request.GET parses: a WSGI string holds them as latin-1 (PEP 3333).
+    raw = query.encode("iso-8859-1") if isinstance(request, WSGIRequest) else query
+    return request.path + kept_query(raw, tuple(names), request.encoding)
+
+
+@functools.lru_cache(maxsize=4096)
+def kept_query(raw, names, encoding):
+    """The query string a page is kept under: the parameters it reads (``names``), as
+    ``request.GET`` parses them from the same ``raw`` string, sorted ("" for none).
+    A function of its arguments alone, so kept per process: a live story's readers all
+    poll its updates endpoint with the same ``?after=``, and parsing it into a QueryDict
+    and encoding it again cost that 304 more than the rest of its page key."""
+    found = QueryDict(raw, encoding=encoding)
+    pairs = sorted((name, value) for name in names for value in found.getlist(name))
+    return "?" + urlencode(pairs) if pairs else ""
 
 
 def page_key(request, version):
-    """``version``: the site-wide version, or a scoped page's (shared, scope) stamp."""
+    """``version``: the site-wide version, or a scoped page's (shared, scope) stamp.
+    The edge backend is part of the key: it decides which surrogate-key header a page
+    carries (``edgekeys.label``), so a hit never carries another setting's headers."""
     if isinstance(version, tuple):
         version = "{}.{}".format(*version)
     address = f"{request.scheme}://{request.get_host()}{cache_address(request)}"
     digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
-    return f"page{KEY_FORMAT}:{release()}:{version}:{digest}"
+    edge = hit_settings().EDGE_PURGE_BACKEND
+    return f"page{KEY_FORMAT}:{release()}:{edge}:{version}:{digest}"
 
 
 def lifetime(now, valid_until, most=None):
     """Seconds a page may still be kept: ``most`` (the page cache's maximum unless
     said), cut at ``valid_until``."""
-    seconds = settings.PAGE_CACHE_SECONDS if most is None else most
+    seconds = hit_settings().PAGE_CACHE_SECONDS if most is None else most
     if valid_until is not None:
         seconds = min(seconds, int((valid_until - now).total_seconds()))
     return max(seconds, 0)
@@ -455,10 +512,20 @@ def lifetime(now, valid_until, most=None):
 
 def cdn_control(now, valid_until):
     """Cache-Control for browsers (always revalidate, cheap with the ETag) and a CDN."""
+    conf = hit_settings()
+    if valid_until is None:  # the same for every such page until a setting changes
+        steady = getattr(conf, "steady_control", None)
+        if steady is None:
+            steady = conf.steady_control = _cdn_control(conf, now, None)
+        return steady
+    return _cdn_control(conf, now, valid_until)
+
+
+def _cdn_control(conf, now, valid_until):
     # Not cut at the page cache's own lifetime: an edge told of changes (EDGE_PURGE_BACKEND)
     # may keep a page for hours.
-    shared = lifetime(now, valid_until, settings.CDN_MAX_AGE)
-    stale = min(settings.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
+    shared = lifetime(now, valid_until, conf.CDN_MAX_AGE)
+    stale = min(conf.CDN_STALE_SECONDS, max(lifetime(now, valid_until) - shared, 0))
     control = f"public, max-age=0, s-maxage={shared}"
     if stale:
         control += f", stale-while-revalidate={stale}"
@@ -521,7 +588,8 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not is_reader_page(request):
             return self.uncached(self.get_response(request))
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        conf = hit_settings()
+        if conf.SESSION_COOKIE_NAME in request.COOKIES:
             # A signed-in editor sees the live site, and no CDN may keep what they saw.
             return self.uncached(self.get_response(request), personal=True)
         now = timezone.now()
@@ -530,7 +598,7 @@ class PageCacheMiddleware:
         )
         previous = seen.observe(version, time.monotonic())
         key = page_key(request, version if page_stamp is None else page_stamp)
-        ready = recent.get(key, request, now) if settings.PAGE_CACHE else None
+        ready = recent.get(key, request, now) if conf.PAGE_CACHE else None
         if ready is not None:  # the usual hit: served as this process last served it
             return self.respond(request, ready, now)
         entry = self.fetch(key)
