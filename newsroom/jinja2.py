@@ -8,7 +8,8 @@ from django.conf import settings
 from django.templatetags.static import static as static_address
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language, gettext, ngettext
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, pass_context
+from markupsafe import Markup
 
 # The language a page is being rendered in, looked up once when its render begins:
 # Django's get_language() reads a context-local on each call, and a listing asks for it
@@ -75,15 +76,17 @@ _remembered = {}
 UNPRINTED = frozenset(("published_at", "live_started_at", "live_ended_at", "image_renditions"))
 
 
+def _without_unprinted(row):
+    # A copy made in C less a few keys, not a comprehension over every column: the
+    # same dict, in the same order, for a tenth of the Python steps.
+    row = row.copy()
+    for key in UNPRINTED:
+        row.pop(key, None)
+    return row
+
+
 def _shown(args):
-    return repr(
-        tuple(
-            {key: value for key, value in arg.items() if key not in UNPRINTED}
-            if type(arg) is dict
-            else arg
-            for arg in args
-        )
-    )
+    return repr(tuple(_without_unprinted(arg) if type(arg) is dict else arg for arg in args))
 
 
 def remember(macro, *args):
@@ -123,6 +126,42 @@ def remember(macro, *args):
     return html
 
 
+# The page chrome (templates/reader/includes/chrome.html), per macro, language and the
+# settings its addresses come from; a handful of entries, a few hundred bytes each.
+_chrome = {}
+CHROME_LIMIT = 64
+
+
+def chrome(macro):
+    """A part of every page that depends only on the settings and the language (the
+    head's links, the masthead, the footer's links), rendered once per process.
+
+    The key holds everything such a part may print besides the interface text: the
+    URL prefix and URLconf its fixed addresses come from, the static files' address
+    and storage (their hashed names), the site's name; and, as ``remember``, the
+    macro's compiled code and the language. Nothing from the database or the request
+    is printed by these macros, so nothing can go stale with the content or leak
+    from one reader to another (a test reads the template)."""
+    key = (
+        macro._func.__code__,
+        language(),
+        get_script_prefix(),
+        settings.ROOT_URLCONF,
+        settings.STATIC_URL,
+        settings.STORAGES["staticfiles"]["BACKEND"],
+        settings.SITE_NAME,
+    )
+    try:
+        return _chrome[key]
+    except KeyError:
+        pass
+    html = macro()
+    if len(_chrome) >= CHROME_LIMIT:
+        _chrome.clear()
+    _chrome[key] = html
+    return html
+
+
 @functools.lru_cache(maxsize=2048)
 def _translated(language, message):
     return gettext(message)
@@ -134,6 +173,27 @@ def translate(message):
     return _translated(language(), message)
 
 
+@functools.lru_cache(maxsize=2048)
+def _translated_markup(language, message):
+    return Markup(gettext(message)) % {}  # noqa: S704  (catalogue text, as Jinja2 treats it)
+
+
+@pass_context
+def translate_phrase(context, message, **variables):
+    """``_()`` in a template, as Jinja2's i18n extension gives it (newstyle: the
+    translation, made Markup when autoescaping, always ``%``-formatted with the
+    variables), but one call instead of three, and a phrase without variables
+    (most of them: "By", "Search", "Related stories") translated, escaped and
+    formatted once per process and language. A page asks for fifteen of them, and
+    Jinja2's alias resolved ``gettext`` and went through ``Context.call`` twice for
+    each, about 6% of a page."""
+    if not context.eval_ctx.autoescape:
+        return translate(message) % variables
+    if variables:
+        return Markup(translate(message)) % variables  # noqa: S704  (variables are escaped)
+    return _translated_markup(language(), message)
+
+
 def environment(**options):
     # A missing variable is a bug to catch in tests, not an empty string to ship.
     options.setdefault("undefined", StrictUndefined)
@@ -143,8 +203,10 @@ def environment(**options):
     env.template_class = Template
     # Interface text is marked with _() and translated by Django's catalogues.
     env.install_gettext_callables(translate, ngettext, newstyle=True)
+    env.globals["_"] = translate_phrase
     env.globals.update(
         remember=remember,
+        chrome=chrome,
         static=static,
         url=url,
         site_name=settings.SITE_NAME,

@@ -216,7 +216,8 @@ MIDDLEWARE = [
     # Whole reader pages for anonymous readers, before the rest of the stack runs;
     # a stored page keeps the headers the middleware below gave it (CSP included).
     "articles.reader.pagecache.PageCacheMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once per process (newsroom/contentpolicy.py).
+    "newsroom.contentpolicy.ContentPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

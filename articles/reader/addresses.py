@@ -87,11 +87,16 @@ def feeds_of(kind, slug):
 
 def feed_links(title="", own=None):
     """Autodiscovery links for a page: its own feeds (``own`` is (kind, slug)) first,
-    then the site's latest stories."""
-    site = settings.SITE_NAME
+    then the site's latest stories. Worked out once per page and site name (the
+    addresses' shapes are once per process, above): every page prints them."""
+    return _feed_links(title, tuple(own) if own else None, settings.SITE_NAME)
+
+
+@functools.lru_cache(maxsize=1024)
+def _feed_links(title, own, site):
     sources = [(*own, title)] if own else []
     sources.append(("latest", "", "latest stories"))
-    return [
+    return tuple(
         {
             "type": CONTENT_TYPES[fmt].split(";")[0],
             "href": feed(kind, slug, fmt),
@@ -99,4 +104,4 @@ def feed_links(title="", own=None):
         }
         for kind, slug, name in sources
         for fmt in FEED_PATHS
-    ]
+    )

@@ -16,9 +16,11 @@ def _day_label(day, language, style):
     return dateformat.format(day, pgettext("short date", "F j, Y"))
 
 
-def long_date(value):
-    """The date line: "Thursday, March 7, 2024", in the newsroom's zone."""
-    return _day_label(timezone.localtime(value).date(), get_language(), "long")
+def long_date(value, zone=None, language=None):
+    """The date line: "Thursday, March 7, 2024", in the newsroom's zone (``zone`` and
+    ``language`` as ``short_date`` takes them)."""
+    zone = zone or timezone.get_current_timezone()
+    return _day_label(value.astimezone(zone).date(), language or get_language(), "long")
 
 
 def short_date(value, zone=None, language=None):

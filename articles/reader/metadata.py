@@ -265,6 +265,14 @@ def story_pictures(renditions, alt):
     ]
 
 
+@functools.lru_cache(maxsize=512)
+def _content_type(address):
+    """A shared picture's type, from its address: the site card, shared by every story
+    without a photo, is worked out once per process (mimetypes walks its tables in
+    Python on every call)."""
+    return mimetypes.guess_type(address)[0] or ""
+
+
 def story(row, data, preview=False):
     """A story page's head: its cards with the shared photo's 16:9 crop (else the site
     card), and ``data`` (the NewsArticle) with the three crops as ImageObjects and the
@@ -272,7 +280,7 @@ def story(row, data, preview=False):
     lead = story_pictures(row.get("image_renditions"), row.get("image_alt", ""))
     social = story_pictures(row.get("social_image_renditions"), row.get("social_image_alt", ""))
     pictures = social_photo(social, lead) or [site_card()]
-    shared = {**pictures[0], "type": mimetypes.guess_type(pictures[0]["url"])[0] or ""}
+    shared = {**pictures[0], "type": _content_type(pictures[0]["url"])}
     images = list(pictures)
     if social and lead and lead[0]["url"] != social[0]["url"]:
         images.append(lead[0])  # the photo on the page too, after the shared picture's crops

@@ -17,9 +17,10 @@ def _dates(row, zone=None, language=None):
     return row
 
 
-def moment(value):
-    """ "March 7, 2024, 9:30 a.m.", for notes with a time."""
-    return f"{short_date(value)}, {time_of_day(value)}"
+def moment(value, zone=None, language=None):
+    """ "March 7, 2024, 9:30 a.m.", for notes with a time; ``zone`` and ``language`` as
+    ``dates.short_date`` takes them, when the caller looked them up once."""
+    return f"{short_date(value, zone, language)}, {time_of_day(value, zone, language)}"
 
 
 def present_listing(rows, with_bylines=True, now=None):
@@ -43,37 +44,41 @@ def present_lead(row):
     return row
 
 
-def present_notes(notes):
+def present_notes(notes, zone=None, language=None):
     """Corrections and updates with their labels and times."""
+    zone, language = zone or timezone.get_current_timezone(), language or get_language()
     for note in notes:
-        note["when"] = moment(note["published_at"])
+        note["when"] = moment(note["published_at"], zone, language)
         note["iso_date"] = machine_time(note["published_at"])
         note["label"] = "Correction" if note["kind"] == "correction" else "Update"
     return notes
 
 
 def _story_details(row, authors, tags, notes, preview=False, live=None):
-    _dates(row)
+    # The zone and language, each a context-local read, looked up once for the page's
+    # five dates rather than once per date.
+    zone, language = timezone.get_current_timezone(), get_language()
+    _dates(row, zone, language)
     row["image"] = picture(
         row["image_renditions"],
         row["image_alt"],
         caption=row["image_caption"],
         credit=row["image_credit"],
     )
-    row["dateline_date"] = long_date(row["published_at"])
+    row["dateline_date"] = long_date(row["published_at"], zone, language)
     row["authors"] = addresses.linked(authors, "author")
     row["tags"] = addresses.linked(tags, "tag")
     if row["section_slug"]:
         row["section_url"] = addresses.section(row["section_slug"])
     row["url"] = settings.SITE_URL + row["path"]
-    row["corrections"] = present_notes(notes)
-    row["published_label"] = moment(row["published_at"])
+    row["corrections"] = present_notes(notes, zone, language)
+    row["published_label"] = moment(row["published_at"], zone, language)
     # "Updated" only for a correction or update readers can see that came after
     # publication (revised_at is held to the notes already public).
     revised = row.get("revised_at")
     if revised and revised <= row["published_at"]:
         revised = None
-    row["revised_label"] = moment(revised) if revised else ""
+    row["revised_label"] = moment(revised, zone, language) if revised else ""
     row["revised_iso"] = machine_time(revised) if revised else ""
     row["body_with_dateline"] = with_dateline(row["body"] or "", row["dateline"])
     row["seo"] = search_and_social(
