@@ -39,16 +39,24 @@ _DEBUG_EXEMPT = (http.client.INTERNAL_SERVER_ERROR, http.client.NOT_FOUND)
 
 @functools.cache
 def _settings_policies():
-    """The two headers (empty when not configured) and their excluded prefixes, as
-    django-csp builds them from the settings with nothing per response."""
+    """(header, policy, excluded prefixes, the response's exemption flag) for the enforced
+    and the report-only policy, as django-csp builds them from the settings with nothing
+    per response; a policy that is not configured is empty."""
     enforced = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
     report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}
     return (
-        build_policy(),
-        tuple(enforced.get("EXCLUDE_URL_PREFIXES", None) or ()),
-        build_policy(report_only=True),
-        tuple(report_only.get("EXCLUDE_URL_PREFIXES", None) or ()),
+        (HEADER, build_policy(), _excluded(enforced), "_csp_exempt"),
+        (
+            HEADER_REPORT_ONLY,
+            build_policy(report_only=True),
+            _excluded(report_only),
+            "_csp_exempt_ro",
+        ),
     )
+
+
+def _excluded(config):
+    return tuple(config.get("EXCLUDE_URL_PREFIXES", None) or ())
 
 
 @receiver(setting_changed)
@@ -65,22 +73,15 @@ class ContentPolicyMiddleware(CSPMiddleware):
             return super().process_response(request, response)
         if response.status_code in _DEBUG_EXEMPT and settings.DEBUG:
             return response
-        policy, excluded, policy_ro, excluded_ro = _settings_policies()
         path = request.path_info
-        if (
-            policy
-            and getattr(response, "_csp_exempt", False) is False
-            and HEADER not in response
-            and not path.startswith(excluded)
-        ):
-            response[HEADER] = policy
-        if (
-            policy_ro
-            and getattr(response, "_csp_exempt_ro", False) is False
-            and HEADER_REPORT_ONLY not in response
-            and not path.startswith(excluded_ro)
-        ):
-            response[HEADER_REPORT_ONLY] = policy_ro
+        for header, policy, excluded, exempt in _settings_policies():
+            if (
+                policy
+                and getattr(response, exempt, False) is False
+                and header not in response
+                and not path.startswith(excluded)
+            ):
+                response[header] = policy
         # As django-csp: a nonce asked for after the header is written is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
