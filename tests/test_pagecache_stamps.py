@@ -1,0 +1,169 @@
+"""A cached hit reads no stamp table while nothing changed, and still never shows a page
+older than the last change: on SQLite the stamps read are kept per connection while
+``PRAGMA data_version`` (any other connection's commit, in any process) and the
+connection's own ``total_changes`` stand still (``queries._kept_stamps``).
+
+These run without a test transaction around them (``transaction=True``): inside one,
+and while queries are logged, the stamps are read every time, as before.
+"""
+
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.test import Client
+
+from articles.models import Article
+from articles.reader import queries
+
+from . import test_pagecache as changes
+from .factories import make_author, make_section, make_story
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("page_store")]
+
+
+@pytest.fixture
+def desk():
+    section = make_section("Harbour", slug="harbour")
+    author = make_author("Ana Reyes", slug="ana")
+    story = make_story(
+        "Ferry timetable changes",
+        section=section,
+        authors=[author],
+        tags=["ferries"],
+        body="<p>The morning crossing moves to seven.</p>",
+        age=timedelta(hours=2),
+    )
+    return {"section": section, "author": author, "story": story}
+
+
+def statements_of_one_hit(client, url):
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        assert client.get(url).status_code == 200
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["story", "section", "front"])
+def test_a_hit_reads_no_stamp_table_while_nothing_changed(desk, kind):
+    """A story's hit read a three-table query (its tags' stamps) on every request, the
+    dearest part of the cheapest cached page; now one statement that reads no table."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PRAGMA data_version is SQLite's (docs/deploy.md: PostgreSQL reads)")
+    url = {"story": desk["story"].path, "section": "/section/harbour/", "front": "/"}[kind]
+    client = Client()
+    client.get(url)  # rendered
+    client.get(url)  # the stamp kept
+    assert statements_of_one_hit(client, url) == ["PRAGMA data_version"]
+
+
+def in_another_connection(change, desk):
+    """``change`` made on another thread's connection, as another worker or an editor's
+    request on another process would: this connection sees it only by SQLite's counter."""
+    found = {}
+
+    def run():
+        try:
+            found["expected"] = change(desk)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return found["expected"]
+
+
+CHANGES = [
+    changes.edit_headline,
+    changes.withdraw,
+    changes.publish_a_draft,
+    changes.correct,
+    changes.rename_tag,
+]
+
+
+@pytest.mark.parametrize("where", ["this connection", "another connection"])
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_is_on_every_page_showing_it_at_the_next_request(desk, change, where):
+    client = Client()
+    urls = changes.pages_showing(desk["story"])
+    for url in urls:
+        client.get(url)
+        assert client.get(url).status_code == 200, url  # kept, with its stamp
+    if where == "this connection":
+        expected = change(desk)  # as the admin does in the same worker
+    else:
+        expected = in_another_connection(change, desk)
+    kinds = expected.get("on")
+    for url in urls:
+        if kinds and not any(changes.KINDS[kind](url) for kind in kinds):
+            continue
+        if url == expected.get("except"):
+            continue
+        text = client.get(url).content.decode()
+        if "shows" in expected:
+            assert expected["shows"] in text, url
+        else:
+            assert expected["hides"] not in text, url
+
+
+def test_a_correction_from_another_process_is_on_the_next_hit(desk, tmp_path):
+    """Another process (a second gunicorn, the task worker, ``manage.py``) shares no
+    memory with this one: its commit is seen through the database alone."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the other process is given the SQLite test database's file")
+    story = desk["story"]
+    client = Client()
+    client.get(story.path)
+    assert "not six" not in client.get(story.path).content.decode()
+    script = (
+        "import django; django.setup()\n"
+        "from articles.models import Article, Correction\n"
+        f"story = Article.objects.get(pk={story.pk})\n"
+        "Correction.objects.create(article=story, text='The crossing moves to seven, not six.')\n"
+    )
+    environment = {
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "NEWSROOM_VAR_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        cwd=settings.BASE_DIR,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    assert "not six" in client.get(story.path).content.decode()
+
+
+def test_a_rolled_back_change_is_never_kept_as_the_stamp(desk):
+    """A stamp read inside a transaction may be rolled back with it: it is never kept,
+    so the next hit reads what was committed."""
+    from django.db import transaction
+
+    story = desk["story"]
+    client = Client()
+    client.get(story.path)
+    committed = queries.content_stamp()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Article.objects.filter(pk=story.pk).update(headline="Never published")
+        story.headline = "Never published"
+        story.save()
+        assert queries.content_stamp() != committed  # seen inside, as before
+        raise RuntimeError("rolled back")
+    assert queries.content_stamp() == committed
+    assert "Never published" not in client.get(story.path).content.decode()
