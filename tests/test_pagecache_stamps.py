@@ -100,10 +100,9 @@ def test_a_change_is_on_every_page_showing_it_at_the_next_request(desk, change, 
     for url in urls:
         client.get(url)
         assert client.get(url).status_code == 200, url  # kept, with its stamp
-    if where == "this connection":
-        expected = change(desk)  # as the admin does in the same worker
-    else:
-        expected = in_another_connection(change, desk)
+    # On this connection as the admin does in the same worker, else on another one.
+    mine = where == "this connection"
+    expected = change(desk) if mine else in_another_connection(change, desk)
     kinds = expected.get("on")
     for url in urls:
         if kinds and not any(changes.KINDS[kind](url) for kind in kinds):
