@@ -17,12 +17,14 @@ import functools
 import json
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ..models import Article, Front
 from ..models.live import LIVE_SCOPE
+from . import stampwatch
 
 PUBLISHED = Article.Status.PUBLISHED.value
 
@@ -776,11 +778,25 @@ def _kept_stamps(db):
     Not inside a transaction (a stamp read there may be rolled back with it, and a
     transaction does not see others' commits anyway), nor while queries are logged
     (``DEBUG``, tests counting queries: they see the stamp read as before), nor on
-    another database (PostgreSQL has no such counter: docs/deploy.md)."""
-    if db.vendor != "sqlite" or db.in_atomic_block or db.queries_logged:
+    another database.
+
+    On PostgreSQL, the mark is the generation of this process's stamp listener
+    (``stampwatch``): the stamps read are kept while no notification of a change
+    arrived and the listener was proven alive lately, and with a read replica never
+    (see ``stampwatch`` for the bound this gives)."""
+    if db.in_atomic_block or db.queries_logged:
         return None
-    version = _raw_read(db, "PRAGMA data_version", (), _fetchone)[0]
-    mark = (db.connection, version, db.connection.total_changes)
+    if db.vendor == "postgresql":
+        if router.routers or not settings.STAMP_LISTENER:
+            return None
+        mark = stampwatch.listener.current(db)  # before the stamps are read
+        if mark is None:
+            return None
+    elif db.vendor == "sqlite":
+        version = _raw_read(db, "PRAGMA data_version", (), _fetchone)[0]
+        mark = (db.connection, version, db.connection.total_changes)
+    else:
+        return None
     kept = getattr(db, "newsroom_stamps", None)
     if kept is None or kept[0] != mark or len(kept[1]) >= KEPT_STAMPS:
         kept = db.newsroom_stamps = (mark, {})
