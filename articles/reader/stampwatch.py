@@ -9,7 +9,8 @@ in the transaction of every change, whoever makes it (the admin, the task worker
 ``manage.py``, raw SQL); PostgreSQL delivers it at commit to every listening
 connection. Each worker process runs one thread with a connection of its own that
 listens, moves :attr:`Listener.generation` on each notification, and proves every
-``HEARTBEAT`` seconds that its connection still answers.
+``HEARTBEAT`` seconds that it still listens: a probe it sends to the channel comes
+back to it (``Listener.listen``).
 
 ``queries`` keeps the stamps it read under the generation it saw *before* reading
 them, and uses them only while the generation is unchanged and the listener was
@@ -83,25 +84,35 @@ class Listener:
     def run(self, params):
         import psycopg
 
+        probes = 0
         while not self.stopped.is_set():
             try:
                 with psycopg.connect(**params, autocommit=True) as connection:
                     self.connection = connection
                     connection.execute(f"LISTEN {CHANNEL}")
                     self.changed()  # what was kept before may have missed a change
-                    self.proven_at = time.monotonic()
                     while not self.stopped.is_set():
-                        # Those that arrived during the heartbeat come first (psycopg
-                        # keeps them for the next notifies()).
-                        for notification in connection.notifies(timeout=HEARTBEAT):
-                            self.changed(notification)
-                        connection.execute("SELECT 1")
-                        self.proven_at = time.monotonic()
+                        self.listen(connection, f"probe:{os.getpid()}:{probes}")
+                        probes += 1
             except Exception:
                 logger.warning("stamp listener down: hits read their stamps", exc_info=True)
             self.proven_at = None
             self.changed()
             self.stopped.wait(RETRY_SECONDS)
+
+    def listen(self, connection, probe):
+        """One heartbeat: a probe sent to the channel from this session, then
+        HEARTBEAT seconds of notifications. The probe coming back proves the session
+        still listens, and that every change committed before it was sent has been
+        received (a session gets its notifications in commit order): the proof is
+        dated when the probe was sent. Other workers' probes are not changes."""
+        sent = time.monotonic()
+        connection.execute("SELECT pg_notify(%s, %s)", [CHANNEL, probe])
+        for notification in connection.notifies(timeout=HEARTBEAT):
+            if notification.payload == probe:
+                self.proven_at = sent
+            elif not notification.payload.startswith("probe:"):
+                self.changed()
 
     def stop(self):
         """Stop the thread (tests); the next use in this process starts another."""
