@@ -69,38 +69,39 @@ class Listener:
     def start(self, db):
         self.pid = os.getpid()
         self.proven_at, self.connection = None, None
-        self.stopped.clear()
+        self.stopped = stopped = threading.Event()  # this thread's own
         params = dict(db.get_connection_params())
         for django_only in ("cursor_factory", "context", "prepare_threshold"):
             params.pop(django_only, None)
         thread = threading.Thread(
-            target=self.run, args=(params,), name="newsroom-stamp-listener", daemon=True
+            target=self.run, args=(params, stopped), name="newsroom-stamp-listener", daemon=True
         )
         thread.start()
 
     def changed(self, notification=None):
         self.generation += 1
 
-    def run(self, params):
+    def run(self, params, stopped):
         import psycopg
 
         probes = 0
-        while not self.stopped.is_set():
+        while not stopped.is_set():
             try:
                 with psycopg.connect(**params, autocommit=True) as connection:
                     self.connection = connection
                     connection.execute(f"LISTEN {CHANNEL}")
                     self.changed()  # what was kept before may have missed a change
-                    while not self.stopped.is_set():
-                        self.listen(connection, f"probe:{os.getpid()}:{probes}")
+                    while not stopped.is_set():
+                        self.listen(connection, f"probe:{os.getpid()}:{probes}", stopped)
                         probes += 1
             except Exception:
                 logger.warning("stamp listener down: hits read their stamps", exc_info=True)
-            self.proven_at = None
             self.changed()
-            self.stopped.wait(RETRY_SECONDS)
+            if not stopped.is_set():  # (a stopped thread leaves its successor alone)
+                self.proven_at = None
+            stopped.wait(RETRY_SECONDS)
 
-    def listen(self, connection, probe):
+    def listen(self, connection, probe, stopped):
         """One heartbeat: a probe sent to the channel from this session, then
         HEARTBEAT seconds of notifications. The probe coming back proves the session
         still listens, and that every change committed before it was sent has been
@@ -109,7 +110,7 @@ class Listener:
         sent = time.monotonic()
         connection.execute("SELECT pg_notify(%s, %s)", [CHANNEL, probe])
         for notification in connection.notifies(timeout=HEARTBEAT):
-            if notification.payload == probe:
+            if notification.payload == probe and not stopped.is_set():
                 self.proven_at = sent
             elif not notification.payload.startswith("probe:"):
                 self.changed()
