@@ -11,8 +11,9 @@ So :class:`ReaderLaneMiddleware`, placed just above them in ``MIDDLEWARE``, send
 a request down a second chain when all of these hold:
 
 * the method is GET or HEAD;
-* there is no ``Cookie`` header at all (any cookie, a session's, the CSRF token's,
-  or one this code does not know, takes the full stack, unchanged);
+* it carries no cookie (no ``Cookie`` header, or an empty one): any cookie, a
+  session's, the CSRF token's, or one this code does not know, takes the full
+  stack, unchanged;
 * the address is a reader page (``pagecache.reader_page``: the same answer for
   every anonymous reader; previews, share links, the admin, its login, the
   newsletter pages and the API's writes are not).
@@ -107,7 +108,7 @@ class ReaderLaneMiddleware:
         if (
             self.lane is None
             or request.method not in _METHODS
-            or "HTTP_COOKIE" in request.META
+            or request.META.get("HTTP_COOKIE")
             or not reader_address(
                 request.path_info,
                 getattr(request, "urlconf", None) or hit_settings().ROOT_URLCONF,
