@@ -70,6 +70,9 @@ urlpatterns = [
     path("section/<slug:slug>/", reader.section, name="section"),
     path("tag/<tagslug:slug>/", reader.tag, name="tag"),
     path("author/<slug:slug>/", reader.author, name="author"),
+    path("feed/", feeds.serve, name="feed"),
+    path("feed/atom/", feeds.serve, {"fmt": "atom"}, name="feed-atom"),
+    path("feed/json/", feeds.serve, {"fmt": "json"}, name="feed-json"),
     path("<yyyy:year>/", reader.archive, name="archive-year"),
     path("<yyyy:year>/<mm:month>/", reader.archive, name="archive-month"),
     path("<yyyy:year>/<mm:month>/<dd:day>/", reader.archive, name="archive-day"),
@@ -91,9 +94,6 @@ urlpatterns = [
         {"fmt": "json"},
         name="story-updates-json",
     ),
-    path("feed/", feeds.serve, name="feed"),
-    path("feed/atom/", feeds.serve, {"fmt": "atom"}, name="feed-atom"),
-    path("feed/json/", feeds.serve, {"fmt": "json"}, name="feed-json"),
     *[
         path(
             f"{kind}/<{'tagslug' if kind == 'tag' else 'slug'}:slug>/{suffix}",
