@@ -20,7 +20,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..images.presentation import media_url
 from ..models.seo import social_photo
@@ -189,27 +189,13 @@ def _cards(title, description, url, picture, og_type="website"):
     return rows
 
 
-def tag_rows(tags):
-    """The tags' ``<meta>`` elements, each value escaped, as ``includes/meta.html``
-    printed them row by row: about 26 rows a story, and a loop in the template cost
-    each row seven pieces yielded and joined."""
-    return Markup(  # noqa: S704  (every value escaped here)
-        "".join(
-            f'<meta {escape(attribute)}="{escape(key)}" content="{escape(value)}">\n  '
-            for attribute, key, value in tags
-        )
-    )
-
-
 def head(description, url=None, tags=(), json_ld=None, robots=""):
     """What ``includes/meta.html`` prints: every value is plain text or serialised JSON."""
-    tags = list(tags)
     return {
         "description": description,
         "canonical": url,
         "robots": robots,
-        "tags": tags,
-        "tag_rows": tag_rows(tags),
+        "tags": list(tags),
         "json_ld": json_for_script(json_ld) if json_ld else "",
     }
 
