@@ -5,7 +5,8 @@ messages waiting and nothing for django-axes to watch (a login is a POST to the
 admin, never a reader page). For such a request the session, authentication,
 messages and axes middleware only cost calls: a session store, a lazy user, a
 message storage with its cookie signer, and their response hooks that find
-nothing to do. On an uncached story page those were a tenth of the request.
+nothing to do: about 150,000 instructions of an uncached story page's 4.9 M
+(docs/benchmarks.md, "The story page again").
 
 So :class:`ReaderLaneMiddleware`, placed just above them in ``MIDDLEWARE``, sends
 a request down a second chain when all of these hold:
@@ -25,9 +26,9 @@ view). CSRF stays in it: a page that asks for a token (``get_token``) gets its
 cookie as through the full stack. Views and templates may still read
 ``request.user`` (an ``AnonymousUser``) and ``request.auser``.
 
-The lane turns itself off (every request takes the full stack, and a warning is
-logged once) when the chain below it is not what ``MIDDLEWARE`` lists, or runs
-async (ASGI), or when the CSRF token is kept in the session.
+The lane turns itself off (every request takes the full stack) when the CSRF token
+is kept in the session, or when the chain below it is not what ``MIDDLEWARE`` lists
+or runs async (ASGI): those two log a warning when the handler is built.
 """
 
 import logging
