@@ -106,10 +106,11 @@ class ReaderLaneMiddleware:
         return chain
 
     def __call__(self, request):
+        meta = request.META  # not request.headers: that copies every header first
         if (
             self.lane is None
             or request.method not in _METHODS
-            or request.META.get("HTTP_COOKIE")
+            or meta.get("HTTP_COOKIE")
             or not reader_address(
                 request.path_info,
                 getattr(request, "urlconf", None) or hit_settings().ROOT_URLCONF,
