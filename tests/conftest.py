@@ -72,10 +72,56 @@ def pytest_collection_modifyitems(config, items):
             if item.nodeid.startswith(prefix):
                 item.add_marker(pytest.mark.xdist_group(group))
                 break
-        if item.nodeid.startswith("tests/test_reliability.py") and "sqlite_site" in getattr(
-            item, "fixturenames", ()
-        ):
-            item.add_marker(pytest.mark.xdist_group("reliability-site"))
+        else:
+            if item.get_closest_marker("xdist_group") is None and uses_module_fixture(item):
+                item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
+
+
+def uses_module_fixture(item):
+    """Whether the test uses a fixture of its module's scope defined by the suite (a
+    served site, a private Redis, PostgreSQL or S3): the module's tests that do are one
+    xdist group, so the fixture is built once, not on each worker that gets one of them
+    (and again whenever other modules' tests came in between)."""
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in info.name2fixturedefs.values() if info else ():
+        for definition in definitions:
+            module = getattr(definition.func, "__module__", "") or ""
+            if definition.scope in ("module", "package") and module.startswith("tests."):
+                return True
+    return False
+
+
+class XdistGroups:
+    """pytest-xdist's --dist loadgroup keeps a group on one worker by suffixing each
+    test's node id with "@group" on the workers. pytest-xdist 3.8 writes
+    ``item._nodeid``, which pytest 9.2 no longer reads (a node's id is ``item._id``),
+    so no test had a group: a module's tests were dealt to both workers, and its module
+    fixtures built on each (the replica pair and its PostgreSQL site, ~110 s, twice),
+    a shared site's tests likewise. This puts the suffix where pytest reads it, after
+    pytest-xdist's own hook (trylast), and does nothing where its suffix took."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if not getattr(config.option, "loadgroup", False):
+            return
+        for item in items:
+            marks = item.iter_markers("xdist_group")
+            names = sorted(
+                {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+            )
+            suffix = "@" + "_".join(names)
+            if not names or item.nodeid.endswith(suffix):
+                continue
+            if hasattr(item, "_id"):  # pytest 9.2 and later
+                from _pytest.nodeid import NodeId
+
+                item._id = NodeId.parse(item.nodeid + suffix)
+            else:
+                item._nodeid = item.nodeid + suffix
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(XdistGroups(), "newsroom-xdist-groups")
 
 
 # What each pytest-xdist worker did (make test prints it after each parallel pass): its
