@@ -200,6 +200,49 @@ def django_db_modify_db_settings(tmp_path_factory, django_db_modify_db_settings_
         database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
 
 
+def rows_for_the_module(request, django_db_blocker, build):
+    """For a module-scoped fixture: the rows ``build()`` writes, written once for the
+    module rather than before each test, and what it returns (a function-scoped fixture
+    hands each test a ``copy.deepcopy`` of it, as Django's ``setUpTestData`` does).
+
+    They are written in a transaction left open for the module: each test runs in a
+    savepoint inside it (pytest-django's ``db``, as Django's ``TestCase``), rolled back
+    after the test, so every test starts from these rows exactly as if it had written
+    them itself; the transaction is rolled back after the module's last test. Every test
+    of the module must use the fixture (one that did not would find the rows) and none
+    may be transactional (it would commit or flush them)."""
+    from django.db import transaction
+
+    for item in request.session.items:
+        if getattr(item, "module", None) is not request.module:
+            continue
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in item.fixturenames or (
+            marker is not None and marker.kwargs.get("transaction")
+        )
+        if request.fixturename not in item.fixturenames or transactional:
+            raise pytest.UsageError(
+                f"{item.nodeid}: every test of a module whose rows are written once "
+                f"({request.fixturename}) uses them, in a transaction of the module's"
+            )
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # a durable block in a test is the test's own
+        outer.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture(autouse=True)
 def fresh_caches():
     """Each test's database starts over (and its content version with it), so must
