@@ -218,6 +218,9 @@ MIDDLEWARE = [
     "articles.reader.pagecache.PageCacheMiddleware",
     # django-csp's, with the settings' policy built once per process (newsroom/contentpolicy.py).
     "newsroom.contentpolicy.ContentPolicyMiddleware",
+    # A reader's GET of a reader page with no cookie at all skips the session, auth,
+    # messages and axes middleware below, which have nothing to do for it (newsroom/lane.py).
+    "newsroom.lane.ReaderLaneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
