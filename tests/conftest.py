@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from articles.reader import fragments, pagecache
+from articles.reader import fragments, pagecache, stampwatch
 from newsroom.settings import redis_caches
 
 from . import servers
@@ -183,6 +183,16 @@ def built_sites(tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent
     servers.BUILT_SITES = root / "built-sites"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, and before it drops the test database: this process's stamp
+    listener (articles/reader/stampwatch.py), started by any reader page read outside a
+    test transaction on PostgreSQL, closes its connection (PostgreSQL refuses to drop a
+    database a session is connected to)."""
+    yield
+    stampwatch.listener.stop(wait=True)
 
 
 @pytest.fixture(scope="session")

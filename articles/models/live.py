@@ -21,7 +21,7 @@ from django_prose_editor.fields import ProseEditorField
 
 from ..text import sanitize_html, strip_control_characters
 from .fields import recorded_by
-from .version import TAG_PAGES, PageStamp, scope
+from .version import TAG_PAGES, PageStamp, note_own_change, scope
 
 # The page stamp that counts live updates site-wide. Its value goes *down* from -1,
 # so a stamp given by an update (negative) is never one a content version gives
@@ -145,6 +145,7 @@ def stamp_live(scopes):
     """Give ``scopes`` (a story's page and the listings showing its last-update time)
     and the front's ``live`` stamp a new value, leaving the site-wide version alone."""
     with transaction.atomic():
+        transaction.on_commit(note_own_change)
         if not PageStamp.objects.filter(scope=LIVE_SCOPE).update(version=F("version") - 1):
             PageStamp.objects.get_or_create(scope=LIVE_SCOPE, defaults={"version": -1})
         value = PageStamp.objects.values_list("version", flat=True).get(scope=LIVE_SCOPE)

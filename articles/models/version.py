@@ -28,7 +28,18 @@ from django.utils import timezone
 SINGLETON_ID = 1
 
 
+def note_own_change():
+    """Count a stamp change this process committed, at its commit."""
+    ContentVersion.committed_here += 1
+
+
 class ContentVersion(models.Model):
+    # Stamp changes committed by this process. On PostgreSQL a reader keeps the stamps
+    # it read while its listener heard of no change (articles/reader/stampwatch.py);
+    # a change this very process made is known at its commit, not only when its
+    # notification comes back a few milliseconds later (articles/reader/queries.py).
+    committed_here = 0
+
     version = models.BigIntegerField(default=1)
     changed_at = models.DateTimeField(default=timezone.now)
     shared_version = models.BigIntegerField(
@@ -47,6 +58,7 @@ class ContentVersion(models.Model):
         """A change readers could see: a new version, given to ``scopes`` (the pages it
         reaches besides the site-wide ones), or to every page if ``everywhere``."""
         with transaction.atomic():
+            transaction.on_commit(note_own_change)
             changes = {"version": F("version") + 1, "changed_at": timezone.now()}
             if everywhere:
                 changes["shared_version"] = F("version") + 1  # the new version

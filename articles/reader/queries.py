@@ -22,7 +22,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ..models import Article, Front
+from ..models import Article, ContentVersion, Front
 from ..models.live import LIVE_SCOPE
 from . import stampwatch
 
@@ -789,9 +789,12 @@ def _kept_stamps(db):
     if db.vendor == "postgresql":
         if router.routers or not settings.STAMP_LISTENER:
             return None
-        mark = stampwatch.listener.current(db)  # before the stamps are read
-        if mark is None:
+        generation = stampwatch.listener.current(db)  # before the stamps are read
+        if generation is None:
             return None
+        # This process's own changes are known at their commit (the editor's next
+        # request on the same worker), the others' when their notification arrives.
+        mark = (generation, ContentVersion.committed_here)
     elif db.vendor == "sqlite":
         version = _raw_read(db, "PRAGMA data_version", (), _fetchone)[0]
         mark = (db.connection, version, db.connection.total_changes)

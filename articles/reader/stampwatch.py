@@ -55,6 +55,7 @@ class Listener:
         self.pid = None
         self.connection = None  # the listening connection (tests terminate it)
         self.stopped = threading.Event()
+        self.thread = None
 
     def current(self, db):
         """The generation to keep stamps under, or None: read the stamp."""
@@ -77,6 +78,7 @@ class Listener:
             target=self.run, args=(params, stopped), name="newsroom-stamp-listener", daemon=True
         )
         thread.start()
+        self.thread = thread
 
     def changed(self, notification=None):
         self.generation += 1
@@ -115,10 +117,15 @@ class Listener:
             elif not notification.payload.startswith("probe:"):
                 self.changed()
 
-    def stop(self):
-        """Stop the thread (tests); the next use in this process starts another."""
+    def stop(self, wait=False):
+        """Stop the thread (tests); the next use in this process starts another. With
+        ``wait``, return once its connection is closed (before a test database is
+        dropped: PostgreSQL refuses while a session is connected to it)."""
         self.stopped.set()
         self.proven_at, self.pid = None, None
+        thread, self.thread = self.thread, None
+        if wait and thread is not None and thread.is_alive():
+            thread.join(timeout=HEARTBEAT + 5)
 
 
 listener = Listener()
