@@ -16,7 +16,10 @@ back to it (``Listener.listen``).
 them, and uses them only while the generation is unchanged and the listener was
 proven alive within ``PROOF_SECONDS``. So:
 
-* normally a change is seen as soon as its notification reaches the worker (a few
+* a change this process commits itself is seen at once (``ContentVersion``'s
+  ``committed_here``, counted at the commit, is part of what the stamps are kept
+  under);
+* another process's change is seen as soon as its notification reaches the worker (a few
   milliseconds after the commit: the listener thread wakes on the socket and takes
   the interpreter within its switch interval, 5 ms);
 * a listener that fails loudly (the server restarts, its backend is terminated) stops
