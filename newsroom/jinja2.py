@@ -15,6 +15,10 @@ from markupsafe import Markup
 # Django's get_language() reads a context-local on each call, and a listing asks for it
 # some forty times (each remembered item, each phrase).
 _rendering_language = ContextVar("rendering_language", default=None)
+# The settings and URL prefix ``chrome()``'s key holds, read once per render (a list,
+# empty until a page's first chrome part asks): a page asks three times, and each
+# read goes through LazySettings and the script prefix's context-local.
+_rendering_chrome = ContextVar("rendering_chrome", default=None)
 
 
 def language():
@@ -26,9 +30,11 @@ class Template(jinja2.Template):
 
     def render(self, *args, **kwargs):
         token = _rendering_language.set(get_language())
+        chrome_token = _rendering_chrome.set([])
         try:
             return super().render(*args, **kwargs)
         finally:
+            _rendering_chrome.reset(chrome_token)
             _rendering_language.reset(token)
 
     def _get_default_module(self, ctx=None):
@@ -142,15 +148,21 @@ def chrome(macro):
     macro's compiled code and the language. Nothing from the database or the request
     is printed by these macros, so nothing can go stale with the content or leak
     from one reader to another (a test reads the template)."""
-    key = (
-        macro._func.__code__,
-        language(),
-        get_script_prefix(),
-        settings.ROOT_URLCONF,
-        settings.STATIC_URL,
-        settings.STORAGES["staticfiles"]["BACKEND"],
-        settings.SITE_NAME,
-    )
+    read = _rendering_chrome.get()
+    if read:
+        where = read[0]
+    else:
+        where = (
+            language(),
+            get_script_prefix(),
+            settings.ROOT_URLCONF,
+            settings.STATIC_URL,
+            settings.STORAGES["staticfiles"]["BACKEND"],
+            settings.SITE_NAME,
+        )
+        if read is not None:
+            read.append(where)  # the rest of this render's parts
+    key = (macro._func.__code__, where)
     try:
         return _chrome[key]
     except KeyError:
