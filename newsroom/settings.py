@@ -369,6 +369,10 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 # For this many seconds after a change, while one request renders a page afresh, the
 # others get the copy from before the change (never longer after it; 0: never).
 PAGE_CACHE_GRACE = env_int("PAGE_CACHE_GRACE", 5)
+# PostgreSQL: each worker listens for stamp changes (NOTIFY) and its hits read no stamp
+# while the listener is proven alive (articles/reader/stampwatch.py). 0: read per hit
+# (a pooler in transaction mode, where LISTEN does not hold).
+STAMP_LISTENER = env_bool("STAMP_LISTENER", True)
 # What a CDN in front may do (Cache-Control s-maxage and stale-while-revalidate).
 # A CDN cannot be told of a change, so its lifetime is short; CDN_MAX_AGE=0 makes
 # it revalidate every time (cheap: the origin answers 304 from its own cache).

@@ -72,10 +72,56 @@ def pytest_collection_modifyitems(config, items):
             if item.nodeid.startswith(prefix):
                 item.add_marker(pytest.mark.xdist_group(group))
                 break
-        if item.nodeid.startswith("tests/test_reliability.py") and "sqlite_site" in getattr(
-            item, "fixturenames", ()
-        ):
-            item.add_marker(pytest.mark.xdist_group("reliability-site"))
+        else:
+            if item.get_closest_marker("xdist_group") is None and uses_module_fixture(item):
+                item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
+
+
+def uses_module_fixture(item):
+    """Whether the test uses a fixture of its module's scope defined by the suite (a
+    served site, a private Redis, PostgreSQL or S3): the module's tests that do are one
+    xdist group, so the fixture is built once, not on each worker that gets one of them
+    (and again whenever other modules' tests came in between)."""
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in info.name2fixturedefs.values() if info else ():
+        for definition in definitions:
+            module = getattr(definition.func, "__module__", "") or ""
+            if definition.scope in ("module", "package") and module.startswith("tests."):
+                return True
+    return False
+
+
+class XdistGroups:
+    """pytest-xdist's --dist loadgroup keeps a group on one worker by suffixing each
+    test's node id with "@group" on the workers. pytest-xdist 3.8 writes
+    ``item._nodeid``, which pytest 9.2 no longer reads (a node's id is ``item._id``),
+    so no test had a group: a module's tests were dealt to both workers, and its module
+    fixtures built on each (the replica pair and its PostgreSQL site, ~110 s, twice),
+    a shared site's tests likewise. This puts the suffix where pytest reads it, after
+    pytest-xdist's own hook (trylast), and does nothing where its suffix took."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if not getattr(config.option, "loadgroup", False):
+            return
+        for item in items:
+            marks = item.iter_markers("xdist_group")
+            names = sorted(
+                {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+            )
+            suffix = "@" + "_".join(names)
+            if not names or item.nodeid.endswith(suffix):
+                continue
+            if hasattr(item, "_id"):  # pytest 9.2 and later
+                from _pytest.nodeid import NodeId
+
+                item._id = NodeId.parse(item.nodeid + suffix)
+            else:
+                item._nodeid = item.nodeid + suffix
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(XdistGroups(), "newsroom-xdist-groups")
 
 
 # What each pytest-xdist worker did (make test prints it after each parallel pass): its
@@ -152,6 +198,49 @@ def django_db_modify_db_settings(tmp_path_factory, django_db_modify_db_settings_
     if database["ENGINE"] == "django.db.backends.sqlite3":
         folder = tmp_path_factory.mktemp("database")
         database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+
+
+def rows_for_the_module(request, django_db_blocker, build):
+    """For a module-scoped fixture: the rows ``build()`` writes, written once for the
+    module rather than before each test, and what it returns (a function-scoped fixture
+    hands each test a ``copy.deepcopy`` of it, as Django's ``setUpTestData`` does).
+
+    They are written in a transaction left open for the module: each test runs in a
+    savepoint inside it (pytest-django's ``db``, as Django's ``TestCase``), rolled back
+    after the test, so every test starts from these rows exactly as if it had written
+    them itself; the transaction is rolled back after the module's last test. Every test
+    of the module must use the fixture (one that did not would find the rows) and none
+    may be transactional (it would commit or flush them)."""
+    from django.db import transaction
+
+    for item in request.session.items:
+        if getattr(item, "module", None) is not request.module:
+            continue
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in item.fixturenames or (
+            marker is not None and marker.kwargs.get("transaction")
+        )
+        if request.fixturename not in item.fixturenames or transactional:
+            raise pytest.UsageError(
+                f"{item.nodeid}: every test of a module whose rows are written once "
+                f"({request.fixturename}) uses them, in a transaction of the module's"
+            )
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # a durable block in a test is the test's own
+        outer.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

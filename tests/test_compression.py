@@ -2,6 +2,7 @@
 
 Runs with the pages in the worker's memory and in a real Redis (``page_store``)."""
 
+import copy
 import gzip
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.test import Client
 
 from articles.reader import encoding
 
+from .conftest import rows_for_the_module
 from .factories import make_section, make_staff, make_story
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_store")]
@@ -17,8 +19,18 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_store")]
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 
 
+@pytest.fixture(scope="module")
+def stories_rows(request, django_db_setup, django_db_blocker):
+    """Written once for the module: a section and eight stories."""
+    yield from rows_for_the_module(request, django_db_blocker, stories_built)
+
+
 @pytest.fixture
-def stories():
+def stories(stories_rows, db):
+    return copy.deepcopy(stories_rows)
+
+
+def stories_built():
     section = make_section("Harbour", slug="harbour")
     return [
         make_story(

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.reader import pagecache, queries
 
+from .conftest import rows_for_the_module
 from .factories import make_author, make_section, make_story
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_store")]
@@ -28,8 +29,18 @@ GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 PER_REQUEST = {"x-request-id"}
 
 
+@pytest.fixture(scope="module")
+def pages_rows(request, django_db_setup, django_db_blocker):
+    """Written once for the module (78 tests): a section, an author, six stories."""
+    yield from rows_for_the_module(request, django_db_blocker, pages_built)
+
+
 @pytest.fixture
-def pages():
+def pages(pages_rows, db):
+    return dict(pages_rows)
+
+
+def pages_built():
     section = make_section("Harbour", slug="harbour")
     author = make_author("Ana Reyes", slug="ana")
     stories = [

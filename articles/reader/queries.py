@@ -17,12 +17,14 @@ import functools
 import json
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ..models import Article, Front
 from ..models.live import LIVE_SCOPE
+from . import stampwatch
 
 PUBLISHED = Article.Status.PUBLISHED.value
 
@@ -121,18 +123,15 @@ def _qmark(sql):
     return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
 
 
-def _one_row(sql, params):
+def _one_row(sql, params, db=None):
     """The one row of a query run on every request, cached pages included.
 
     Through Django's cursor, reading the content stamp cost a cached page about
     150,000 instructions, four times what SQLite spends on it (a CursorWrapper made
     and closed, the async and thread checks twice, a regex over the SQL, a wrapper
-    made around ``fetchone``: ``bench/instructions.py --steps``). On SQLite the row
-    is read here with the DB-API connection Django holds, through everything that
-    matters of Django's path: the health check and an open connection, the broken
-    transaction check, Django's error classes (``wrap_database_errors``), and the
-    connection's ``execute_wrappers`` (the metrics' query count sees it). When
-    queries are being logged (``DEBUG``, tests counting queries) or on another
+    made around ``fetchone``: ``bench/instructions.py --steps``). On SQLite and
+    PostgreSQL the row is read with the DB-API connection Django holds (``_raw_read``).
+    When queries are being logged (``DEBUG``, tests counting queries) or on another
     database, it goes through Django's cursor as every other query.
 
     On PostgreSQL the same path runs the statement *prepared*, its parameters bound
@@ -142,19 +141,44 @@ def _one_row(sql, params):
     prepared statement is planned once per kept connection (``CONN_MAX_AGE``). The
     settings allow explicit preparing only (``prepare_threshold``); docs/deploy.md
     says what a connection pooler then needs."""
-    db = reading()
+    db = db or reading()
     postgres = db.vendor == "postgresql" and db.connection is not None
     postgres = postgres and db.connection.prepare_threshold is not None
     if not (db.vendor == "sqlite" or postgres) or db.queries_logged:
         with db.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
+    return _raw_read(db, sql, params, _fetchone)
+
+
+def _fetchone(cursor):
+    return cursor.fetchone()
+
+
+def _columns_and_rows(cursor):
+    return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def _raw_read(db, sql, params, fetch):
+    """``fetch(cursor)`` after running ``sql`` with the DB-API connection Django holds
+    for ``db`` (SQLite, or PostgreSQL with explicit preparing), through everything that
+    matters of Django's cursor: the health check and an open connection, the thread
+    and broken-transaction checks, Django's error classes (``wrap_database_errors``),
+    and the connection's ``execute_wrappers`` (the metrics' query count sees it).
+
+    Django's cursor costs a reader query more than the database spends on it: a
+    CursorWrapper made and closed, the async and thread checks twice, and on SQLite a
+    regular expression turning every ``%s`` into ``?`` whose look-behind is tried at
+    each character of the SQL (a listing's four or five queries of a kilobyte or more
+    cost it about 400,000 instructions a page, callgrind). The converted SQL is kept
+    (``_qmark``): the reader's statements are a fixed few. On PostgreSQL the statement
+    runs prepared (see ``_one_row``)."""
     db.close_if_health_check_failed()
     if db.connection is None:
         db.ensure_connection()
     db.validate_thread_sharing()
     db.validate_no_broken_transaction()
-    if postgres:
+    if db.vendor == "postgresql":
         import psycopg
 
         raw = psycopg.Cursor(db.connection)
@@ -171,36 +195,8 @@ def _one_row(sql, params):
         execute = functools.partial(wrapper, execute)
     try:
         with db.wrap_database_errors:
-            return execute(sql, params, False, {"connection": db, "cursor": raw}).fetchone()
-    finally:
-        raw.close()
-
-
-def _sqlite_rows(db, sql, params):
-    """(column names, rows) of ``sql`` on SQLite, read with the DB-API connection
-    Django holds, through what matters of Django's cursor (as ``_one_row``).
-
-    Django's SQLite cursor turns every ``%s`` into ``?`` with a regular expression
-    whose look-behind is tried at each character of the SQL: a listing's four or five
-    queries of a kilobyte or more each cost it about 400,000 instructions a page
-    (callgrind), more than SQLite spends running them. The converted SQL is kept
-    (``_qmark``): the reader's statements are a fixed few."""
-    db.close_if_health_check_failed()
-    if db.connection is None:
-        db.ensure_connection()
-    db.validate_thread_sharing()
-    db.validate_no_broken_transaction()
-    raw = db.connection.cursor()
-
-    def execute(sql, params, many, context):
-        return raw.execute(_qmark(sql), params)
-
-    for wrapper in reversed(db.execute_wrappers):  # the metrics' query count
-        execute = functools.partial(wrapper, execute)
-    try:
-        with db.wrap_database_errors:
             execute(sql, params, False, {"connection": db, "cursor": raw})
-            return [column[0] for column in raw.description], raw.fetchall()
+            return fetch(raw)
     finally:
         raw.close()
 
@@ -209,10 +205,10 @@ def read(sql, params):
     """Run fixed SQL and return plain rows (dicts) with aware times and JSON decoded:
     every reader query, and the search backends, read through here. When queries are
     being logged (``DEBUG``, tests counting queries) or on another database, through
-    Django's cursor; else on SQLite as ``_sqlite_rows`` says."""
+    Django's cursor; else on SQLite as ``_raw_read`` says."""
     db = reading()
     if db.vendor == "sqlite" and not db.queries_logged:
-        names, values = _sqlite_rows(db, sql, params)
+        names, values = _raw_read(db, sql, params, _columns_and_rows)
         rows = [dict(zip(names, row, strict=True)) for row in values]
     else:
         with db.cursor() as cursor:
@@ -749,8 +745,70 @@ def content_stamp(scope=None, story_path=None):
     Read from the same database as the page itself (the replica for a reader's page
     when there is one): a replica only moves forward, so a page rendered after reading
     version V there holds V's content or newer, never older (docs/deploy.md)."""
+    db = reading()
+    kept = _kept_stamps(db)
+    if kept is not None:
+        found = kept.get((scope, story_path))
+        if found is None:
+            found = kept[scope, story_path] = _read_stamp(db, scope, story_path)
+        return found
+    return _read_stamp(db, scope, story_path)
+
+
+# At most this many pages' stamps are kept per connection (one per story read since the
+# last change); past it they are dropped and read again.
+KEPT_STAMPS = 4096
+
+
+def _kept_stamps(db):
+    """The stamps read on ``db``'s connection since the database last changed, by
+    (scope, story path), or None where they cannot be kept (see below).
+
+    A hit read its stamp row on every request: a query of three tables for a story's
+    page (its tags' stamps), a third of the in-process cost of its hit. On SQLite, a
+    row read is still true while ``PRAGMA data_version`` is unchanged (it moves when
+    any other connection, in any process, commits to the database) and the
+    connection's own ``total_changes`` too (it moves with each row this connection
+    writes, rolled back or not): a statement that reads no table, as cheap as the
+    simplest stamp read, and the same for every page. So what a reader sees is
+    unchanged: the first request after a change, on every worker, reads the stamp
+    again. Kept on the connection's wrapper (one per thread), with the connection
+    itself in the mark: ``data_version`` is a property of one connection.
+
+    Not inside a transaction (a stamp read there may be rolled back with it, and a
+    transaction does not see others' commits anyway), nor while queries are logged
+    (``DEBUG``, tests counting queries: they see the stamp read as before), nor on
+    another database.
+
+    On PostgreSQL, the mark is the generation of this process's stamp listener
+    (``stampwatch``): the stamps read are kept while no notification of a change
+    arrived and the listener was proven alive lately, and with a read replica never
+    (see ``stampwatch`` for the bound this gives)."""
+    if db.in_atomic_block or db.queries_logged:
+        return None
+    if db.vendor == "postgresql":
+        if router.routers or not settings.STAMP_LISTENER:
+            return None
+        mark = stampwatch.listener.current(db)  # before the stamps are read
+        if mark is None:
+            return None
+    elif db.vendor == "sqlite":
+        version = _raw_read(db, "PRAGMA data_version", (), _fetchone)[0]
+        mark = (db.connection, version, db.connection.total_changes)
+    else:
+        return None
+    kept = getattr(db, "newsroom_stamps", None)
+    if kept is None or kept[0] != mark or len(kept[1]) >= KEPT_STAMPS:
+        kept = db.newsroom_stamps = (mark, {})
+    return kept[1]
+
+
+def _read_stamp(db, scope, story_path):
+    """``content_stamp``'s answer, read from the database."""
     if scope is None:
-        row = _one_row("SELECT version, changed_at FROM articles_contentversion WHERE id = 1", [])
+        row = _one_row(
+            "SELECT version, changed_at FROM articles_contentversion WHERE id = 1", [], db
+        )
         return (_stamp(*row) if row else (0, None)), None
     if scope == LIVE_SCOPE:
         # A site-wide page showing live stories' last-update times (the front): the
@@ -760,6 +818,7 @@ def content_stamp(scope=None, story_path=None):
             "(SELECT version FROM articles_pagestamp WHERE scope = %s) "
             "FROM articles_contentversion WHERE id = 1",
             [LIVE_SCOPE],
+            db,
         )
         if not row:
             return (0, None), None
@@ -775,6 +834,7 @@ def content_stamp(scope=None, story_path=None):
         " WHERE a.path = %s) "
         "FROM articles_contentversion WHERE id = 1",
         [scope, story_path],
+        db,
     )
     if not row:
         return (0, None), (0, None, None)

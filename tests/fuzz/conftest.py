@@ -1,6 +1,7 @@
 """What every fuzz test runs against: a small live site with a draft and a scheduled
 story that must never show, and quiet logs."""
 
+import copy
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ from articles.models import (
     TagRedirect,
 )
 
+from ..conftest import rows_for_the_module
 from ..factories import (
     make_author,
     make_draft,
@@ -44,16 +46,31 @@ def quiet_error_logs():
         logger.setLevel(level)
 
 
+@pytest.fixture(scope="module")
+def newsroom_rows(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The fuzz site's rows and files, written once for the module (test_obvious.py has
+    32 tests): what each test gets is ``newsroom``."""
+    folder = tmp_path_factory.mktemp("fuzz-site")
+    yield from rows_for_the_module(request, django_db_blocker, lambda: newsroom_built(folder))
+
+
 @pytest.fixture
-def newsroom(db, settings, tmp_path):
+def newsroom(newsroom_rows, db, settings):
     """A small live site: sections, tags, authors, published stories with a correction, a
     draft with a share link, a scheduled story (both sharing tags, section and author with
     live ones), redirects and one photo on disk, beside a file outside MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    photo_dir = settings.MEDIA_ROOT / "images" / "ab"
+    media_root, site = newsroom_rows
+    settings.MEDIA_ROOT = media_root
+    return copy.deepcopy(site)
+
+
+def newsroom_built(folder):
+    """The rows of ``newsroom``; the photo under ``folder / "media"``, the MEDIA_ROOT its
+    tests get, and the secret file beside it."""
+    photo_dir = folder / "media" / "images" / "ab"
     photo_dir.mkdir(parents=True)
     (photo_dir / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
-    (tmp_path / "secret.txt").write_text(SECRET_MARKER)
+    (folder / "secret.txt").write_text(SECRET_MARKER)
 
     politics = make_section("Politics", slug="politics")
     sport = make_section("Sport", slug="sport")
@@ -78,7 +95,7 @@ def newsroom(db, settings, tmp_path):
     StoryRedirect.objects.create(old_path="/2024/03/06/old-pier-story/", article=pier)
     TagRedirect.objects.create(old_slug="harbor", tag=Tag.objects.get(slug="harbour"))
     link = PreviewLink.objects.create(article=draft)
-    return {"story": pier, "share_url": share_url(link)}
+    return folder / "media", {"story": pier, "share_url": share_url(link)}
 
 
 # --- The admin's desk (issue 14) ---------------------------------------------------------
