@@ -15,6 +15,10 @@ from markupsafe import Markup
 # Django's get_language() reads a context-local on each call, and a listing asks for it
 # some forty times (each remembered item, each phrase).
 _rendering_language = ContextVar("rendering_language", default=None)
+# The settings and URL prefix ``chrome()``'s key holds, read once per render (a list,
+# empty until a page's first chrome part asks): a page asks three times, and each
+# read goes through LazySettings and the script prefix's context-local.
+_rendering_chrome = ContextVar("rendering_chrome", default=None)
 
 
 def language():
@@ -26,9 +30,11 @@ class Template(jinja2.Template):
 
     def render(self, *args, **kwargs):
         token = _rendering_language.set(get_language())
+        chrome_token = _rendering_chrome.set([])
         try:
             return super().render(*args, **kwargs)
         finally:
+            _rendering_chrome.reset(chrome_token)
             _rendering_language.reset(token)
 
     def _get_default_module(self, ctx=None):
@@ -142,15 +148,21 @@ def chrome(macro):
     macro's compiled code and the language. Nothing from the database or the request
     is printed by these macros, so nothing can go stale with the content or leak
     from one reader to another (a test reads the template)."""
-    key = (
-        macro._func.__code__,
-        language(),
-        get_script_prefix(),
-        settings.ROOT_URLCONF,
-        settings.STATIC_URL,
-        settings.STORAGES["staticfiles"]["BACKEND"],
-        settings.SITE_NAME,
-    )
+    read = _rendering_chrome.get()
+    if read:
+        where = read[0]
+    else:
+        where = (
+            language(),
+            get_script_prefix(),
+            settings.ROOT_URLCONF,
+            settings.STATIC_URL,
+            settings.STORAGES["staticfiles"]["BACKEND"],
+            settings.SITE_NAME,
+        )
+        if read is not None:
+            read.append(where)  # the rest of this render's parts
+    key = (macro._func.__code__, where)
     try:
         return _chrome[key]
     except KeyError:
@@ -194,12 +206,34 @@ def translate_phrase(context, message, **variables):
     return _translated_markup(language(), message)
 
 
+# What a plain dict has as attributes (``items``, ``get``, ``keys``...): ``row.items``
+# in a template means the method, as Jinja2 decides it, even where the row has such a key.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class ReaderEnvironment(Environment):
+    """Jinja2's environment, with ``row.name`` on a plain dict read as the key at once.
+
+    Jinja2 tries the attribute first and, on a dict, raises and catches an
+    AttributeError before it reads the key: some thirty times on a story page
+    (``story.headline``, ``story.image.caption``...), each exception dearer than the
+    lookup. The answer is the same: a dict's own attributes still go to Jinja2."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def environment(**options):
     # A missing variable is a bug to catch in tests, not an empty string to ship.
     options.setdefault("undefined", StrictUndefined)
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     # Django's backend passes autoescape=True in ``options``.
-    env = Environment(**options)  # noqa: S701
+    env = ReaderEnvironment(**options)  # autoescape: from Django's options (above)
     env.template_class = Template
     # Interface text is marked with _() and translated by Django's catalogues.
     env.install_gettext_callables(translate, ngettext, newstyle=True)

@@ -1,6 +1,9 @@
 """Turn query rows into what reader templates show: bylines attached, dates formatted once."""
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template import engines
 from django.utils import timezone
 from django.utils.translation import get_language
 from markupsafe import Markup, escape
@@ -94,8 +97,70 @@ def _story_details(row, authors, tags, notes, preview=False, live=None):
     row["word_count"] = row["word_count"] or 0
     row["reading_minutes"] = reading_minutes(row["word_count"])
     row["show_reading_time"] = settings.STORY_READING_TIME
-    row["sharing"] = sharing(row, preview, live)
+    # The head as data (``sharing``) for previews and live coverage, which story.html
+    # prints through ``head_meta``; a published story's rendered once (``story_head``).
+    if preview or live is not None:
+        row["sharing"], row["head"] = sharing(row, preview, live), ""
+    else:
+        row["sharing"], row["head"] = None, story_head(row, language)
     return row
+
+
+# A published story's head (its Open Graph and Twitter rows and its JSON-LD), rendered,
+# kept per process under everything it prints: about a third of the story template's
+# work and most of present_story's besides the query. A few kilobytes each; past the
+# limit they are all forgotten and made again as pages ask for them.
+HEADS_LIMIT = 500
+_heads = {}
+
+
+def story_head(row, language):
+    """``includes/meta.html``'s ``head_meta`` of ``sharing(row)``, rendered once per
+    process for the same story as it stands.
+
+    The key is what the head prints: the story's own fields, bylines, tags, photos,
+    section, times and address, and the language; so a save, a correction, a new
+    photo, a section or author rename gives a new key and shows at once, and a
+    withdrawn story is never asked for (it is not found). The settings the head also
+    prints (the site's name, address, card and logo) clear it when they change. Only
+    public stories come here: previews and live coverage are rendered every time."""
+    key = (
+        row["id"],
+        language,
+        row["published_at"],
+        row.get("updated_at"),
+        row["revised_at"],
+        repr(
+            (
+                row["headline"],
+                row["seo"],
+                row["url"],
+                row["authors"],
+                row["tags"],
+                row["word_count"],
+                row["section_name"],
+                row["image_renditions"],
+                row["image_alt"],
+                row.get("social_image_renditions"),
+                row.get("social_image_alt"),
+            )
+        ),
+    )
+    try:
+        return _heads[key]
+    except KeyError:
+        pass
+    meta = engines["reader"].env.get_template("includes/meta.html").module
+    head = meta.head_meta(sharing(row))
+    if len(_heads) >= HEADS_LIMIT:
+        _heads.clear()
+    _heads[key] = head
+    return head
+
+
+@receiver(setting_changed)
+def _forget_heads(**kwargs):
+    _heads.clear()
 
 
 def with_dateline(body, dateline):
