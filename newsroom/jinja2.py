@@ -8,7 +8,7 @@ from django.conf import settings
 from django.templatetags.static import static as static_address
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language, gettext, ngettext
-from jinja2 import Environment, StrictUndefined, pass_context
+from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
 # The language a page is being rendered in, looked up once when its render begins:
@@ -229,8 +229,9 @@ class ReaderEnvironment(Environment):
 
 
 def environment(**options):
-    # A missing variable is a bug to catch in tests, not an empty string to ship.
-    options.setdefault("undefined", StrictUndefined)
+    # ``undefined`` is Django's choice, made before this runs: Jinja2's ``Undefined``
+    # (``DebugUndefined`` with DEBUG). Templates test optional keys (``story.section_url``)
+    # by their absence, so StrictUndefined would turn them into errors.
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     # Django's backend passes autoescape=True in ``options``.
     env = ReaderEnvironment(**options)  # autoescape: from Django's options (above)
