@@ -47,7 +47,12 @@ def site(tmp_path_factory):
         yield served
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: between its calls Playwright's sync API marks its event
+# loop as running in this thread (playwright/_impl/_greenlets.py), and Django then
+# refuses database access "from an async context" (SynchronousOnlyOperation). A browser
+# left open after its module poisoned every later database test on that pytest-xdist
+# worker once the groups took effect and a browser group could run first there.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -29,7 +29,7 @@ CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 MIN_SCORE = 0.95
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def reader_pages(site, browser):
     """Every kind of reader page, by a name: those the accessibility checks visit, and
     a second page of the front and a month's archive."""
