@@ -119,6 +119,28 @@ def in_another_connection(change, desk):
     return found["expected"]
 
 
+def keep_pages(client, urls):
+    """Each page rendered, then served again: kept, with the stamps it was read under."""
+    for url in urls:
+        client.get(url)
+        assert client.get(url).status_code == 200, url
+
+
+def assert_on_every_page(client, urls, expected):
+    """The change (``test_pagecache``'s description of it) on every page showing it."""
+    kinds = expected.get("on")
+    for url in urls:
+        if kinds and not any(changes.KINDS[kind](url) for kind in kinds):
+            continue
+        if url == expected.get("except"):
+            continue
+        text = client.get(url).content.decode()
+        if "shows" in expected:
+            assert expected["shows"] in text, url
+        else:
+            assert expected["hides"] not in text, url
+
+
 CHANGES = [
     changes.edit_headline,
     changes.withdraw,
@@ -134,25 +156,13 @@ def test_a_change_is_on_every_page_showing_it_at_the_next_request(desk, change, 
     client = Client()
     urls = changes.pages_showing(desk["story"])
     listening()
-    for url in urls:
-        client.get(url)
-        assert client.get(url).status_code == 200, url  # kept, with its stamp
+    keep_pages(client, urls)
     generation = stampwatch.listener.generation
     # On this connection as the admin does in the same worker, else on another one.
     mine = where == "this connection"
     expected = change(desk) if mine else in_another_connection(change, desk)
     settled(generation)
-    kinds = expected.get("on")
-    for url in urls:
-        if kinds and not any(changes.KINDS[kind](url) for kind in kinds):
-            continue
-        if url == expected.get("except"):
-            continue
-        text = client.get(url).content.decode()
-        if "shows" in expected:
-            assert expected["shows"] in text, url
-        else:
-            assert expected["hides"] not in text, url
+    assert_on_every_page(client, urls, expected)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's listener")
@@ -166,22 +176,10 @@ def test_this_workers_own_change_is_seen_before_its_notification_comes_back(
     client = Client()
     urls = changes.pages_showing(desk["story"])
     listening()
-    for url in urls:
-        client.get(url)
-        assert client.get(url).status_code == 200, url
+    keep_pages(client, urls)
     monkeypatch.setattr(stampwatch.listener, "changed", lambda notification=None: None)
     expected = change(desk)
-    kinds = expected.get("on")
-    for url in urls:
-        if kinds and not any(changes.KINDS[kind](url) for kind in kinds):
-            continue
-        if url == expected.get("except"):
-            continue
-        text = client.get(url).content.decode()
-        if "shows" in expected:
-            assert expected["shows"] in text, url
-        else:
-            assert expected["hides"] not in text, url
+    assert_on_every_page(client, urls, expected)
 
 
 def test_a_correction_from_another_process_is_on_the_next_hit(desk, tmp_path):
