@@ -310,7 +310,9 @@ def desk_archive(editor, anna, extra=0):
     make_story("Waiting briefly", created_by=editor, status=Status.REVIEW)
     make_scheduled("Going out tonight", delay=timedelta(hours=3), section=section)
     make_scheduled("Going out in three days", delay=timedelta(days=3))
-    make_story("Out this morning", published_at=now - timedelta(minutes=5))
+    # Five minutes ago, but never before the site's midnight (a run just after it).
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    make_story("Out this morning", published_at=max(now - timedelta(minutes=5), midnight))
     make_story("Out last week", age=timedelta(days=7))
     noted = make_draft("Noted story", created_by=anna)
     desk.add_note(noted, editor, NOTE)
