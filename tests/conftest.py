@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
+from django.utils import timezone
 
 from articles.reader import fragments, pagecache, stampwatch
 from newsroom.settings import redis_caches
@@ -272,6 +273,16 @@ def no_page_cache(settings):
     """For tests that pin what rendering a page costs: every request renders.
     (What a cached page costs is pinned in test_pagecache.py.)"""
     settings.PAGE_CACHE = False
+
+
+@pytest.fixture
+def site_noon(time_machine):
+    """The clock at noon today in the site's time zone, still ticking. For a test whose
+    stories, made an hour or a few before "now", must fall on one day, month and year:
+    run near the site's midnight (CI runs at any hour) they would straddle two."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    time_machine.move_to(noon, tick=True)
+    return noon
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def expected_keys(story):
         "/corrections/": ["all", "site", "corrections"],
         "/api/articles/": ["all", "site", "api"],
         "/search/?q=ferry": ["all", "site", "live", "search"],
-        f"/{story.published_at.year}/": ["all", "site", "live", "archive"],
+        f"/{timezone.localtime(story.published_at).year}/": ["all", "site", "live", "archive"],
     }
 
 

@@ -75,7 +75,8 @@ def head(client, url):
 
 
 @pytest.fixture
-def newsroom(no_page_cache):
+def newsroom(no_page_cache, site_noon):
+    """Three stories an hour apart, on one day whatever the hour the suite runs."""
     section = make_section("City", slug="city", description="News of the city and its people.")
     author = make_author("Ana Reyes", slug="ana")
     stories = [
