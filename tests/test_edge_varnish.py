@@ -55,7 +55,9 @@ class Varnish:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(urllib.request.Request(self.base + "/", method="HEAD"))
+                urllib.request.urlopen(
+                    urllib.request.Request(self.base + "/", method="HEAD"), timeout=10
+                )
                 return self
             except urllib.error.HTTPError:
                 return self  # Varnish answers (the origin may not be up yet)
