@@ -365,3 +365,23 @@ def test_turning_the_page_cache_off_renders_every_request(client, desk, settings
     client.get("/")
     response, count = queries_for(client, "/")
     assert count > 1 and response["ETag"]
+
+
+def test_with_the_page_cache_off_a_page_keeps_its_headers_and_its_host_check(
+    client, desk, settings
+):
+    """Off, nothing is kept, so no page key or stored copy is made: the answer is the
+    same, its security headers from SecurityMiddleware itself, and a wrong host is still
+    refused (CommonMiddleware asks for it)."""
+    settings.PAGE_CACHE = False
+    story = desk["story"].path
+    page = client.get(story)
+    assert page["X-Content-Type-Options"] == "nosniff"
+    assert page["Referrer-Policy"] and page["Cross-Origin-Opener-Policy"]
+    assert page["Vary"] == "Accept-Encoding" and page["Last-Modified"].endswith(" GMT")
+    assert page["Cache-Control"] == "public, max-age=0, s-maxage=60, stale-while-revalidate=30"
+    again = client.get(story, HTTP_IF_NONE_MATCH=page["ETag"])
+    assert again.status_code == 304 and again["ETag"] == page["ETag"]
+    gzipped = client.get(story, HTTP_ACCEPT_ENCODING="gzip")
+    assert gzipped["Content-Encoding"] == "gzip" and gzipped["ETag"] == page["ETag"][:-1] + '-gz"'
+    assert Client(headers={"host": "evil.example"}).get(story).status_code == 400

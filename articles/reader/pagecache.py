@@ -597,6 +597,10 @@ class PageCacheMiddleware:
             request, request.reader_scope, request.reader_story
         )
         previous = seen.observe(version, time.monotonic())
+        if not conf.PAGE_CACHE:
+            # Nothing is read or kept (fetch, the grace lock and store all say so): no
+            # key to work out. The host is still checked below (CommonMiddleware).
+            return self.render_and_store(request, None, now)
         key = page_key(request, version if page_stamp is None else page_stamp)
         ready = recent.get(key, request, now) if conf.PAGE_CACHE else None
         if ready is not None:  # the usual hit: served as this process last served it
@@ -649,7 +653,8 @@ class PageCacheMiddleware:
         return conditional(request, response, response["ETag"], ready.entry.last_modified)
 
     def render_and_store(self, request, key, now):
-        if self.storing():
+        storing = self.storing()
+        if storing:
             request.page_holes = []  # a story page leaves holes for its Latest and Related
         response = self.get_response(request)
         if not storable(response):
@@ -660,7 +665,8 @@ class PageCacheMiddleware:
         edgekeys.label(request, response)  # stored with the page: hits carry them too
         if getattr(request, "edge_fills", False):  # a hole the edge fills (fragments.block)
             response["Surrogate-Control"] = 'content="ESI/1.0"'
-        headers_from_above(request, response)
+        if storing:  # what is not kept gets them from SecurityMiddleware itself
+            headers_from_above(request, response)
         until = (
             fragments.next_publication(request.content_stamp, now),
             getattr(response, "valid_until", None),
@@ -680,12 +686,13 @@ class PageCacheMiddleware:
         public_headers(response, now, valid_until)
         holes = getattr(request, "page_holes", None)
         if not holes:
-            entry = self.entry(response, last_modified, valid_until)
             seconds = lifetime(now, valid_until)
-            if seconds > 0 and self.storing():
-                entry.compressed()  # once, stored with the page
+            compressed = None
+            if seconds > 0 and storing:  # else no entry: its header list would be thrown away
+                entry = self.entry(response, last_modified, valid_until)
+                compressed = entry.compressed()  # once, stored with the page
                 self.store(key, entry, seconds)
-            response = encoding.encode(request, response, entry.gzipped or None)
+            response = encoding.encode(request, response, compressed)
             return conditional(request, response, response["ETag"], last_modified)
         pieces = re.split(fragments.hole_pattern(), response.content)
         entry = self.entry(response, last_modified, valid_until)

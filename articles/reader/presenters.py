@@ -161,6 +161,7 @@ def story_head(row, language):
 @receiver(setting_changed)
 def _forget_heads(**kwargs):
     _heads.clear()
+    _stories.clear()
 
 
 def with_dateline(body, dateline):
@@ -186,7 +187,60 @@ def present_story(row, now, live=None):
     authors, tags = queries.labels([row["id"]])
     # Most stories have no corrections; only those with an "Updated" time are asked.
     notes = queries.corrections(row["id"], now) if row["revised_at"] else []
-    return _story_details(row, authors[row["id"]], tags[row["id"]], notes, live=live)
+    if live is not None:  # its updates change without the story: presented every time
+        return _story_details(row, authors[row["id"]], tags[row["id"]], notes, live=live)
+    return published_story(row, authors[row["id"]], tags[row["id"]], notes)
+
+
+# A published story as story.html shows it, its own part of the page (the article)
+# rendered, kept per process under everything that part and the presenters read: the
+# dates, labels, picture, head and article cost an uncached story page about as much
+# as the rest of its render (bench/instructions.py). Each holds the story's body and its
+# article's HTML, tens of kilobytes at most; past the limit they are all forgotten.
+STORIES_LIMIT = 200
+_stories = {}
+
+
+def _plain(value):
+    # A row's photo renditions (JSON) and a label list are not hashable; their repr() is
+    # equal exactly when they are, as remember() relies on (newsroom/jinja2.py).
+    return repr(value) if type(value) in (dict, list) else value
+
+
+def published_story(row, authors, tags, notes):
+    """``_story_details`` of a published story with its article (``story_article.html``)
+    rendered, once per process for the story as it stands.
+
+    The key is everything they read: every column of the story's row (``queries.story``:
+    its words, times, section, photos, SEO fields), its bylines, tags and the
+    corrections readers may see, the language and the time zone the dates are written
+    in. So a save, a correction coming out, a renamed section, author or tag, or a new
+    photo caption gives a new key and shows at once; a withdrawn story is never found,
+    so never asked for. The settings they print (the site's address and name, the
+    reading time) clear it when they change, as with reloading templates (DEBUG) it is
+    not kept at all. Only public stories come here: previews and live coverage are
+    presented every time."""
+    zone, language = timezone.get_current_timezone(), get_language()
+    key = (
+        language,
+        zone,
+        tuple(_plain(value) for value in row.values()),
+        repr((authors, tags, notes)),
+    )
+    try:
+        return dict(_stories[key])  # a copy: nothing a view sets on it is kept
+    except KeyError:
+        pass
+    story = _story_details(row, authors, tags, notes)
+    env = engines["reader"].env
+    story["article"] = env.get_template("includes/story_article.html").module.article(story)
+    del story["body_with_dateline"]  # printed in the article alone
+    if env.auto_reload:  # templates read again when changed: render them every time
+        return story
+    if len(_stories) >= STORIES_LIMIT:
+        _stories.clear()
+    _stories[key] = story
+    return dict(story)
 
 
 def present_instance(article, tags=None):
