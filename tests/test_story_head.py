@@ -1,6 +1,7 @@
 """A published story's head (Open Graph, Twitter and JSON-LD) is rendered once per
-process and kept under what it prints (``presenters.story_head``): every change a reader
-could see in it shows at once, and a preview never leaves anything behind."""
+process and kept with the rest of the story under what it prints
+(``presenters.published_story``): every change a reader could see in it shows at once,
+and a preview never leaves anything behind."""
 
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def story(no_page_cache):
-    presenters._heads.clear()
+    presenters._stories.clear()
     section = make_section("City", slug="city")
     author = make_author("Ana Reyes", slug="ana")
     return make_story(
@@ -34,11 +35,11 @@ def article_node(page):
 
 def test_a_story_head_is_rendered_once_and_printed_as_before(client, story):
     first = client.get(story.path).content
-    assert len(presenters._heads) == 1
-    (kept,) = presenters._heads.values()
-    assert kept in first.decode()
+    assert len(presenters._stories) == 1
+    (kept,) = presenters._stories.values()
+    assert 'property="og:title"' in kept["head"] and kept["head"] in first.decode()
     assert client.get(story.path).content == first
-    assert len(presenters._heads) == 1  # the second request printed the kept head
+    assert len(presenters._stories) == 1  # the second request printed the kept head
 
 
 def test_every_change_to_what_the_head_prints_shows_at_once(client, story):

@@ -98,70 +98,19 @@ def _story_details(row, authors, tags, notes, preview=False, live=None):
     row["reading_minutes"] = reading_minutes(row["word_count"])
     row["show_reading_time"] = settings.STORY_READING_TIME
     # The head as data (``sharing``) for previews and live coverage, which story.html
-    # prints through ``head_meta``; a published story's rendered once (``story_head``).
+    # prints through ``head_meta``; a published story's rendered here, once per process
+    # with the rest of it (``published_story``).
     if preview or live is not None:
         row["sharing"], row["head"] = sharing(row, preview, live), ""
     else:
-        row["sharing"], row["head"] = None, story_head(row, language)
+        meta = engines["reader"].env.get_template("includes/meta.html").module
+        row["sharing"], row["head"] = None, meta.head_meta(sharing(row))
     return row
 
 
-# A published story's head (its Open Graph and Twitter rows and its JSON-LD), rendered,
-# kept per process under everything it prints: about a third of the story template's
-# work and most of present_story's besides the query. A few kilobytes each; past the
-# limit they are all forgotten and made again as pages ask for them.
-HEADS_LIMIT = 500
-_heads = {}
-
-
-def story_head(row, language):
-    """``includes/meta.html``'s ``head_meta`` of ``sharing(row)``, rendered once per
-    process for the same story as it stands.
-
-    The key is what the head prints: the story's own fields, bylines, tags, photos,
-    section, times and address, and the language; so a save, a correction, a new
-    photo, a section or author rename gives a new key and shows at once, and a
-    withdrawn story is never asked for (it is not found). The settings the head also
-    prints (the site's name, address, card and logo) clear it when they change. Only
-    public stories come here: previews and live coverage are rendered every time."""
-    key = (
-        row["id"],
-        language,
-        row["published_at"],
-        row.get("updated_at"),
-        row["revised_at"],
-        repr(
-            (
-                row["headline"],
-                row["seo"],
-                row["url"],
-                row["authors"],
-                row["tags"],
-                row["word_count"],
-                row["section_name"],
-                row["image_renditions"],
-                row["image_alt"],
-                row.get("social_image_renditions"),
-                row.get("social_image_alt"),
-            )
-        ),
-    )
-    try:
-        return _heads[key]
-    except KeyError:
-        pass
-    meta = engines["reader"].env.get_template("includes/meta.html").module
-    head = meta.head_meta(sharing(row))
-    if len(_heads) >= HEADS_LIMIT:
-        _heads.clear()
-    _heads[key] = head
-    return head
-
-
 @receiver(setting_changed)
-def _forget_heads(**kwargs):
-    _heads.clear()
-    _stories.clear()
+def _forget_stories(**kwargs):
+    _stories.clear()  # they print the site's name, address, card and logo
 
 
 def with_dateline(body, dateline):
@@ -208,8 +157,9 @@ def _plain(value):
 
 
 def published_story(row, authors, tags, notes):
-    """``_story_details`` of a published story with its article (``story_article.html``)
-    rendered, once per process for the story as it stands.
+    """``_story_details`` of a published story with its head (``includes/meta.html``) and
+    its article (``story_article.html``) rendered, once per process for the story as it
+    stands.
 
     The key is everything they read: every column of the story's row (``queries.story``:
     its words, times, section, photos, SEO fields), its bylines, tags and the
