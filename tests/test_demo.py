@@ -1,4 +1,9 @@
-"""A fresh install fills itself with demo content and an editor account with a random password."""
+"""A fresh install fills itself with demo content and an editor account with a random password.
+
+The install is loaded once for the module (``rows_for_the_module``): each test starts
+from the database and the output a first ``load_demo --no-photos`` left, as it did when
+each loaded it itself (four full loads before, ~2.5 s each). The demo's photos, drawn
+on an empty database, are tests/test_demo_photos.py's."""
 
 import re
 from io import StringIO
@@ -12,6 +17,8 @@ from taggit.models import Tag
 from articles.demo import data as demo_data
 from articles.models import Article, Author, Section
 
+from .conftest import rows_for_the_module
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
@@ -21,22 +28,20 @@ def load_demo(*options):
     return out.getvalue()
 
 
-def test_demo_stories_get_photos_drawn_on_the_spot(client, media_root):
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    with_photos = Article.objects.filter(lead_image__isnull=False)
-    assert with_photos.count() >= 8
-    assert (
-        with_photos.filter(featured=True).count() == Article.objects.filter(featured=True).count()
-    )
-    story = with_photos.first()
-    html = client.get(story.path).content.decode()
-    assert '<figure class="lead-figure">' in html and "Newsroom demo" in html
-    assert (media_root / story.lead_image.file.name).is_file()
+@pytest.fixture(scope="module")
+def installed(request, django_db_setup, django_db_blocker):
+    """What the first ``load_demo`` printed, on an empty database; its rows stay for the
+    module."""
+    yield from rows_for_the_module(request, django_db_blocker, load_demo)
 
 
-def test_demo_fills_every_page_kind(client):
-    output = load_demo()
+@pytest.fixture
+def first_run(installed, db):
+    return installed
+
+
+def test_demo_fills_every_page_kind(client, first_run):
+    output = first_run
     live = Article.objects.live()
     assert live.count() >= 30
     assert Section.objects.filter(articles__isnull=False).distinct().count() >= 4
@@ -51,15 +56,15 @@ def test_demo_fills_every_page_kind(client):
     assert client.get(story.path).status_code == 200
 
 
-def test_demo_content_is_our_own_not_the_samples(seeds_dir):
+def test_demo_content_is_our_own_not_the_samples(seeds_dir, first_run):
     sample = next(seeds_dir.glob("*.txt")).read_text(encoding="utf-8")
     sample_sentences = {s.strip() for s in re.split(r"[.!?]\s", sample) if len(s.strip()) > 40}
     demo_text = " ".join(" ".join(story["paragraphs"]) for story in demo_data.STORIES)
     assert not [s for s in sample_sentences if s in demo_text]
 
 
-def test_editor_account_gets_a_random_password_printed_once():
-    first = load_demo()
+def test_editor_account_gets_a_random_password_printed_once(first_run):
+    first = first_run
     password = re.search(r"Password: (\S+)", first).group(1)
     assert len(password) >= 12
     user = authenticate(
@@ -72,15 +77,14 @@ def test_editor_account_gets_a_random_password_printed_once():
     assert "changepassword editor" in second
 
 
-def test_two_installs_get_different_passwords():
-    first = re.search(r"Password: (\S+)", load_demo()).group(1)
+def test_two_installs_get_different_passwords(first_run):
+    first = re.search(r"Password: (\S+)", first_run).group(1)
     get_user_model().objects.all().delete()
     second = re.search(r"Password: (\S+)", load_demo()).group(1)
     assert first != second
 
 
-def test_running_again_keeps_existing_data():
-    load_demo()
+def test_running_again_keeps_existing_data(first_run):
     story = Article.objects.first()
     story.headline = "Edited by an editor"
     story.save()
@@ -90,6 +94,6 @@ def test_running_again_keeps_existing_data():
     assert Article.objects.filter(headline="Edited by an editor").exists()
 
 
-def test_demo_headlines_exercise_escaping():
+def test_demo_headlines_exercise_escaping(first_run):
     headlines = " ".join(story["headline"] for story in demo_data.STORIES)
     assert "&" in headlines and "’" in headlines

@@ -151,7 +151,8 @@ def test_with_several_gunicorn_workers_every_scrape_counts_them_all(tmp_path):
     folder = tmp_path / "metrics"
     folder.mkdir()
     environment = {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
-    with served_site(tmp_path, ["--no-photos"], settings=environment, workers=2) as site:
+    # The demo as the browser and edge tests serve it: the site built once for the run.
+    with served_site(tmp_path, settings=environment, workers=2) as site:
         base = site["base"]
 
         def front_requests():

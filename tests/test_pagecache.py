@@ -4,6 +4,7 @@ Every test here runs twice, with the pages kept in the worker's memory (embedded
 mode) and in a real Redis (``page_store``).
 """
 
+import copy
 import re
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from articles.editorial.previews import share_url
 from articles.models import Article, Correction, Image, Pin, PreviewLink
 from articles.reader.pagecache import reader_page
 
+from .conftest import rows_for_the_module
 from .factories import make_author, make_draft, make_scheduled, make_section, make_staff, make_story
 from .pictures import picture_bytes, upload
 
@@ -33,11 +35,29 @@ def queries_for(client, url, **headers):
     return response, len(context.captured_queries)
 
 
+@pytest.fixture(scope="module")
+def desk_rows(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """``desk``'s rows and its photo's files, written once for the module (45 tests, a
+    photo's renditions each before)."""
+    media = tmp_path_factory.mktemp("pagecache") / "media"
+
+    def build():
+        with override_settings(MEDIA_ROOT=media):
+            return media, desk_built()
+
+    yield from rows_for_the_module(request, django_db_blocker, build)
+
+
 @pytest.fixture
-def desk(settings, tmp_path):
+def desk(desk_rows, db, settings):
     """A section, a tag, an author and a published story filed under all three,
     with a lead photo."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+    media, rows = desk_rows
+    settings.MEDIA_ROOT = media
+    return copy.deepcopy(rows)
+
+
+def desk_built():
     photo = Image.objects.create(file=upload(picture_bytes()), alt_text="The ferry at the quay")
     section = make_section("Harbour", slug="harbour")
     author = make_author("Ana Reyes", slug="ana")
@@ -347,7 +367,7 @@ urlpatterns = [path("welcome/", sets_a_cookie)]
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_a_response_that_sets_a_cookie_is_never_stored():
+def test_a_response_that_sets_a_cookie_is_never_stored(desk):
     client = Client()
     for _ in range(2):
         response, count = queries_for(client, "/welcome/")

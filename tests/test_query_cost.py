@@ -21,6 +21,7 @@ databases; ``QUERY_COST_STORIES=50000`` runs it so).
 """
 
 import os
+import random
 import re
 
 import pytest
@@ -28,9 +29,9 @@ from django.db import connection
 from django.test import Client
 
 from articles.reader import fragments
-from bench.generate import DjangoWriter, QuickText, Shape, generate
+from bench.generate import DjangoWriter, QuickText, Shape, Text, generate
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 SMALL = 1_000
 LARGE = int(os.environ.get("QUERY_COST_STORIES", "20000"))
@@ -244,6 +245,7 @@ def every_render(settings):
     settings.PAGE_CACHE = False
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("shape_name", list(SHAPES))
 def test_reader_pages_cost_no_more_on_a_larger_archive(every_render, shape_name):
     if connection.vendor != "sqlite":
@@ -275,6 +277,14 @@ def test_reader_pages_cost_no_more_on_a_larger_archive(every_render, shape_name)
     assert not grown, f"{shape_name}: cost per entry grew more than {MAX_GROWTH}x: {grown}"
 
 
+def test_quick_text_bodies_are_what_saving_them_would_store():
+    """The archives skip the sanitiser and the word count on QuickText's bodies
+    (``QuickText.clean_body``): each body and count is what they would have given."""
+    quick, checked = QuickText(random.Random(13)), QuickText(random.Random(13))
+    for _ in range(2_000):
+        assert quick.clean_body() == Text.clean_body(checked)
+
+
 # --- PostgreSQL: plans ------------------------------------------------------
 
 WATCHED = ("articles_article", "articles_taggedarticle", "articles_byline")
@@ -297,6 +307,7 @@ def sequential_scans(sql):
     return scanned, plan
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("shape_name", PLAN_SHAPES)
 def test_no_sequential_scans(every_render, shape_name):
     if connection.vendor != "postgresql":

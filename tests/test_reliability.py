@@ -255,8 +255,9 @@ for n in range({count}):
 
 @pytest.fixture(scope="module")
 def sqlite_site(tmp_path_factory):
-    """The site as `make run` serves it (SQLite in WAL mode), with ten editors."""
-    with served_site(tmp_path_factory.mktemp("busy"), ["--no-photos"], workers=4) as site:
+    """The site as `make run` serves it (SQLite in WAL mode, the demo with its photos:
+    the build the browser and edge tests copy too), with ten editors."""
+    with served_site(tmp_path_factory.mktemp("busy"), workers=4) as site:
         manage(site["env"], "shell", "-c", MAKE_EDITORS.format(count=EDITORS))
         yield site
 

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .signin import log_in
-from .test_accessibility import WCAG
+from .test_accessibility import AXE_OPTIONS
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +26,8 @@ def violations_in(page, axe_source, selector):
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.evaluate(axe_source)  # not a <script>: the CSP refuses inline ones
     result = page.evaluate(
-        "([selector, tags]) => axe.run({include: [[selector]]}, "
-        "{runOnly: {type: 'tag', values: tags}})",
-        [selector, WCAG],
+        "([selector, options]) => axe.run({include: [[selector]]}, options)",
+        [selector, AXE_OPTIONS],
     )
     return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
