@@ -37,8 +37,9 @@ SHARED_SITES = {
 
 
 # A test that asks for none of these never reaches the database, so it runs the same
-# on SQLite and PostgreSQL.
-DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "django_db_blocker"}
+# on SQLite and PostgreSQL (unless marked each_database). Not django_db_blocker:
+# pytest-django's own autouse fixtures ask for it in every test.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
 
 
 def pytest_addoption(parser):
@@ -54,7 +55,8 @@ def pytest_addoption(parser):
 
 def uses_database(item):
     fixtures = set(getattr(item, "fixturenames", ()))
-    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+    marked = item.get_closest_marker("django_db") or item.get_closest_marker("each_database")
+    return marked is not None or bool(fixtures & DATABASE_FIXTURES)
 
 
 # tryfirst: pytest-xdist reads each test's xdist_group in a pytest_collection_modifyitems

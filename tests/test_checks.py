@@ -64,6 +64,7 @@ execute_from_command_line(sys.argv)
 
 
 @pytest.mark.slow
+@pytest.mark.each_database
 def test_manage_py_check_refuses_an_old_sqlite():
     """Registered when the project loads (newsroom.apps), not just when this file
     imports it, and only for a database on SQLite (the PostgreSQL pass has none)."""
