@@ -602,7 +602,7 @@ class PageCacheMiddleware:
             # key to work out. The host is still checked below (CommonMiddleware).
             return self.render_and_store(request, None, now)
         key = page_key(request, version if page_stamp is None else page_stamp)
-        ready = recent.get(key, request, now) if conf.PAGE_CACHE else None
+        ready = recent.get(key, request, now)
         if ready is not None:  # the usual hit: served as this process last served it
             return self.respond(request, ready, now)
         entry = self.fetch(key)
