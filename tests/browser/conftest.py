@@ -4,7 +4,12 @@ They skip, saying why, where Chromium, Playwright or axe-core is missing; `.ci/r
 installs all three so that CI runs them.
 """
 
+import os
 import shutil
+import signal
+import sys
+import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -21,9 +26,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Shared memory in /tmp rather than /dev/shm, which a container may keep small
+    # (64 MB under Docker): there a big page's renderer crashes or stalls.
+    "--disable-dev-shm-usage",
 ]
 
 pytestmark = pytest.mark.slow
+
+# Past this a browser test is taken to hang (the slowest takes under a minute): the
+# watchdog prints where it waits and ends its Chromium, so that the call it waits on
+# fails and names it, instead of the run waiting silently for CI's limit. Playwright
+# bounds its actions and navigations, but not evaluate(), closing a page or a context,
+# or a browser that stops answering.
+HANG_LIMIT = 240
 
 
 def pytest_collection_modifyitems(config, items):
@@ -39,6 +54,60 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "browser" in str(item.fspath):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def chromium_processes():
+    """The Chromium processes this test process started (through Playwright's driver)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+        except (ValueError, OSError):
+            continue
+    found, waiting = [], [os.getpid()]
+    while waiting:
+        for pid in children.get(waiting.pop(), []):
+            waiting.append(pid)
+            try:
+                if (Path("/proc") / str(pid) / "comm").read_text().startswith("chrom"):
+                    found.append(pid)
+            except OSError:
+                continue
+    return found
+
+
+def watch(what, waiting):
+    """Start a timer that, past HANG_LIMIT, reports ``what`` with the stack of the
+    greenlet ``waiting`` (the test's: Playwright's sync calls wait in another greenlet
+    of the same thread, which faulthandler's dump does not show) and ends Chromium."""
+
+    def hung():
+        frame = waiting.gr_frame
+        stack = "".join(traceback.format_stack(frame, limit=12)) if frame else "(not running)\n"
+        sys.stderr.write(
+            f"\n{what} has waited {HANG_LIMIT} s, here:\n{stack}Ending its Chromium.\n"
+        )
+        for pid in chromium_processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    timer = threading.Timer(HANG_LIMIT, hung)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+@pytest.fixture(autouse=True)
+def hang_watchdog(request):
+    """Set up first and torn down last, so it watches the test's page and context too."""
+    import greenlet
+
+    timer = watch(request.node.nodeid, greenlet.getcurrent())
+    yield
+    timer.cancel()
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +128,11 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
+        import greenlet
+
+        timer = watch("Closing the browser", greenlet.getcurrent())
         browser.close()
+        timer.cancel()
 
 
 @pytest.fixture
