@@ -4,6 +4,7 @@ They skip, saying why, where Chromium, Playwright or axe-core is missing; `.ci/r
 installs all three so that CI runs them.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -89,10 +90,8 @@ def watch(what, waiting):
             f"\n{what} has waited {HANG_LIMIT} s, here:\n{stack}Ending its Chromium.\n"
         )
         for pid in chromium_processes():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     timer = threading.Timer(HANG_LIMIT, hung)
     timer.daemon = True
