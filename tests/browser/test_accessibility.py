@@ -63,8 +63,8 @@ def violations_in_both_schemes(page, axe_source):
     links fade to theirs (a CSS transition): each is taken to its end before axe reads
     the colours. Taken there, not waited for: a wait on every animation's ``finished``
     never ends when one repeats forever (the body editor's gap cursor blinks for as
-    long as it shows) or when the page draws no frames, and had no bound of its own;
-    finish() returns at once, and refuses only the endless ones, which hold no colour."""
+    long as it shows), and had no bound of its own; finish() returns at once, and
+    refuses only the endless ones, which hold no colour."""
     found, backgrounds = {}, set()
     for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme)
