@@ -58,23 +58,26 @@ def pytest_collection_modifyitems(config, items):
 
 
 def chromium_processes():
-    """The Chromium processes this test process started (through Playwright's driver)."""
+    """The Chromium processes this test process started through Playwright's driver
+    (not Lighthouse's, which runs under a timeout of its own)."""
     children = {}
     for entry in Path("/proc").iterdir():
         try:
             parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
+            children.setdefault(parent, []).append(entry)
         except (ValueError, OSError):
             continue
-    found, waiting = [], [os.getpid()]
+    found, waiting = [], []
+    for process in children.get(os.getpid(), []):
+        with contextlib.suppress(OSError):
+            if b"run-driver" in (process / "cmdline").read_bytes():
+                waiting.append(process)
     while waiting:
-        for pid in children.get(waiting.pop(), []):
-            waiting.append(pid)
-            try:
-                if (Path("/proc") / str(pid) / "comm").read_text().startswith("chrom"):
-                    found.append(pid)
-            except OSError:
-                continue
+        for process in children.get(int(waiting.pop().name), []):
+            waiting.append(process)
+            with contextlib.suppress(OSError):
+                if (process / "comm").read_text().startswith("chrom"):
+                    found.append(int(process.name))
     return found
 
 
