@@ -58,8 +58,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def chromium_processes():
-    """The Chromium processes this test process started through Playwright's driver
-    (not Lighthouse's, which runs under a timeout of its own)."""
+    """The Chromium processes that this test process started through Playwright's
+    driver (not Lighthouse's, which runs under a timeout of its own)."""
     children = {}
     for entry in Path("/proc").iterdir():
         try:
@@ -67,24 +67,26 @@ def chromium_processes():
             children.setdefault(parent, []).append(entry)
         except (ValueError, OSError):
             continue
-    found, waiting = [], []
+    found = []
     for process in children.get(os.getpid(), []):
         with contextlib.suppress(OSError):
             if b"run-driver" in (process / "cmdline").read_bytes():
-                waiting.append(process)
-    while waiting:
-        for process in children.get(int(waiting.pop().name), []):
-            waiting.append(process)
-            with contextlib.suppress(OSError):
-                if (process / "comm").read_text().startswith("chrom"):
-                    found.append(int(process.name))
-    return found
+                found.append(process)
+    for process in found:  # grows as it goes: the driver's descendants, in turn
+        found.extend(children.get(int(process.name), []))
+    chromium = []
+    for process in found:
+        with contextlib.suppress(OSError):
+            if (process / "comm").read_text().startswith("chrom"):
+                chromium.append(int(process.name))
+    return chromium
 
 
 def watch(what, waiting):
     """Start a timer that, past HANG_LIMIT, reports ``what`` with the stack of the
     greenlet ``waiting`` (the test's: Playwright's sync calls wait in another greenlet
-    of the same thread, which faulthandler's dump does not show) and ends Chromium."""
+    of the same thread, which faulthandler's dump does not show), then ends Chromium:
+    the driver then fails every call still waiting on it."""
 
     def hung():
         frame = waiting.gr_frame
@@ -132,9 +134,10 @@ def browser():
         yield browser
         import greenlet
 
+        # Closing, and stopping the driver as the block ends, are watched too.
         timer = watch("Closing the browser", greenlet.getcurrent())
         browser.close()
-        timer.cancel()
+    timer.cancel()
 
 
 @pytest.fixture
