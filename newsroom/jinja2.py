@@ -11,6 +11,8 @@ from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
+from .memo import Bounded
+
 # The language a page is being rendered in, looked up once when its render begins:
 # Django's get_language() reads a context-local on each call, and a listing asks for it
 # some forty times (each remembered item, each phrase).
@@ -70,10 +72,8 @@ def static(path):
     return _static(path, settings.STATIC_URL, settings.STORAGES["staticfiles"]["BACKEND"])
 
 
-# How many remembered pieces of HTML a process keeps (a few hundred bytes each);
-# past it, they are all forgotten and remembered again as pages ask for them.
-REMEMBERED_LIMIT = 5000
-_remembered = {}
+# The remembered pieces of HTML, a few hundred bytes each, 5,000 at most a process.
+_remembered = Bounded(5000)
 
 # Raw columns that presenters turn into what a page prints (``date_label`` and
 # ``iso_date``, ``coverage``, ``thumb``): no remembered macro prints them (a test reads
@@ -125,17 +125,12 @@ def remember(macro, *args):
         return _remembered[key]
     except KeyError:
         pass
-    html = macro(*args)
-    if len(_remembered) >= REMEMBERED_LIMIT:
-        _remembered.clear()
-    _remembered[key] = html
-    return html
+    return _remembered.keep(key, macro(*args))
 
 
 # The page chrome (templates/reader/includes/chrome.html), per macro, language and the
 # settings its addresses come from; a handful of entries, a few hundred bytes each.
-_chrome = {}
-CHROME_LIMIT = 64
+_chrome = Bounded(64)
 
 
 def chrome(macro):
@@ -167,11 +162,7 @@ def chrome(macro):
         return _chrome[key]
     except KeyError:
         pass
-    html = macro()
-    if len(_chrome) >= CHROME_LIMIT:
-        _chrome.clear()
-    _chrome[key] = html
-    return html
+    return _chrome.keep(key, macro())
 
 
 @functools.lru_cache(maxsize=2048)

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from articles.reader import addresses
 from newsroom import jinja2 as reader_jinja
+from newsroom.memo import Bounded
 
 from .factories import make_section, make_story
 
@@ -55,8 +56,7 @@ def test_the_language_is_part_of_what_is_remembered():
 
 
 def test_what_is_remembered_is_bounded(monkeypatch):
-    monkeypatch.setattr(reader_jinja, "REMEMBERED_LIMIT", 3)
-    monkeypatch.setattr(reader_jinja, "_remembered", {})
+    monkeypatch.setattr(reader_jinja, "_remembered", Bounded(3))
     item = item_macro()
     for number in range(10):
         reader_jinja.remember(item, {"headline": f"Story {number}"})

@@ -136,7 +136,7 @@ def test_a_preview_or_live_story_leaves_nothing_kept(client, story):
 
 
 def test_what_is_kept_is_bounded(client, story, monkeypatch):
-    monkeypatch.setattr(presenters, "STORIES_LIMIT", 1)
+    monkeypatch.setattr(presenters._stories, "limit", 1)
     other = make_story("Ferry late", section=story.section)
     page(client, story.path)
     page(client, other.path)

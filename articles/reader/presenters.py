@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from markupsafe import Markup, escape
 
+from newsroom.memo import Bounded
+
 from ..images.presentation import picture
 from ..models.seo import reading_minutes, search_and_social, word_count
 from . import addresses, live, metadata, queries
@@ -145,9 +147,8 @@ def present_story(row, now, live=None):
 # rendered, kept per process under everything that part and the presenters read: the
 # dates, labels, picture, head and article cost an uncached story page about as much
 # as the rest of its render (bench/instructions.py). Each holds the story's body and its
-# article's HTML, tens of kilobytes at most; past the limit they are all forgotten.
-STORIES_LIMIT = 200
-_stories = {}
+# article's HTML, tens of kilobytes at most; 200 at most a process.
+_stories = Bounded(200)
 
 
 def _plain(value):
@@ -187,10 +188,7 @@ def published_story(row, authors, tags, notes):
     del story["body_with_dateline"]  # printed in the article alone
     if env.auto_reload:  # templates read again when changed: render them every time
         return story
-    if len(_stories) >= STORIES_LIMIT:
-        _stories.clear()
-    _stories[key] = story
-    return dict(story)
+    return dict(_stories.keep(key, story))
 
 
 def present_instance(article, tags=None):
